@@ -1,0 +1,1 @@
+"""ml_collections configs: default.py declares every key; <method>.py overrides."""

@@ -1,0 +1,83 @@
+"""Every config key, with its default. Method configs start from this.
+
+Not meant to be run on its own (it trains a vanilla GAN on the 25-Gaussian
+grid); see configs/<method>.py.
+"""
+
+import ml_collections
+
+
+def get_config() -> ml_collections.ConfigDict:
+  c = ml_collections.ConfigDict()
+  c.name = "default"  # "<method>:<variant>", written into results.json
+  c.seed = 0
+
+  # ---- data -------------------------------------------------------------
+  c.data = d = ml_collections.ConfigDict()
+  d.name = "grid"  # grid | ring | spiral | lda_mixture
+  d.num_modes = 8  # ring / lda_mixture
+  d.radius = 2.0  # ring / lda_mixture / spiral
+  d.std = 0.05
+  d.grid_size = 5  # grid: grid_size x grid_size modes
+  d.spacing = 2.0  # grid: means {-4, -2, 0, 2, 4}^2
+  d.weights = ()  # mode weights; () = uniform
+  d.lda_alpha = ()  # lda_mixture: Dirichlet concentration, one per mode
+  d.doc_size = 50  # lda_mixture: samples sharing one pi ~ Dir(alpha)
+  d.spiral_turns = 1.5
+
+  # ---- networks ---------------------------------------------------------
+  c.model = m = ml_collections.ConfigDict()
+  m.name = "mlp"
+  m.z_dim = 2
+  m.z_dist = "uniform"  # uniform U(-1, 1) | normal N(0, I)
+  m.g_hidden = (128, 128)
+  m.d_hidden = (128, 128)
+  m.g_activation = "relu"
+  m.d_activation = "leaky_relu"
+  m.g_out_scale = 6.0  # G output 6 * tanh(h) (MD-GAN reference); 0 = linear
+
+  # ---- method knobs (every method's, under one group) -------------------
+  c.method = mc = ml_collections.ConfigDict()
+  mc.name = "vanilla"  # vanilla | mdgan
+  mc.loss = "ns"  # vanilla: ns | minimax | hinge | wgan | wgan_gp
+  mc.gp_weight = 10.0  # wgan_gp: penalty weight
+  mc.gp_one_sided = False
+  mc.n_gmm = 10  # mdgan: SGMM components C = d + 1
+  mc.var = 0.25  # mdgan: SGMM isotropic variance
+  mc.eps = 1e-8  # mdgan: inside every log
+  mc.embed_bound = 2.5  # mdgan: D embedding squashed into (-b, b)^d
+  mc.g_loss = "mdgan"  # mdgan: mdgan (log(lambda - lk)) | ns (-log lk)
+
+  # ---- optimisers -------------------------------------------------------
+  c.g_opt = g = ml_collections.ConfigDict()
+  g.name = "adam"  # adam | amsgrad
+  g.lr = 1e-3
+  g.b1 = 0.5
+  g.b2 = 0.999
+  g.schedule = "constant"  # constant | linear | cosine (decay to 0 at the end)
+  c.d_opt = ml_collections.ConfigDict(g.to_dict())
+
+  # ---- training loop ----------------------------------------------------
+  c.train = t = ml_collections.ConfigDict()
+  t.num_steps = 5000
+  t.batch_size = 500  # global batch, split over devices
+  t.n_disc = 1  # D steps per G step
+  t.ema_decay = 0.0  # EMA of G params; 0 = the EMA is the current G
+  t.log_every = 500
+  t.sample_every = 0  # 0 = only at the end
+  t.eval_every = 0  # 0 = only at the end
+  t.tensorboard = True  # clu TensorBoard writer (needs TensorFlow)
+  t.debug_nan_step = -1  # test hook: poison G at this step
+
+  # ---- evaluation -------------------------------------------------------
+  c.eval = e = ml_collections.ConfigDict()
+  e.num_samples = 2500
+  e.num_samples_large = 10000  # also report metrics at this size; 0 = off
+  e.knn_k = 5
+  e.use_ema = True
+
+  # ---- checkpoints ------------------------------------------------------
+  c.checkpoint = ck = ml_collections.ConfigDict()
+  ck.every_steps = 1000
+  ck.max_to_keep = 3
+  return c

@@ -1,0 +1,33 @@
+"""Vanilla GAN (the thesis' FC baseline) on 2D data.
+
+Variants (comma-separated): data `grid25` (default) | `ring8` | `spiral`;
+loss `ns` (default) | `minimax` | `hinge` | `wgan_gp`.
+
+  python -m experiments.main --config=configs/vanilla.py:grid25
+  python -m experiments.main --config=configs/vanilla.py:ring8,wgan_gp
+
+Expected time: about a minute on a 2-core CPU (5,000 steps).
+"""
+
+from configs import default, variants
+
+LOSSES = ("ns", "minimax", "hinge", "wgan_gp")
+
+
+def get_config(arg: str | None = None):
+  c = default.get_config()
+  c.method.name = "vanilla"
+  tokens = variants.parse(arg, "grid25")
+  for token in tokens:
+    if token in variants.DATA_2D:
+      variants.apply_data(c, variants.DATA_2D[token])
+    elif token in LOSSES:
+      c.method.loss = token
+    else:
+      raise variants.unknown(token, set(variants.DATA_2D) | set(LOSSES))
+  if c.method.loss == "wgan_gp":
+    c.train.n_disc = 5
+    c.g_opt.lr = c.d_opt.lr = 1e-4
+    c.g_opt.b1 = c.d_opt.b1 = 0.5
+  c.name = "vanilla:" + ",".join(tokens)
+  return c

@@ -1,0 +1,91 @@
+r"""Trains and evaluates one config.
+
+  python -m experiments.main --config=configs/mdgan.py
+  python -m experiments.main --config=configs/vanilla.py:ring8 \
+      --workdir=/tmp/v --config.train.num_steps=2000
+
+Prints progress (steps/s, losses), then the path of results.json and a
+one-line summary of the main metrics.
+"""
+
+import datetime
+import os
+import sys
+
+from absl import app, flags, logging
+from ml_collections import config_flags
+
+_CONFIG = config_flags.DEFINE_config_file(
+    "config", None, "Config file, optionally `path.py:variant`.", lock_config=True
+)
+_WORKDIR = flags.DEFINE_string(
+    "workdir", None, "Output folder (default: a new folder under ./runs/)."
+)
+_DISTRIBUTED = flags.DEFINE_bool(
+    "distributed", False, "Call jax.distributed.initialize() (multi-host)."
+)
+flags.mark_flags_as_required(["config"])
+
+SUMMARY_KEYS = (
+    "modes_covered", "num_modes", "hq_fraction", "mode_kl", "knn_real_acc",
+    "knn_fake_acc", "fid",
+)
+
+
+def default_workdir(config_name: str) -> str:
+  stamp = datetime.datetime.now().strftime("%Y%m%d_%H%M%S")
+  safe = config_name.replace(":", "_").replace(",", "_").replace("/", "_")
+  return os.path.join("runs", f"{safe}_{stamp}")
+
+
+def summary_line(results: dict) -> str:
+  m = results["metrics"]
+  parts = [f"{k}={m[k]:.4g}" for k in SUMMARY_KEYS if k in m]
+  return f"{results['config']} step {results['step']}: " + " ".join(parts)
+
+
+def parse_flags(argv: list[str]) -> list[str]:
+  """absl flag parsing with a one-line error for a bad config or override."""
+  try:
+    return flags.FLAGS(argv)
+  except Exception as e:  # flags.Error, or AttributeError for an unknown key
+    lines = [l.strip() for l in str(e).strip().splitlines() if l.strip()]
+    detail = lines[-1] if lines else type(e).__name__
+    if isinstance(e, AttributeError):
+      detail = f"unknown config key {detail}"
+    sys.exit(f"error: {detail}")
+
+
+def main(argv):
+  if len(argv) > 1:
+    raise app.UsageError(f"unexpected arguments: {argv[1:]}")
+  # Imported here so --help stays fast and flags parse before JAX starts.
+  import jax
+
+  from gan_mixtures import checkpoint, train, validation
+
+  if _DISTRIBUTED.value:
+    jax.distributed.initialize()
+  try:
+    config = _CONFIG.value
+    workdir = _WORKDIR.value or default_workdir(config.name)
+  except OSError:  # the config file failed to load (config_flags is lazy)
+    path = config_flags.get_config_filename(flags.FLAGS["config"])
+    sys.exit(f"error: cannot load config file {path!r}")
+  logging.info("config %s, workdir %s", config.name, workdir)
+  try:
+    results = train.train_and_evaluate(config, workdir)
+  except (
+      validation.ConfigError,
+      checkpoint.CheckpointError,
+      train.NonFiniteError,
+  ) as e:
+    sys.exit(f"error: {e}")
+  except ValueError as e:  # e.g. a resumed workdir with another config
+    sys.exit(f"error: {e}")
+  print(f"results: {os.path.join(os.path.abspath(workdir), 'results.json')}")
+  print(summary_line(results))
+
+
+if __name__ == "__main__":
+  app.run(main, flags_parser=parse_flags)

@@ -1,0 +1,115 @@
+"""Orbax checkpoints of the GANState, and the saved config of a workdir."""
+
+import contextlib
+import json
+import logging
+import os
+from typing import Any, Iterator
+
+import jax
+import orbax.checkpoint as ocp
+from absl import logging as absl_logging
+
+
+@contextlib.contextmanager
+def _quiet_orbax() -> Iterator[None]:
+  """Orbax logs dozens of INFO lines per save; keep only warnings meanwhile."""
+  level = absl_logging.get_verbosity()
+  absl_logging.set_verbosity(absl_logging.WARNING)
+  try:
+    yield
+  finally:
+    absl_logging.set_verbosity(level)
+
+
+class CheckpointError(RuntimeError):
+  """A checkpoint could not be restored (corrupt or from another config)."""
+
+
+class Checkpointer:
+  """Saves every `every_steps` and at the end; keeps `max_to_keep`."""
+
+  def __init__(self, directory: str, every_steps: int, max_to_keep: int):
+    self.directory = os.path.abspath(directory)
+    self.every_steps = every_steps
+    with _quiet_orbax():
+      self.manager = ocp.CheckpointManager(
+          self.directory,
+          options=ocp.CheckpointManagerOptions(
+              max_to_keep=max_to_keep,
+              create=True,
+              enable_async_checkpointing=False,
+          ),
+      )
+
+  def latest_step(self) -> int | None:
+    with _quiet_orbax():
+      return self.manager.latest_step()
+
+  def restore(self, template: Any, step: int | None = None) -> Any:
+    """Restores `step` (default: latest) into the structure of `template`.
+
+    Raises:
+      CheckpointError: with the path, when the files are unreadable or do not
+        match the template. Nothing on disk is changed.
+    """
+    step = self.latest_step() if step is None else step
+    abstract = jax.tree.map(ocp.utils.to_shape_dtype_struct, template)
+    try:
+      with _quiet_orbax():
+        return self.manager.restore(
+            step, args=ocp.args.StandardRestore(abstract)
+        )
+    except Exception as e:  # orbax raises many types for unreadable files
+      msg = str(e).splitlines()[0] if str(e) else type(e).__name__
+      raise CheckpointError(
+          f"checkpoint {self.directory}/{step} is corrupt or does not match this"
+          f" config ({type(e).__name__}: {msg[:300]}); move it away or use"
+          " another --workdir"
+      ) from e
+
+  def save(self, step: int, state: Any) -> None:
+    with _quiet_orbax():
+      self.manager.save(step, args=ocp.args.StandardSave(state), force=True)
+      self.manager.wait_until_finished()
+    logging.info("saved checkpoint %d in %s", step, self.directory)
+
+  def close(self) -> None:
+    with _quiet_orbax():
+      self.manager.close()
+
+
+# Config groups that must not change when a workdir is resumed.
+_FROZEN_GROUPS = ("method", "model", "data", "seed")
+_FROZEN_TRAIN_KEYS = ("batch_size", "n_disc")
+
+
+def check_saved_config(workdir: str, config_dict: dict) -> None:
+  """Writes WORKDIR/config.json, or checks a resumed run against it.
+
+  Raises:
+    ValueError: when a key that shapes the state or the data differs.
+  """
+  path = os.path.join(workdir, "config.json")
+  if os.path.exists(path):
+    with open(path) as f:
+      saved = json.load(f)
+    diffs = [
+        k
+        for k in _FROZEN_GROUPS
+        if json.dumps(saved.get(k), sort_keys=True)
+        != json.dumps(config_dict.get(k), sort_keys=True)
+    ]
+    diffs += [
+        f"train.{k}"
+        for k in _FROZEN_TRAIN_KEYS
+        if saved.get("train", {}).get(k) != config_dict["train"].get(k)
+    ]
+    if diffs:
+      raise ValueError(
+          f"workdir {workdir} holds a run with a different config ({', '.join(diffs)}"
+          " differ); use another --workdir"
+      )
+  os.makedirs(workdir, exist_ok=True)
+  with open(path, "w") as f:
+    json.dump(config_dict, f, indent=2, sort_keys=True)

@@ -1,0 +1,89 @@
+"""Evaluation of a trained state; used by the trainer and experiments/evaluate.
+
+Metrics by data kind (README lists the keys):
+  2d: modes_covered, modes_covered_1pct, num_modes, hq_fraction, mode_kl
+      (where the set has modes), knn_real_acc, knn_fake_acc; the same with
+      the suffix `_n<N>` at eval.num_samples_large; component usage where the
+      method returns components.
+"""
+
+import json
+import os
+from typing import Any
+
+import jax
+import numpy as np
+
+from gan_mixtures import viz
+from gan_mixtures.metrics import knn, modes
+
+
+def draw_samples(
+    method, state, rng: jax.Array, n: int, use_ema: bool, chunk: int = 10000
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+  """n samples and their aux arrays, drawn `chunk` at a time."""
+  xs, auxs = [], []
+  for i, start in enumerate(range(0, n, chunk)):
+    x, aux = method.sample(
+        state, jax.random.fold_in(rng, i), min(chunk, n - start), use_ema=use_ema
+    )
+    xs.append(np.asarray(x))
+    auxs.append(jax.tree.map(np.asarray, aux))
+  aux = {k: np.concatenate([a[k] for a in auxs]) for k in auxs[0]}
+  return np.concatenate(xs), aux
+
+
+def metrics_2d(data, real: np.ndarray, fake: np.ndarray, k: int) -> dict[str, Any]:
+  out: dict[str, Any] = {}
+  if data.means is not None:
+    out.update(modes.mode_metrics(fake, data.means, data.stds, data.weights))
+  out.update(knn.knn_two_sample(real, fake, k=k))
+  return out
+
+
+def component_usage(components: np.ndarray) -> dict[str, Any]:
+  counts = np.bincount(components.astype(np.int64))
+  return {
+      "components_used": int(np.sum(counts > 0)),
+      "component_counts": counts.tolist(),
+  }
+
+
+def evaluate(
+    method, state, data, config, rng: jax.Array, sample_path: str | None = None
+) -> dict[str, Any]:
+  """Computes the metrics the data set supports; optionally draws a picture."""
+  ec = config.eval
+  rng_fake, rng_real = jax.random.split(rng)
+  sizes = [ec.num_samples] + (
+      [ec.num_samples_large] if ec.num_samples_large > 0 else []
+  )
+  fake_all, aux = draw_samples(method, state, rng_fake, max(sizes), ec.use_ema)
+  real_all = np.asarray(data.sample(rng_real, (max(sizes),)))
+  metrics: dict[str, Any] = {}
+  for i, n in enumerate(sizes):
+    m = metrics_2d(data, real_all[:n], fake_all[:n], ec.knn_k)
+    suffix = "" if i == 0 else f"_n{n}"
+    metrics.update({k + suffix: v for k, v in m.items()})
+  if "component" in aux:
+    metrics.update(component_usage(aux["component"][: ec.num_samples]))
+  if sample_path:
+    n = ec.num_samples
+    viz.scatter_2d(
+        sample_path,
+        real_all[:n],
+        fake_all[:n],
+        aux.get("component", None)[:n] if "component" in aux else None,
+        title=f"{config.name} step {int(state.step)}",
+    )
+  return metrics
+
+
+def write_results(workdir: str, results: dict[str, Any]) -> str:
+  """Writes WORKDIR/results.json atomically; returns its path."""
+  path = os.path.join(workdir, "results.json")
+  tmp = path + ".tmp"
+  with open(tmp, "w") as f:
+    json.dump(results, f, indent=2, sort_keys=True)
+  os.replace(tmp, path)
+  return path

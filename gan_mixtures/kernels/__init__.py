@@ -1,0 +1,1 @@
+"""Pure, per-example math kernels (no Flax); callers vmap over the batch."""

@@ -1,0 +1,31 @@
+"""The explicit registry of methods (scenic model_lib style).
+
+A new method is one file here plus one line in METHODS and a config; train.py
+does not change.
+"""
+
+from gan_mixtures.methods.base import GANMethod, Method
+from gan_mixtures.methods.mdgan import MDGAN
+from gan_mixtures.methods.vanilla import VanillaGAN
+
+METHODS: dict[str, type] = {
+    "vanilla": VanillaGAN,
+    "mdgan": MDGAN,
+}
+
+
+def get_method_class(name: str) -> type:
+  try:
+    return METHODS[name]
+  except KeyError:
+    raise ValueError(
+        f"unknown method {name!r}; choose from {sorted(METHODS)}"
+    ) from None
+
+
+def make_method(config, data) -> Method:
+  """Builds the method named by `config.method.name` for data set `data`."""
+  return get_method_class(config.method.name)(config, data)
+
+
+__all__ = ["GANMethod", "Method", "METHODS", "get_method_class", "make_method"]

@@ -1,0 +1,226 @@
+"""The Method interface, and the shared single-generator GAN template.
+
+A method is an object built from (config, dataset) with three pure functions:
+
+  init(rng, sample_batch) -> GANState
+  train_step(state, batch [n_disc, B, ...], rng) -> (GANState, metrics)
+  sample(state, rng, n) -> (x [n, ...], aux dict)
+
+`GANMethod` implements the common structure (n_disc D steps with lax.scan,
+then one G step, then the EMA update); a subclass only says how D's outputs
+become losses (`d_objective`, `g_objective`) and what D outputs (`d_out_dim`).
+Methods with richer structure (several generators, priors, classifiers) reuse
+the helpers below (`apply_update`, `scan_d_steps`) in their own train_step.
+"""
+
+from typing import Any, Callable, Protocol
+
+import jax
+import jax.numpy as jnp
+import optax
+from flax.training import train_state
+
+from gan_mixtures import losses, nets
+from gan_mixtures.state import GANState, ema_update, make_optimizer
+
+Metrics = dict[str, jax.Array]
+
+
+class Method(Protocol):
+  """What train.py needs from a method."""
+
+  def init(self, rng: jax.Array, sample_batch: jax.Array) -> GANState:
+    ...
+
+  def train_step(
+      self, state: GANState, batch: jax.Array, rng: jax.Array
+  ) -> tuple[GANState, Metrics]:
+    ...
+
+  def sample(
+      self, state: GANState, rng: jax.Array, n: int
+  ) -> tuple[jax.Array, dict[str, jax.Array]]:
+    ...
+
+
+def sample_noise(rng: jax.Array, n: int, z_dim: int, dist: str) -> jax.Array:
+  """[n, z_dim] latent noise: 'uniform' U(-1, 1) or 'normal' N(0, I)."""
+  if dist == "uniform":
+    return jax.random.uniform(rng, (n, z_dim), minval=-1.0, maxval=1.0)
+  if dist == "normal":
+    return jax.random.normal(rng, (n, z_dim))
+  raise ValueError(f"unknown noise distribution {dist!r}")
+
+
+def poison_if(loss: jax.Array, step: jax.Array, at_step: int) -> jax.Array:
+  """Test hook: makes `loss` and its gradients NaN at `step == at_step`.
+
+  Multiplies (rather than jnp.where) so the NaN reaches the gradients and the
+  parameters, as a real divergence would. Never fires when at_step < 0.
+  """
+  if at_step < 0:
+    return loss
+  return loss * jnp.where(step == at_step, jnp.nan, 1.0)
+
+
+def apply_update(
+    ts: train_state.TrainState,
+    loss_fn: Callable[[Any], tuple[jax.Array, Metrics]],
+    prefix: str,
+) -> tuple[train_state.TrainState, Metrics]:
+  """One optimizer step of `ts` on `loss_fn(params) -> (loss, metrics)`.
+
+  Returns the new TrainState and metrics (with `<prefix>_loss` and
+  `<prefix>_grad_norm`, the quantities the trainer checks for NaN).
+  """
+  (loss, metrics), grads = jax.value_and_grad(loss_fn, has_aux=True)(ts.params)
+  metrics = {
+      **metrics,
+      f"{prefix}_loss": loss,
+      f"{prefix}_grad_norm": optax.global_norm(grads),
+  }
+  return ts.apply_gradients(grads=grads), metrics
+
+
+def scan_d_steps(
+    d_step: Callable[[train_state.TrainState, jax.Array, jax.Array], tuple],
+    d_state: train_state.TrainState,
+    batch: jax.Array,
+    rng: jax.Array,
+) -> tuple[train_state.TrainState, Metrics]:
+  """Runs `d_step(d_state, real [B, ...], rng)` over batch [n_disc, B, ...].
+
+  Returns the final D state and the metrics averaged over the D steps.
+  """
+  rngs = jax.random.split(rng, batch.shape[0])
+
+  def body(ts, xs):
+    return d_step(ts, *xs)
+
+  d_state, metrics = jax.lax.scan(body, d_state, (batch, rngs))
+  return d_state, jax.tree.map(lambda m: jnp.mean(m, axis=0), metrics)
+
+
+class GANMethod:
+  """One generator, one discriminator; subclasses define the objectives."""
+
+  def __init__(self, config, data):
+    self.config = config
+    self.data = data
+    self.g_net = nets.make_generator(config.model, tuple(data.example_shape))
+    self.d_net = nets.make_discriminator(config.model, self.d_out_dim)
+    self.gp_weight = float(config.method.gp_weight) if self.uses_gp else 0.0
+
+  # ---- what a subclass says -------------------------------------------------
+  d_out_dim: int = 1
+
+  @property
+  def uses_gp(self) -> bool:
+    return False
+
+  def d_objective(
+      self, real_out: jax.Array, fake_out: jax.Array
+  ) -> tuple[jax.Array, Metrics]:
+    raise NotImplementedError
+
+  def g_objective(self, fake_out: jax.Array) -> tuple[jax.Array, Metrics]:
+    raise NotImplementedError
+
+  def init_aux(self, rng: jax.Array) -> dict[str, Any]:
+    """Per-method state extras (learnable priors, ...); none by default."""
+    del rng
+    return {}
+
+  def sample_aux(self, state: GANState, x: jax.Array) -> dict[str, jax.Array]:
+    """Per-sample extras returned by `sample` (component ids, ...)."""
+    del state, x
+    return {}
+
+  # ---- the shared machinery -------------------------------------------------
+  def noise(self, rng: jax.Array, n: int) -> jax.Array:
+    m = self.config.model
+    return sample_noise(rng, n, m.z_dim, m.z_dist)
+
+  def init(self, rng: jax.Array, sample_batch: jax.Array) -> GANState:
+    rng_g, rng_d, rng_z = jax.random.split(rng, 3)
+    z = self.noise(rng_z, sample_batch.shape[0])
+    g_params = self.g_net.init(rng_g, z)
+    d_params = self.d_net.init(rng_d, sample_batch)
+    return GANState(
+        step=jnp.zeros((), jnp.int32),
+        g=train_state.TrainState.create(
+            apply_fn=self.g_net.apply,
+            params=g_params,
+            tx=make_optimizer(self.config.g_opt, self.config.train.num_steps),
+        ),
+        d=train_state.TrainState.create(
+            apply_fn=self.d_net.apply,
+            params=d_params,
+            tx=make_optimizer(
+                self.config.d_opt,
+                self.config.train.num_steps * self.config.train.n_disc,
+            ),
+        ),
+        g_ema_params=jax.tree.map(jnp.copy, g_params),
+        aux=self.init_aux(rng),
+    )
+
+  def d_loss(self, d_params, g_params, real: jax.Array, rng: jax.Array):
+    rng_z, rng_gp = jax.random.split(rng)
+    fake = jax.lax.stop_gradient(
+        self.g_net.apply(g_params, self.noise(rng_z, real.shape[0]))
+    )
+    real_out = self.d_net.apply(d_params, real)  # [B, d_out_dim]
+    fake_out = self.d_net.apply(d_params, fake)
+    loss, metrics = self.d_objective(real_out, fake_out)
+    if self.gp_weight > 0:
+      critic = lambda x: self.d_net.apply(d_params, x)[:, 0]
+      gp = losses.gradient_penalty(
+          critic, real, fake, rng_gp, one_sided=self.config.method.gp_one_sided
+      )
+      loss = loss + self.gp_weight * gp
+      metrics = {**metrics, "gp": gp}
+    return loss, metrics
+
+  def g_loss(self, g_params, d_params, n: int, rng: jax.Array):
+    fake = self.g_net.apply(g_params, self.noise(rng, n))
+    return self.g_objective(self.d_net.apply(d_params, fake))
+
+  def train_step(
+      self, state: GANState, batch: jax.Array, rng: jax.Array
+  ) -> tuple[GANState, Metrics]:
+    """n_disc D steps (lax.scan over batch [n_disc, B, ...]), 1 G step, EMA."""
+    rng_d, rng_g = jax.random.split(rng)
+
+    def d_step(d_state, real, r):
+      return apply_update(
+          d_state, lambda p: self.d_loss(p, state.g.params, real, r), "d"
+      )
+
+    d_state, d_metrics = scan_d_steps(d_step, state.d, batch, rng_d)
+    def g_loss_fn(g_params):
+      loss, metrics = self.g_loss(g_params, d_state.params, batch.shape[1], rng_g)
+      return poison_if(loss, state.step, self.config.train.debug_nan_step), metrics
+
+    g_state, g_metrics = apply_update(state.g, g_loss_fn, "g")
+    ema = ema_update(
+        state.g_ema_params, g_state.params, self.config.train.ema_decay
+    )
+    new_state = state.replace(
+        step=state.step + 1, g=g_state, d=d_state, g_ema_params=ema
+    )
+    return new_state, {**d_metrics, **g_metrics}
+
+  def generator_params(self, state: GANState, use_ema: bool = True) -> Any:
+    return state.g_ema_params if use_ema else state.g.params
+
+  def sample(
+      self, state: GANState, rng: jax.Array, n: int, use_ema: bool = True
+  ) -> tuple[jax.Array, dict[str, jax.Array]]:
+    x = self.g_net.apply(self.generator_params(state, use_ema), self.noise(rng, n))
+    return x, self.sample_aux(state, x)
+
+  @classmethod
+  def validate_config(cls, config) -> None:
+    """Raises ValueError for method-specific config errors."""
+    del config

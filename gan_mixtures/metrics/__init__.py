@@ -1,0 +1,1 @@
+"""Evaluation metrics (host-side numpy or chunked jitted jax)."""

@@ -1,0 +1,247 @@
+"""The one generic training loop (every method, every data set, any devices).
+
+`train_and_evaluate(config, workdir)`: validate the config (before anything
+compiles), build data + method, restore the latest checkpoint, run the jitted
+`train_step` with RNG `fold_in(base_rng, step)` on a 1-D ('data',) mesh,
+check every step's losses and gradient norms for NaN/inf, write metrics,
+checkpoints, sample pictures and periodic evaluations, and finally
+`results.json`.
+"""
+
+import dataclasses
+import json
+import logging
+import os
+import time
+import zlib
+from typing import Any, Callable
+
+import jax
+import ml_collections
+import numpy as np
+from jax.sharding import Mesh, NamedSharding, PartitionSpec as P
+
+from gan_mixtures import checkpoint as ckpt_lib
+from gan_mixtures import data as data_lib
+from gan_mixtures import evaluate as eval_lib
+from gan_mixtures import methods, validation, writers
+
+
+class NonFiniteError(RuntimeError):
+  """A loss or gradient became NaN/inf; training stopped."""
+
+
+def named_rng(rng: jax.Array, name: str) -> jax.Array:
+  """A key for `name`, independent of the other names' keys."""
+  return jax.random.fold_in(rng, zlib.crc32(name.encode()) & 0x7FFFFFFF)
+
+
+def make_mesh() -> Mesh:
+  """A 1-D mesh over every device (all hosts); params are replicated."""
+  return Mesh(np.asarray(jax.devices()), ("data",))
+
+
+@dataclasses.dataclass
+class Experiment:
+  """What a run is made of, built from a config (also used by tools)."""
+
+  config: Any
+  data: Any
+  method: Any
+  mesh: Mesh
+  base_rng: jax.Array
+
+  @property
+  def replicated(self) -> NamedSharding:
+    return NamedSharding(self.mesh, P())
+
+  def init_state(self):
+    sample = self.data.sample(named_rng(self.base_rng, "init_data"), (2,))
+    state = self.method.init(named_rng(self.base_rng, "init"), sample)
+    return jax.device_put(state, self.replicated)
+
+  def make_train_step(self) -> Callable:
+    """jit(state, base_rng) -> (state, metrics); the batch is drawn on device."""
+    t = self.config.train
+    batch_sharding = NamedSharding(self.mesh, P(None, "data"))
+
+    def step(state, base_rng):
+      rng = jax.random.fold_in(base_rng, state.step)
+      batch = self.data.sample(named_rng(rng, "data"), (t.n_disc, t.batch_size))
+      batch = jax.lax.with_sharding_constraint(batch, batch_sharding)
+      return self.method.train_step(state, batch, named_rng(rng, "step"))
+
+    return jax.jit(
+        step,
+        donate_argnums=0,
+        out_shardings=(self.replicated, self.replicated),
+    )
+
+
+def build_experiment(config) -> Experiment:
+  """Validates the config (no compilation before this passes) and builds."""
+  validation.validate_config(config)
+  data = data_lib.make_dataset(config.data)
+  return Experiment(
+      config=config,
+      data=data,
+      method=methods.make_method(config, data),
+      mesh=make_mesh(),
+      base_rng=jax.random.PRNGKey(config.seed),
+  )
+
+
+def restore_or_init(exp: Experiment, ckpt: ckpt_lib.Checkpointer):
+  """The latest checkpoint if there is one, else a fresh state."""
+  state = exp.init_state()
+  if ckpt.latest_step() is not None:
+    state = jax.device_put(ckpt.restore(state), exp.replicated)
+    logging.info("restored step %d from %s", int(state.step), ckpt.directory)
+  return state
+
+
+def check_finite(first_step: int, rows: list[dict], last_good: int | None) -> None:
+  """Raises NonFiniteError naming the first step and quantity that is NaN/inf."""
+  for i, row in enumerate(rows):
+    bad = sorted(k for k, v in row.items() if not np.all(np.isfinite(v)))
+    if bad:
+      kept = "none yet" if last_good is None else f"step {last_good}"
+      raise NonFiniteError(
+          f"non-finite {', '.join(bad)} at step {first_step + i}; training"
+          f" stopped, the last good checkpoint is kept ({kept})"
+      )
+
+
+def _device_info() -> dict[str, Any]:
+  dev = jax.devices()[0]
+  return {
+      "num_devices": jax.device_count(),
+      "device_kind": dev.device_kind,
+      "platform": dev.platform,
+      "jax_version": jax.__version__,
+  }
+
+
+def final_evaluation(exp: Experiment, state, workdir: str) -> dict[str, Any]:
+  step = int(state.step)
+  return eval_lib.evaluate(
+      exp.method,
+      state,
+      exp.data,
+      exp.config,
+      named_rng(exp.base_rng, "eval"),
+      sample_path=os.path.join(workdir, "samples", f"step_{step}.png"),
+  )
+
+
+def train_and_evaluate(config, workdir: str) -> dict[str, Any]:
+  """Trains (resuming from WORKDIR's latest checkpoint) and evaluates.
+
+  Returns:
+    The results dict also written to WORKDIR/results.json.
+  """
+  t_start = time.time()
+  exp = build_experiment(config)
+  workdir = os.path.abspath(workdir)
+  is_chief = jax.process_index() == 0
+  ckpt_lib.check_saved_config(workdir, config.to_dict())
+  c, t = config, config.train
+  ckpt = ckpt_lib.Checkpointer(
+      os.path.join(workdir, "checkpoints"), c.checkpoint.every_steps,
+      c.checkpoint.max_to_keep,
+  )
+  state = restore_or_init(exp, ckpt)
+  last_good = ckpt.latest_step()
+  writer = writers.make_writer(workdir, t.tensorboard, is_chief)
+  train_step = exp.make_train_step()
+
+  start = int(state.step)
+  pending: list = []
+  compile_s, t_loop, steps_timed = None, time.time(), 0
+  t_log, step_log = time.time(), start
+  for step in range(start, t.num_steps):
+    state, metrics = train_step(state, exp.base_rng)
+    pending.append(metrics)
+    done = step + 1
+    if compile_s is None:
+      jax.block_until_ready(metrics)
+      compile_s = time.time() - t_loop
+      t_loop, steps_timed = time.time(), 0
+    else:
+      steps_timed += 1
+    is_last = done == t.num_steps
+    save = done % c.checkpoint.every_steps == 0 or is_last
+    log = done % t.log_every == 0 or is_last
+    periodic_eval = t.eval_every > 0 and done % t.eval_every == 0 and not is_last
+    periodic_pic = t.sample_every > 0 and done % t.sample_every == 0 and not is_last
+    if not (save or log or periodic_eval or periodic_pic):
+      continue
+    rows = jax.device_get(pending)
+    pending = []
+    check_finite(done - len(rows) + 1, rows, last_good)
+    if log:
+      means = {k: float(np.mean([r[k] for r in rows])) for k in rows[0]}
+      rate = (done - step_log) / max(time.time() - t_log, 1e-9)
+      t_log, step_log = time.time(), done
+      writer.write_scalars(done, {**means, "steps_per_s": rate})
+      logging.info(
+          "step %d/%d  %.1f steps/s  %s", done, t.num_steps, rate,
+          "  ".join(f"{k}={v:.4g}" for k, v in sorted(means.items())),
+      )
+    if save:
+      ckpt.save(done, state)
+      last_good = done
+    if periodic_eval or periodic_pic:
+      path = os.path.join(workdir, "samples", f"step_{done}.png")
+      m = eval_lib.evaluate(
+          exp.method, state, exp.data, c, named_rng(exp.base_rng, "eval"),
+          sample_path=path if is_chief else None,
+      )
+      if periodic_eval:
+        writer.write_scalars(
+            done, {f"eval/{k}": v for k, v in m.items() if np.isscalar(v)}
+        )
+    writer.flush()
+  train_s = time.time() - t_loop
+
+  metrics = final_evaluation(exp, state, workdir)
+  writer.write_scalars(
+      int(state.step), {f"eval/{k}": v for k, v in metrics.items() if np.isscalar(v)}
+  )
+  writer.close()
+  ckpt.close()
+  results = {
+      "method": c.method.name,
+      "dataset": c.data.name,
+      "config": c.name,
+      "step": int(state.step),
+      "seed": int(c.seed),
+      "metrics": metrics,
+      "wall_s": time.time() - t_start,
+      "compile_s": compile_s,
+      "train_steps_per_s": steps_timed / train_s if steps_timed else None,
+      "workdir": workdir,
+      **_device_info(),
+  }
+  if is_chief:
+    eval_lib.write_results(workdir, results)
+  return results
+
+
+def load_workdir(workdir: str, step: int | None = None):
+  """(Experiment, state) of a finished or running workdir's checkpoint.
+
+  The config comes from WORKDIR/config.json; `step` defaults to the latest.
+  """
+  with open(os.path.join(workdir, "config.json")) as f:
+    config = ml_collections.ConfigDict(json.load(f))
+  exp = build_experiment(config)
+  ckpt = ckpt_lib.Checkpointer(
+      os.path.join(workdir, "checkpoints"), config.checkpoint.every_steps,
+      config.checkpoint.max_to_keep,
+  )
+  if ckpt.latest_step() is None:
+    raise ckpt_lib.CheckpointError(f"no checkpoint under {ckpt.directory}")
+  state = jax.device_put(ckpt.restore(exp.init_state(), step), exp.replicated)
+  ckpt.close()
+  return exp, state

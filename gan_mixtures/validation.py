@@ -1,0 +1,64 @@
+"""Config checks that run before anything is built or compiled."""
+
+import jax
+
+from gan_mixtures import data as data_lib
+from gan_mixtures import methods, nets
+from gan_mixtures.methods.base import sample_noise
+from gan_mixtures.state import OPTIMIZERS, SCHEDULES
+
+
+class ConfigError(ValueError):
+  """A config value is invalid; the message names the key."""
+
+
+def _positive(name: str, value) -> None:
+  if not value > 0:
+    raise ConfigError(f"{name} must be > 0, got {value}")
+
+
+def validate_config(config, num_devices: int | None = None) -> None:
+  """Raises ConfigError with a one-line message for a bad config."""
+  try:
+    method_cls = methods.get_method_class(config.method.name)
+    if config.data.name not in data_lib.DATASETS:
+      raise ConfigError(
+          f"unknown dataset {config.data.name!r}; choose from"
+          f" {sorted(data_lib.DATASETS)}"
+      )
+    if config.model.name not in nets.NETS:
+      raise ConfigError(
+          f"unknown model {config.model.name!r}; choose from {nets.NETS}"
+      )
+    sample_noise(jax.random.PRNGKey(0), 1, 1, config.model.z_dist)
+    for opt in ("g_opt", "d_opt"):
+      oc = config[opt]
+      _positive(f"{opt}.lr", oc.lr)
+      if oc.name not in OPTIMIZERS or oc.schedule not in SCHEDULES:
+        raise ConfigError(
+            f"{opt}: name must be one of {OPTIMIZERS} and schedule one of"
+            f" {SCHEDULES}, got {oc.name!r}, {oc.schedule!r}"
+        )
+      for b in ("b1", "b2"):
+        if not 0 <= oc[b] < 1:
+          raise ConfigError(f"{opt}.{b} must be in [0, 1), got {oc[b]}")
+    t = config.train
+    for key in ("num_steps", "batch_size", "n_disc", "log_every"):
+      _positive(f"train.{key}", t[key])
+    if not 0 <= t.ema_decay < 1:
+      raise ConfigError(f"train.ema_decay must be in [0, 1), got {t.ema_decay}")
+    n_dev = num_devices or jax.device_count()
+    if t.batch_size % n_dev:
+      raise ConfigError(
+          f"train.batch_size={t.batch_size} is not divisible by the"
+          f" {n_dev} devices"
+      )
+    _positive("eval.num_samples", config.eval.num_samples)
+    _positive("checkpoint.every_steps", config.checkpoint.every_steps)
+    _positive("checkpoint.max_to_keep", config.checkpoint.max_to_keep)
+    method_cls.validate_config(config)
+    data_lib.make_dataset(config.data)  # checks the data's own keys
+  except ConfigError:
+    raise
+  except ValueError as e:
+    raise ConfigError(str(e)) from None

@@ -1,0 +1,51 @@
+"""Shared test utilities: tiny configs and subprocess runs of the CLI."""
+
+import os
+import subprocess
+import sys
+
+from configs import default, mdgan, vanilla
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+# CLI overrides that make any 2D config tiny and fast.
+TINY_FLAGS = (
+    "--config.model.g_hidden=(16,16)",
+    "--config.model.d_hidden=(16,16)",
+    "--config.train.batch_size=64",
+    "--config.train.log_every=10",
+    "--config.train.tensorboard=False",
+    "--config.eval.num_samples=200",
+    "--config.eval.num_samples_large=0",
+)
+
+
+def tiny_config(kind: str = "vanilla", variant: str | None = None, **train):
+  """A 2D config with small nets, batch and sample counts."""
+  module = {"vanilla": vanilla, "mdgan": mdgan, "default": default}[kind]
+  c = module.get_config(variant) if kind != "default" else module.get_config()
+  c.model.g_hidden = (16, 16)
+  c.model.d_hidden = (16, 16)
+  c.train.batch_size = 64
+  c.train.num_steps = 20
+  c.train.log_every = 5
+  c.train.tensorboard = False
+  c.checkpoint.every_steps = 10
+  c.eval.num_samples = 200
+  c.eval.num_samples_large = 0
+  for k, v in train.items():
+    setattr(c.train, k, v)
+  return c
+
+
+def run_module(module: str, *args: str, env: dict | None = None, timeout=600):
+  """Runs `python -m module args` from the repo root; returns CompletedProcess."""
+  full_env = {**os.environ, **(env or {})}
+  return subprocess.run(
+      [sys.executable, "-m", module, *args],
+      cwd=REPO,
+      env=full_env,
+      capture_output=True,
+      text=True,
+      timeout=timeout,
+  )

@@ -1,0 +1,145 @@
+"""Every method: init, one jitted train step (finite, right shapes), sample."""
+
+import chex
+import jax
+import numpy as np
+import pytest
+from absl.testing import parameterized
+
+from gan_mixtures import data as data_lib
+from gan_mixtures import methods
+from gan_mixtures.kernels import sgmm
+from tests.helpers import tiny_config
+
+CASES = [
+    ("vanilla", "grid25,ns"),
+    ("vanilla", "grid25,minimax"),
+    ("vanilla", "ring8,hinge"),
+    ("vanilla", "spiral,wgan_gp"),
+    ("mdgan", "grid25"),
+    ("mdgan", "ring8"),
+]
+
+
+def _build(kind, variant):
+  c = tiny_config(kind, variant)
+  ds = data_lib.make_dataset(c.data)
+  return c, ds, methods.make_method(c, ds)
+
+
+class MethodTest(parameterized.TestCase):
+
+  @parameterized.parameters(*CASES)
+  def test_train_step_and_sample(self, kind, variant):
+    c, ds, method = _build(kind, variant)
+    rng = jax.random.PRNGKey(0)
+    state = method.init(rng, ds.sample(rng, (2,)))
+    batch = ds.sample(rng, (c.train.n_disc, c.train.batch_size))
+    new_state, metrics = jax.jit(method.train_step)(state, batch, rng)
+    chex.assert_tree_all_finite(metrics)
+    chex.assert_tree_all_finite(
+        (new_state.g.params, new_state.d.params, new_state.g_ema_params)
+    )
+    assert int(new_state.step) == 1
+    for key in ("d_loss", "g_loss", "d_grad_norm", "g_grad_norm"):
+      assert key in metrics
+    # Both players moved.
+    for old, new in ((state.g.params, new_state.g.params), (state.d.params, new_state.d.params)):
+      diffs = jax.tree.map(lambda a, b: float(np.abs(a - b).max()), old, new)
+      assert max(jax.tree.leaves(diffs)) > 0
+    chex.assert_trees_all_equal_shapes(
+        (state.g.params, state.d.params), (new_state.g.params, new_state.d.params)
+    )
+    x, aux = method.sample(new_state, rng, 7)
+    chex.assert_shape(x, (7, 2))
+    if kind == "mdgan":
+      chex.assert_shape(aux["component"], (7,))
+      assert int(aux["component"].max()) < c.method.n_gmm
+
+
+class JitConsistencyTest(chex.TestCase):
+
+  @chex.variants(with_jit=True, without_jit=True)
+  def test_mdgan_step_same_with_and_without_jit(self):
+    c, ds, method = _build("mdgan", "grid25")
+    rng = jax.random.PRNGKey(4)
+    state = method.init(rng, ds.sample(rng, (2,)))
+    batch = ds.sample(rng, (1, c.train.batch_size))
+    new, metrics = self.variant(method.train_step)(state, batch, rng)
+    ref, ref_metrics = jax.jit(method.train_step)(state, batch, rng)
+    chex.assert_trees_all_close(new.g.params, ref.g.params, rtol=1e-5, atol=1e-6)
+    chex.assert_trees_all_close(metrics, ref_metrics, rtol=1e-5, atol=1e-6)
+
+
+def test_n_disc_scan_runs_several_d_steps():
+  c, ds, method = _build("vanilla", "grid25,wgan_gp")
+  assert c.train.n_disc == 5
+  rng = jax.random.PRNGKey(1)
+  state = method.init(rng, ds.sample(rng, (2,)))
+  batch = ds.sample(rng, (5, c.train.batch_size))
+  new_state, _ = jax.jit(method.train_step)(state, batch, rng)
+  assert int(new_state.d.step) == 5 and int(new_state.g.step) == 1
+
+
+def test_ema_tracks_generator():
+  c, ds, method = _build("vanilla", "grid25")
+  c.train.ema_decay = 0.9
+  rng = jax.random.PRNGKey(2)
+  state = method.init(rng, ds.sample(rng, (2,)))
+  batch = ds.sample(rng, (1, c.train.batch_size))
+  new, _ = method.train_step(state, batch, rng)
+  want = jax.tree.map(lambda e, p: 0.9 * e + 0.1 * p, state.g_ema_params, new.g.params)
+  chex.assert_trees_all_close(new.g_ema_params, want, rtol=1e-6)
+
+
+def test_mdgan_losses_match_formula():
+  c, ds, method = _build("mdgan", "grid25")
+  rs = np.random.RandomState(0)
+  real_out = rs.randn(16, method.embed_dim).astype(np.float32)
+  fake_out = rs.randn(16, method.embed_dim).astype(np.float32)
+  means = sgmm.simplex_vertices(method.embed_dim)
+
+  def lk(out):
+    e = 5.0 / (1 + np.exp(-out.astype(np.float64))) - 2.5
+    sq = ((e[:, None] - means[None]) ** 2).sum(-1)
+    d = means.shape[1]
+    return np.mean(np.exp(-sq / (2 * 0.25)), 1) / (2 * np.pi * 0.25) ** (d / 2)
+
+  lam = sgmm.max_likelihood(means, 0.25)
+  want_d = -(np.mean(np.log(lk(real_out) + 1e-8)) + np.mean(np.log(lam - lk(fake_out) + 1e-8)))
+  got_d, _ = method.d_objective(real_out, fake_out)
+  np.testing.assert_allclose(got_d, want_d, rtol=1e-5)
+  got_g, _ = method.g_objective(fake_out)
+  np.testing.assert_allclose(got_g, np.mean(np.log(lam - lk(fake_out) + 1e-8)), rtol=1e-5)
+  c.method.g_loss = "ns"
+  got_ns, _ = method.g_objective(fake_out)
+  np.testing.assert_allclose(got_ns, -np.mean(np.log(lk(fake_out) + 1e-8)), rtol=1e-5)
+
+
+def test_mdgan_embedding_bounded_and_lambda_positive_gap():
+  _, _, method = _build("mdgan", "grid25")
+  e = method.embed(jax.numpy.asarray([[-1e4, 0.0, 1e4] * 3]))
+  assert float(e.max()) <= 2.5 and float(e.min()) >= -2.5
+  # At the maximiser the gap lambda - lk is clipped at 0, never negative.
+  assert float(method.fake_gap(jax.numpy.asarray([method.lam * 1.0001]))[0]) == 0.0
+
+
+@pytest.mark.parametrize(
+    "kind,key,value,match",
+    [
+        ("mdgan", "n_gmm", 1, "n_gmm"),
+        ("mdgan", "var", 0.0, "var"),
+        ("mdgan", "g_loss", "foo", "g_loss"),
+        ("vanilla", "loss", "lsgan", "loss"),
+    ],
+)
+def test_method_config_validation(kind, key, value, match):
+  c = tiny_config(kind)
+  setattr(c.method, key, value)
+  with pytest.raises(ValueError, match=match):
+    methods.get_method_class(kind).validate_config(c)
+
+
+def test_unknown_method():
+  with pytest.raises(ValueError, match="unknown method"):
+    methods.get_method_class("bigan")

@@ -1,0 +1,172 @@
+"""The generic trainer: outputs, resume, NaN stop, bad input, checkpoints."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import chex
+import jax
+import numpy as np
+import pytest
+
+from gan_mixtures import checkpoint, train, validation
+from tests.helpers import REPO, TINY_FLAGS, run_module, tiny_config
+
+
+def test_run_writes_the_output_contract(tmp_path):
+  c = tiny_config("mdgan")
+  results = train.train_and_evaluate(c, str(tmp_path))
+  on_disk = json.loads((tmp_path / "results.json").read_text())
+  assert on_disk["step"] == 20 and on_disk["method"] == "mdgan"
+  for key in ("method", "dataset", "config", "step", "seed", "metrics", "wall_s"):
+    assert key in on_disk
+  for key in ("modes_covered", "num_modes", "hq_fraction", "mode_kl",
+              "knn_real_acc", "knn_fake_acc", "components_used"):
+    assert key in on_disk["metrics"], key
+  assert on_disk["metrics"]["num_modes"] == 25
+  assert results["metrics"] == on_disk["metrics"]
+  assert (tmp_path / "samples" / "step_20.png").exists()
+  assert (tmp_path / "config.json").exists()
+  rows = [json.loads(l) for l in (tmp_path / "metrics.jsonl").read_text().splitlines()]
+  assert [r["step"] for r in rows if "d_loss" in r] == [5, 10, 15, 20]
+  ckpts = sorted(int(p) for p in os.listdir(tmp_path / "checkpoints") if p.isdigit())
+  assert ckpts == [10, 20]
+
+
+def test_nan_stops_with_step_and_keeps_last_good_checkpoint(tmp_path):
+  c = tiny_config("vanilla", debug_nan_step=15)
+  with pytest.raises(train.NonFiniteError, match=r"g_grad_norm, g_loss at step 16"):
+    train.train_and_evaluate(c, str(tmp_path))
+  exp, state = train.load_workdir(str(tmp_path))
+  assert int(state.step) == 10
+  chex.assert_tree_all_finite((state.g.params, state.d.params))
+  assert not (tmp_path / "results.json").exists()
+
+
+def test_resumed_workdir_must_have_the_same_config(tmp_path):
+  train.train_and_evaluate(tiny_config("vanilla", num_steps=10), str(tmp_path))
+  c = tiny_config("vanilla", num_steps=10)
+  c.model.d_hidden = (8, 8)
+  with pytest.raises(ValueError, match="model differ"):
+    train.train_and_evaluate(c, str(tmp_path))
+
+
+def test_corrupt_checkpoint_is_reported_and_left_alone(tmp_path):
+  train.train_and_evaluate(tiny_config("vanilla"), str(tmp_path))
+  ckpt_dir = tmp_path / "checkpoints" / "20"
+  files = [p for p in ckpt_dir.rglob("*") if p.is_file() and p.stat().st_size > 0]
+  for p in files:
+    p.write_bytes(b"garbage" * 10)
+  before = {p: p.read_bytes() for p in files}
+  with pytest.raises(checkpoint.CheckpointError, match="corrupt"):
+    train.train_and_evaluate(tiny_config("vanilla", num_steps=30), str(tmp_path))
+  assert {p: p.read_bytes() for p in files} == before
+
+
+@pytest.mark.parametrize(
+    "key,value,match",
+    [
+        ("g_opt.lr", -1.0, "g_opt.lr must be > 0"),
+        ("d_opt.lr", 0.0, "d_opt.lr must be > 0"),
+        ("train.batch_size", 0, "batch_size must be > 0"),
+        ("train.num_steps", -5, "num_steps must be > 0"),
+        ("method.name", "bigan", "unknown method"),
+        ("data.name", "moons", "unknown dataset"),
+        ("model.z_dist", "cauchy", "noise distribution"),
+        ("g_opt.schedule", "step", "schedule"),
+    ],
+)
+def test_validation_errors(key, value, match):
+  c = tiny_config("vanilla")
+  group, name = key.split(".")
+  setattr(c[group], name, value)
+  with pytest.raises(validation.ConfigError, match=match):
+    validation.validate_config(c)
+
+
+def _error_line(proc) -> str:
+  assert proc.returncode != 0, proc.stderr[-2000:]
+  assert "Traceback" not in proc.stderr, proc.stderr[-3000:]
+  return proc.stderr.strip().splitlines()[-1]
+
+
+@pytest.mark.parametrize(
+    "args,match",
+    [
+        (["--config=configs/vanilla.py:grid25", "--config.g_opt.lr=-1"],
+         "error: g_opt.lr must be > 0"),
+        (["--config=configs/mdgan.py", "--config.method.name=foo"], "unknown method"),
+        (["--config=configs/mdgan.py:moons"], "unknown variant"),
+        (["--config=configs/mdgan.py", "--config.train.no_such_key=1"], "no_such_key"),
+        (["--config=configs/no_such_file.py"], "cannot load config file"),
+    ],
+)
+def test_cli_bad_input_one_line_nonzero(tmp_path, args, match):
+  proc = run_module("experiments.main", *args, f"--workdir={tmp_path}/w")
+  assert match in _error_line(proc)
+  assert not os.path.exists(tmp_path / "w" / "checkpoints")
+
+
+def _final_params(workdir):
+  _, state = train.load_workdir(str(workdir))
+  return jax.device_get((state.g.params, state.d.params, state.g.opt_state))
+
+
+def test_sigkill_resume_is_bit_identical(tmp_path):
+  flags = [
+      "--config=configs/vanilla.py:grid25", *TINY_FLAGS,
+      "--config.train.num_steps=3000", "--config.checkpoint.every_steps=250",
+  ]
+  ref = run_module("experiments.main", *flags, f"--workdir={tmp_path}/ref")
+  assert ref.returncode == 0, ref.stderr[-3000:]
+
+  killed = tmp_path / "killed"
+  proc = subprocess.Popen(
+      [sys.executable, "-m", "experiments.main", *flags, f"--workdir={killed}"],
+      cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+  )
+  deadline = time.time() + 300
+  ckpts = killed / "checkpoints"
+  while time.time() < deadline:
+    done = [p for p in (os.listdir(ckpts) if ckpts.exists() else []) if p.isdigit()]
+    if any(int(p) >= 500 for p in done):
+      break
+    time.sleep(0.05)
+  os.kill(proc.pid, signal.SIGKILL)
+  proc.wait()
+  steps = sorted(int(p) for p in os.listdir(ckpts) if p.isdigit())
+  assert steps and steps[-1] < 3000, steps  # killed mid-run
+
+  resumed = run_module("experiments.main", *flags, f"--workdir={killed}")
+  assert resumed.returncode == 0, resumed.stderr[-3000:]
+  chex.assert_trees_all_equal(_final_params(tmp_path / "ref"), _final_params(killed))
+  assert json.loads((killed / "results.json").read_text())["step"] == 3000
+
+
+def test_four_cpu_devices_match_one(tmp_path):
+  flags = ["--config=configs/mdgan.py", *TINY_FLAGS, "--config.train.num_steps=30"]
+  four = run_module(
+      "experiments.main", *flags, f"--workdir={tmp_path}/four",
+      env={"XLA_FLAGS": "--xla_force_host_platform_device_count=4"},
+  )
+  assert four.returncode == 0, four.stderr[-3000:]
+  one = run_module("experiments.main", *flags, f"--workdir={tmp_path}/one",
+                   env={"XLA_FLAGS": ""})
+  assert one.returncode == 0, one.stderr[-3000:]
+  r4 = json.loads((tmp_path / "four" / "results.json").read_text())
+  r1 = json.loads((tmp_path / "one" / "results.json").read_text())
+  assert r4["num_devices"] == 4 and r1["num_devices"] == 1
+  p4, p1 = _final_params(tmp_path / "four"), _final_params(tmp_path / "one")
+  chex.assert_trees_all_close(p4[:2], p1[:2], rtol=2e-4, atol=2e-5)
+
+
+def test_evaluate_cli_updates_results(tmp_path):
+  train.train_and_evaluate(tiny_config("mdgan"), str(tmp_path))
+  proc = run_module("experiments.evaluate", f"--workdir={tmp_path}",
+                    "--num_samples=300")
+  assert proc.returncode == 0, proc.stderr[-3000:]
+  res = json.loads((tmp_path / "results.json").read_text())
+  assert res["step"] == 20 and "hq_fraction" in res["metrics"]
