@@ -24,6 +24,18 @@ def get_config() -> ml_collections.ConfigDict:
   d.lda_alpha = ()  # lda_mixture: Dirichlet concentration, one per mode
   d.doc_size = 50  # lda_mixture: samples sharing one pi ~ Dir(alpha)
   d.spiral_turns = 1.5
+  # image sets (mnist, fashion_mnist, stacked_mnist, digits, cifar10, ...)
+  d.source = "auto"  # auto | tfds | local_mnist | sklearn_digits
+  d.split = "train"
+  d.image_size = 32
+  d.channels = 0  # 0 = the set's own
+  d.resize = "pad"  # none | pad | resize
+  d.crop = 0  # centre crop before resizing (celeb_a: 148)
+  d.tfds_name = ""  # override the tfds name
+  d.tfds_data_dir = ""  # "" = tfds default; nothing downloads unless download
+  d.download = False
+  d.mnist_dir = ""  # IDX folder; "" = $MNIST_DIR or ../shared/data/mnist
+  d.prefetch = 2  # host batches prepared ahead
 
   # ---- networks ---------------------------------------------------------
   c.model = m = ml_collections.ConfigDict()
@@ -35,6 +47,10 @@ def get_config() -> ml_collections.ConfigDict:
   m.g_activation = "relu"
   m.d_activation = "leaky_relu"
   m.g_out_scale = 6.0  # G output 6 * tanh(h) (MD-GAN reference); 0 = linear
+  m.g_width = 64  # dcgan: channels of the last G block / first D block
+  m.d_width = 64
+  m.g_norm = "batch"  # dcgan: none | layer | batch (batch statistics)
+  m.d_norm = "none"
 
   # ---- method knobs (every method's, under one group) -------------------
   c.method = mc = ml_collections.ConfigDict()

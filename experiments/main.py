@@ -68,11 +68,12 @@ def main(argv):
     jax.distributed.initialize()
   try:
     config = _CONFIG.value
-    workdir = _WORKDIR.value or default_workdir(config.name)
+    name = config.name  # touching the config raises if its file failed
   except OSError:  # the config file failed to load (config_flags is lazy)
     path = config_flags.get_config_filename(flags.FLAGS["config"])
     sys.exit(f"error: cannot load config file {path!r}")
-  logging.info("config %s, workdir %s", config.name, workdir)
+  workdir = _WORKDIR.value or default_workdir(name)
+  logging.info("config %s, workdir %s", name, workdir)
   try:
     results = train.train_and_evaluate(config, workdir)
   except (

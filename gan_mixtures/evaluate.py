@@ -3,8 +3,9 @@
 Metrics by data kind (README lists the keys):
   2d: modes_covered, modes_covered_1pct, num_modes, hq_fraction, mode_kl
       (where the set has modes), knn_real_acc, knn_fake_acc; the same with
-      the suffix `_n<N>` at eval.num_samples_large; component usage where the
-      method returns components.
+      the suffix `_n<N>` at eval.num_samples_large.
+  every kind: component usage where the method returns components; a picture
+      (2D scatter or image grid) when asked.
 """
 
 import json
@@ -19,7 +20,7 @@ from gan_mixtures.metrics import knn, modes
 
 
 def draw_samples(
-    method, state, rng: jax.Array, n: int, use_ema: bool, chunk: int = 10000
+    method, state, rng: jax.Array, n: int, use_ema: bool, chunk: int = 1000
 ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
   """n samples and their aux arrays, drawn `chunk` at a time."""
   xs, auxs = [], []
@@ -59,23 +60,26 @@ def evaluate(
       [ec.num_samples_large] if ec.num_samples_large > 0 else []
   )
   fake_all, aux = draw_samples(method, state, rng_fake, max(sizes), ec.use_ema)
-  real_all = np.asarray(data.sample(rng_real, (max(sizes),)))
+  components = aux.get("component")
   metrics: dict[str, Any] = {}
-  for i, n in enumerate(sizes):
-    m = metrics_2d(data, real_all[:n], fake_all[:n], ec.knn_k)
-    suffix = "" if i == 0 else f"_n{n}"
-    metrics.update({k + suffix: v for k, v in m.items()})
-  if "component" in aux:
-    metrics.update(component_usage(aux["component"][: ec.num_samples]))
+  if data.kind == "2d":
+    real_all = np.asarray(data.sample(rng_real, (max(sizes),)))
+    for i, n in enumerate(sizes):
+      m = metrics_2d(data, real_all[:n], fake_all[:n], ec.knn_k)
+      suffix = "" if i == 0 else f"_n{n}"
+      metrics.update({k + suffix: v for k, v in m.items()})
+  if components is not None:
+    metrics.update(component_usage(components[: ec.num_samples]))
   if sample_path:
     n = ec.num_samples
-    viz.scatter_2d(
-        sample_path,
-        real_all[:n],
-        fake_all[:n],
-        aux.get("component", None)[:n] if "component" in aux else None,
-        title=f"{config.name} step {int(state.step)}",
-    )
+    if data.kind == "2d":
+      viz.scatter_2d(
+          sample_path, real_all[:n], fake_all[:n],
+          None if components is None else components[:n],
+          title=f"{config.name} step {int(state.step)}",
+      )
+    else:
+      viz.image_grid(sample_path, fake_all[:64])
   return metrics
 
 

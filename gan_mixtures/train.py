@@ -9,12 +9,13 @@ checkpoints, sample pictures and periodic evaluations, and finally
 """
 
 import dataclasses
+import itertools
 import json
 import logging
 import os
 import time
 import zlib
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import jax
 import ml_collections
@@ -22,9 +23,9 @@ import numpy as np
 from jax.sharding import Mesh, NamedSharding, PartitionSpec as P
 
 from gan_mixtures import checkpoint as ckpt_lib
-from gan_mixtures import data as data_lib
 from gan_mixtures import evaluate as eval_lib
 from gan_mixtures import methods, validation, writers
+from gan_mixtures.data import images
 
 
 class NonFiniteError(RuntimeError):
@@ -56,19 +57,29 @@ class Experiment:
     return NamedSharding(self.mesh, P())
 
   def init_state(self):
-    sample = self.data.sample(named_rng(self.base_rng, "init_data"), (2,))
+    sample = self.data.example_batch(2)
     state = self.method.init(named_rng(self.base_rng, "init"), sample)
     return jax.device_put(state, self.replicated)
 
-  def make_train_step(self) -> Callable:
-    """jit(state, base_rng) -> (state, metrics); the batch is drawn on device."""
-    t = self.config.train
-    batch_sharding = NamedSharding(self.mesh, P(None, "data"))
+  @property
+  def batch_sharding(self) -> NamedSharding:
+    return NamedSharding(self.mesh, P(None, "data"))  # [n_disc, B, ...]
 
-    def step(state, base_rng):
+  def make_train_step(self) -> Callable:
+    """jit(state, batch, base_rng) -> (state, metrics).
+
+    `batch` is a host batch [n_disc, B, ...] (image sets), or None for
+    on-device sets, whose batch is drawn inside the step.
+    """
+    t = self.config.train
+
+    def step(state, batch, base_rng):
       rng = jax.random.fold_in(base_rng, state.step)
-      batch = self.data.sample(named_rng(rng, "data"), (t.n_disc, t.batch_size))
-      batch = jax.lax.with_sharding_constraint(batch, batch_sharding)
+      if batch is None:
+        batch = self.data.sample(
+            named_rng(rng, "data"), (t.n_disc, t.batch_size)
+        )
+      batch = jax.lax.with_sharding_constraint(batch, self.batch_sharding)
       return self.method.train_step(state, batch, named_rng(rng, "step"))
 
     return jax.jit(
@@ -77,11 +88,34 @@ class Experiment:
         out_shardings=(self.replicated, self.replicated),
     )
 
+  def batches(self, start: int) -> Iterator:
+    """Host batches of steps start.. as global sharded arrays (None on device).
+
+    Every host computes the same global batch from (seed, step) and hands its
+    devices their slices, so single- and multi-host runs see the same data.
+    """
+    if self.data.on_device:
+      yield from itertools.repeat(None)
+      return
+    t = self.config.train
+    shape = (t.n_disc, t.batch_size)
+    prefetch = images.Prefetcher(
+        lambda s: self.data.host_batch(s, shape), start, t.num_steps,
+        self.config.data.prefetch,
+    )
+    try:
+      for batch in prefetch:
+        yield jax.make_array_from_callback(
+            batch.shape, self.batch_sharding, lambda idx, b=batch: b[idx]
+        )
+    finally:
+      prefetch.close()
+
 
 def build_experiment(config) -> Experiment:
   """Validates the config (no compilation before this passes) and builds."""
   validation.validate_config(config)
-  data = data_lib.make_dataset(config.data)
+  data = validation.make_dataset_or_fail(config)
   return Experiment(
       config=config,
       data=data,
@@ -159,8 +193,8 @@ def train_and_evaluate(config, workdir: str) -> dict[str, Any]:
   pending: list = []
   compile_s, t_loop, steps_timed = None, time.time(), 0
   t_log, step_log = time.time(), start
-  for step in range(start, t.num_steps):
-    state, metrics = train_step(state, exp.base_rng)
+  for step, batch in zip(range(start, t.num_steps), exp.batches(start)):
+    state, metrics = train_step(state, batch, exp.base_rng)
     pending.append(metrics)
     done = step + 1
     if compile_s is None:

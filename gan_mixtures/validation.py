@@ -24,7 +24,7 @@ def validate_config(config, num_devices: int | None = None) -> None:
     if config.data.name not in data_lib.DATASETS:
       raise ConfigError(
           f"unknown dataset {config.data.name!r}; choose from"
-          f" {sorted(data_lib.DATASETS)}"
+          f" {data_lib.DATASETS}"
       )
     if config.model.name not in nets.NETS:
       raise ConfigError(
@@ -57,8 +57,15 @@ def validate_config(config, num_devices: int | None = None) -> None:
     _positive("checkpoint.every_steps", config.checkpoint.every_steps)
     _positive("checkpoint.max_to_keep", config.checkpoint.max_to_keep)
     method_cls.validate_config(config)
-    data_lib.make_dataset(config.data)  # checks the data's own keys
   except ConfigError:
     raise
   except ValueError as e:
+    raise ConfigError(str(e)) from None
+
+
+def make_dataset_or_fail(config):
+  """The config's data set; a bad data key or a missing path -> ConfigError."""
+  try:
+    return data_lib.make_dataset(config.data, seed=config.seed)
+  except (ValueError, FileNotFoundError) as e:
     raise ConfigError(str(e)) from None

@@ -37,7 +37,7 @@ c = tiny_config("mdgan")
 c.train.tensorboard = True  # must fall back to metrics.jsonl
 exp = train.build_experiment(c)
 state = exp.init_state()
-state, metrics = exp.make_train_step()(state, exp.base_rng)
+state, metrics = exp.make_train_step()(state, None, exp.base_rng)
 assert int(state.step) == 1, state.step
 results = train.train_and_evaluate(c, sys.argv[1])
 assert "tensorflow" not in sys.modules

@@ -1,28 +1,77 @@
 """Data sets, chosen by `config.data.name`.
 
-A data set has `name`, `kind` ('2d'), `example_shape` and
-`sample(rng, shape) -> [*shape, *example_shape]` (jittable, on device); 2D sets
-also expose `means`, `stds`, `weights` (None where there are no modes).
+2D sets (`kind == '2d'`, `on_device`): `sample(rng, shape)` is jittable and
+runs inside the train step; they expose `means`, `stds`, `weights` (None
+where there are no modes). Image sets (`kind == 'image'`): host batches with
+deterministic per-step indices (`host_batch(step, shape)`), see images.py.
+Both have `example_shape` and `example_batch(n)`.
 """
 
 from typing import Callable
 
-from gan_mixtures.data import synthetic
+from gan_mixtures.data import images, sources, synthetic
 
-DATASETS: dict[str, Callable] = {
+DATASETS_2D: dict[str, Callable] = {
     "ring": synthetic.make_ring,
     "grid": synthetic.make_grid,
     "spiral": synthetic.make_spiral,
     "lda_mixture": synthetic.make_lda_mixture,
 }
 
+# Image sets: tfds name, native channels, number of classes.
+IMAGE_SETS: dict[str, tuple[str, int, int]] = {
+    "mnist": ("mnist", 1, 10),
+    "fashion_mnist": ("fashion_mnist", 1, 10),
+    "stacked_mnist": ("mnist", 1, 1000),
+    "digits": ("", 1, 10),
+    "cifar10": ("cifar10", 3, 10),
+    "cifar100": ("cifar100", 3, 100),
+    "imagenet32": ("downsampled_imagenet/32x32", 3, 1000),
+    "celeb_a": ("celeb_a", 3, 1),
+    "oxford_flowers102": ("oxford_flowers102", 3, 102),
+}
 
-def make_dataset(data_config):
+DATASETS = sorted(DATASETS_2D) + sorted(IMAGE_SETS)
+SOURCES = ("auto", "tfds", "local_mnist", "sklearn_digits")
+
+
+def make_source(dc, split: str):
+  """The random-access source of an image set (see sources.py)."""
+  tfds_name = dc.tfds_name or IMAGE_SETS[dc.name][0]
+  kind = dc.source
+  if kind not in SOURCES:
+    raise ValueError(f"unknown data.source {kind!r}; choose from {SOURCES}")
+  if kind == "auto":
+    if dc.name == "digits":
+      kind = "sklearn_digits"
+    elif tfds_name == "mnist" and not dc.download:
+      kind = "local_mnist"  # offline by default: the IDX files
+    else:
+      kind = "tfds"
+  if kind == "sklearn_digits":
+    return sources.sklearn_digits(split)
+  if kind == "local_mnist":
+    return sources.local_mnist(sources.mnist_dir(dc.mnist_dir), split)
+  return sources.TfdsSource(tfds_name, split, dc.tfds_data_dir or None, dc.download)
+
+
+def make_dataset(data_config, seed: int = 0, split: str | None = None):
   """Builds the data set named by `data_config.name`."""
-  try:
-    factory = DATASETS[data_config.name]
-  except KeyError:
-    raise ValueError(
-        f"unknown dataset {data_config.name!r}; choose from {sorted(DATASETS)}"
-    ) from None
-  return factory(data_config)
+  dc = data_config
+  if dc.name in DATASETS_2D:
+    return DATASETS_2D[dc.name](dc)
+  if dc.name not in IMAGE_SETS:
+    raise ValueError(f"unknown dataset {dc.name!r}; choose from {DATASETS}")
+  _, native_channels, num_classes = IMAGE_SETS[dc.name]
+  stack = 3 if dc.name == "stacked_mnist" else 1
+  return images.ImageDataset(
+      name=dc.name,
+      source=make_source(dc, split or dc.split),
+      image_size=dc.image_size,
+      channels=dc.channels or native_channels,
+      resize=dc.resize,
+      crop=dc.crop,
+      seed=seed,
+      stack=stack,
+      num_classes=num_classes,
+  )

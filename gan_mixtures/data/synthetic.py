@@ -35,6 +35,7 @@ class GaussianMixture2D:
   doc_size: int = 1
 
   kind = "2d"
+  on_device = True
   example_shape = (2,)
 
   @property
@@ -65,6 +66,9 @@ class GaussianMixture2D:
     """Samples of shape [*shape, 2]; jittable."""
     return self.sample_with_modes(rng, shape)[0]
 
+  def example_batch(self, n: int) -> jax.Array:
+    return self.sample(jax.random.PRNGKey(0), (n,))
+
 
 @dataclasses.dataclass(frozen=True)
 class Spiral2D:
@@ -76,6 +80,7 @@ class Spiral2D:
   std: float
 
   kind = "2d"
+  on_device = True
   example_shape = (2,)
   means = None
   stds = None
@@ -89,6 +94,9 @@ class Spiral2D:
     r = self.radius * frac
     x = jnp.stack([r * jnp.cos(theta), r * jnp.sin(theta)], axis=-1)
     return x + self.std * jax.random.normal(rng_n, shape + (2,))
+
+  def example_batch(self, n: int) -> jax.Array:
+    return self.sample(jax.random.PRNGKey(0), (n,))
 
 
 def _weights(weights, num_modes: int) -> np.ndarray:

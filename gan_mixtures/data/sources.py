@@ -1,0 +1,126 @@
+"""Random-access image sources: tfds `data_source`, local MNIST IDX files, and
+scikit-learn's digits. A source has `len()`, `images(idx) -> uint8 [n, H, W, C]`
+and `labels(idx) -> int [n]`; none of them needs TensorFlow.
+"""
+
+import gzip
+import os
+import struct
+
+import numpy as np
+
+MNIST_FILES = {
+    "train": ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"),
+    "test": ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"),
+}
+
+
+def read_idx(path: str) -> np.ndarray:
+  """Reads an IDX file (optionally gzip-compressed) into a numpy array."""
+  opener = gzip.open if path.endswith(".gz") else open
+  with opener(path, "rb") as f:
+    data = f.read()
+  if len(data) < 4 or data[0] != 0 or data[1] != 0:
+    raise ValueError(f"{path} is not an IDX file")
+  dtype_code, ndim = data[2], data[3]
+  if dtype_code != 0x08:
+    raise ValueError(f"{path}: only unsigned-byte IDX files are supported")
+  shape = struct.unpack(">" + "I" * ndim, data[4 : 4 + 4 * ndim])
+  arr = np.frombuffer(data, np.uint8, offset=4 + 4 * ndim)
+  if arr.size != int(np.prod(shape)):
+    raise ValueError(f"{path}: expected {shape} values, found {arr.size}")
+  return arr.reshape(shape)
+
+
+class ArraySource:
+  """A source over in-memory arrays."""
+
+  def __init__(self, images: np.ndarray, labels: np.ndarray):
+    if images.ndim == 3:
+      images = images[..., None]
+    if len(images) != len(labels):
+      raise ValueError("images and labels differ in length")
+    self._images, self._labels = images, labels.astype(np.int64)
+
+  def __len__(self) -> int:
+    return len(self._images)
+
+  def images(self, idx: np.ndarray) -> np.ndarray:
+    return self._images[idx]
+
+  def labels(self, idx: np.ndarray) -> np.ndarray:
+    return self._labels[idx]
+
+  @property
+  def all_labels(self) -> np.ndarray:
+    return self._labels
+
+
+def mnist_dir(config_dir: str) -> str:
+  """The MNIST folder: the config's, else $MNIST_DIR, else ../shared/data/mnist."""
+  here = os.path.dirname(os.path.abspath(__file__))
+  shared = os.path.join(here, "..", "..", "..", "shared", "data", "mnist")
+  return config_dir or os.environ.get("MNIST_DIR") or os.path.normpath(shared)
+
+
+def local_mnist(folder: str, split: str) -> ArraySource:
+  """Real MNIST from IDX files in `folder` (same output as tfds 'mnist')."""
+  img_name, lbl_name = MNIST_FILES[split]
+  paths = [os.path.join(folder, n) for n in (img_name, lbl_name)]
+  for p in paths:
+    if not (os.path.exists(p) or os.path.exists(p[:-3])):
+      raise FileNotFoundError(
+          f"MNIST file {p} not found; set data.mnist_dir or MNIST_DIR"
+      )
+  paths = [p if os.path.exists(p) else p[:-3] for p in paths]
+  return ArraySource(read_idx(paths[0]), read_idx(paths[1]))
+
+
+def sklearn_digits(split: str, test_fraction: float = 0.2) -> ArraySource:
+  """scikit-learn's 8x8 digits (values 0..16 scaled to 0..255), split 80/20."""
+  from sklearn.datasets import load_digits
+
+  d = load_digits()
+  images = np.round(d.images * (255.0 / 16.0)).astype(np.uint8)
+  perm = np.random.RandomState(0).permutation(len(images))
+  n_test = int(len(images) * test_fraction)
+  idx = perm[n_test:] if split == "train" else perm[:n_test]
+  return ArraySource(images[idx], d.target[idx])
+
+
+class TfdsSource:
+  """A tfds `data_source` (array_record, random access, no TensorFlow)."""
+
+  def __init__(self, name: str, split: str, data_dir: str | None, download: bool):
+    import tensorflow_datasets as tfds
+
+    if download:
+      tfds.builder(name, data_dir=data_dir).download_and_prepare()
+    try:
+      self._src = tfds.data_source(name, split=split, data_dir=data_dir)
+    except Exception as e:  # DatasetNotFoundError, ... : say what to do
+      raise FileNotFoundError(
+          f"tfds data set {name!r} ({split}) is not prepared under"
+          f" {data_dir or 'the default tfds data_dir'} and data.download is"
+          f" False ({type(e).__name__})"
+      ) from e
+    self._label_cache: np.ndarray | None = None
+
+  def __len__(self) -> int:
+    return len(self._src)
+
+  def _items(self, idx: np.ndarray) -> list[dict]:
+    return [self._src[int(i)] for i in np.asarray(idx).ravel()]
+
+  def images(self, idx: np.ndarray) -> np.ndarray:
+    imgs = np.stack([np.asarray(it["image"]) for it in self._items(idx)])
+    return imgs[..., None] if imgs.ndim == 3 else imgs
+
+  def labels(self, idx: np.ndarray) -> np.ndarray:
+    return np.asarray([int(it.get("label", 0)) for it in self._items(idx)])
+
+  @property
+  def all_labels(self) -> np.ndarray:
+    if self._label_cache is None:
+      self._label_cache = self.labels(np.arange(len(self)))
+    return self._label_cache

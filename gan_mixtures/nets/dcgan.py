@@ -1,0 +1,93 @@
+"""DCGAN generator and discriminator for square images (28, 32, 64, 128 px).
+
+G: z -> Dense to s0 x s0 x (ch * 2^(n-1)) -> n transposed convs (stride 2,
+kernel 4) halving the channels -> conv to C, tanh. D mirrors it with stride-2
+convs and LeakyReLU(0.2), then Dense(out_dim). s0 = 7 for 28 px, 4 otherwise.
+
+Normalisation (`norm`): 'none', 'layer', or 'batch'. 'batch' normalises with
+the statistics of the current batch in training and sampling alike (no running
+averages are kept, so the state stays a pure pytree); draw samples in batches
+of 64 or more.
+"""
+
+import math
+
+import flax.linen as nn
+import jax
+import jax.numpy as jnp
+
+
+def num_upsamples(size: int) -> tuple[int, int]:
+  """(s0, n): the start resolution and how many x2 steps reach `size`."""
+  s0 = 7 if size % 7 == 0 else 4
+  n = int(round(math.log2(size / s0)))
+  if s0 * 2**n != size:
+    raise ValueError(f"image size {size} is not 4 * 2^n or 7 * 2^n")
+  return s0, n
+
+
+class BatchStatNorm(nn.Module):
+  """Batch normalisation with the current batch's statistics, no running
+  averages (so parameters are the only state); scale and bias per channel."""
+
+  epsilon: float = 1e-5
+
+  @nn.compact
+  def __call__(self, x: jax.Array) -> jax.Array:
+    axes = tuple(range(x.ndim - 1))  # all but channels
+    mean = jnp.mean(x, axis=axes, keepdims=True)
+    var = jnp.var(x, axis=axes, keepdims=True)
+    scale = self.param("scale", nn.initializers.ones, (x.shape[-1],))
+    bias = self.param("bias", nn.initializers.zeros, (x.shape[-1],))
+    return (x - mean) * jax.lax.rsqrt(var + self.epsilon) * scale + bias
+
+
+def _norm(kind: str, x: jax.Array) -> jax.Array:
+  if kind == "none":
+    return x
+  if kind == "layer":
+    return nn.LayerNorm()(x)
+  if kind == "batch":
+    return BatchStatNorm()(x)
+  raise ValueError(f"unknown norm {kind!r}")
+
+
+class DCGANGenerator(nn.Module):
+  """z [B, Dz] -> images [B, size, size, channels] in (-1, 1)."""
+
+  size: int
+  channels: int
+  width: int = 64
+  norm: str = "batch"
+
+  @nn.compact
+  def __call__(self, z: jax.Array) -> jax.Array:
+    s0, n = num_upsamples(self.size)
+    ch = self.width * 2 ** max(n - 1, 0)
+    x = nn.Dense(s0 * s0 * ch)(z).reshape(z.shape[0], s0, s0, ch)
+    x = jax.nn.relu(_norm(self.norm, x))  # [B, s0, s0, ch]
+    for i in range(n):
+      ch = max((self.width << (n - 1 - i)) >> 1, 1)  # halves every block
+      x = nn.ConvTranspose(ch, (4, 4), strides=(2, 2), padding="SAME")(x)
+      x = jax.nn.relu(_norm(self.norm, x))  # [B, s0 * 2^(i+1), ..., ch]
+    x = nn.Conv(self.channels, (3, 3), padding="SAME")(x)
+    return jnp.tanh(x)
+
+
+class DCGANDiscriminator(nn.Module):
+  """images [B, H, W, C] -> [B, out_dim]."""
+
+  out_dim: int
+  width: int = 64
+  norm: str = "none"
+
+  @nn.compact
+  def __call__(self, x: jax.Array) -> jax.Array:
+    _, n = num_upsamples(x.shape[1])
+    for i in range(n):
+      x = nn.Conv(self.width * 2**i, (4, 4), strides=(2, 2), padding="SAME")(x)
+      if i > 0:
+        x = _norm(self.norm, x)
+      x = jax.nn.leaky_relu(x, 0.2)
+    x = x.reshape(x.shape[0], -1)
+    return nn.Dense(self.out_dim)(x)
