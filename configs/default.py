@@ -91,6 +91,8 @@ def get_config() -> ml_collections.ConfigDict:
   e.num_samples_large = 10000  # also report metrics at this size; 0 = off
   e.knn_k = 5
   e.use_ema = True
+  # digit sets: the project's classifier (python -m experiments.train_classifier)
+  e.classifier_dir = "runs/classifier_mnist"
 
   # ---- checkpoints ------------------------------------------------------
   c.checkpoint = ck = ml_collections.ConfigDict()

@@ -101,7 +101,7 @@ def run_point(base_config, point: dict, seeds: int, root: str) -> list[dict]:
 def main(argv):
   del argv
   config = _CONFIG.value
-  points = parse_grid(_GRID.value) or [{}]
+  points = parse_grid(_GRID.value)
   all_runs, summaries = [], []
   for point in points:
     runs = run_point(config, point, _SEEDS.value, _WORKDIR.value)

@@ -139,6 +139,10 @@ class ImageDataset:
   def example_batch(self, n: int) -> np.ndarray:
     return self.host_batch(0, (n,))
 
+  def all_examples(self) -> tuple[np.ndarray, np.ndarray]:
+    """The whole split in source order (single-image sets), for small sets."""
+    return self._load([np.arange(len(self.source))] * self.stack)
+
   def real_examples(self, n: int, seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
     """n examples (and labels) drawn without replacement for evaluation."""
     rs = np.random.default_rng([self.seed, 10_000 + seed])

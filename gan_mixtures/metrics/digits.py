@@ -1,0 +1,54 @@
+"""Metrics of generated digit images through the project's classifier:
+Stacked MNIST modes and KL to uniform, digit histograms, and FID / 5-NN on
+the classifier's features ("domain features")."""
+
+from typing import Any
+
+import numpy as np
+
+from gan_mixtures.metrics import fid, knn
+
+
+def label_kl_to_uniform(labels: np.ndarray, num_classes: int) -> float:
+  """KL(empirical label histogram || uniform over num_classes)."""
+  p = np.bincount(labels, minlength=num_classes) / len(labels)
+  nz = p > 0
+  return float(np.sum(p[nz] * np.log(p[nz] * num_classes)))
+
+
+def stacked_labels(images: np.ndarray, classifier) -> np.ndarray:
+  """100 d0 + 10 d1 + d2 for images [N, H, W, 3] (one digit per channel)."""
+  labels = np.zeros(len(images), np.int64)
+  for c in range(images.shape[-1]):
+    labels = labels * 10 + classifier.predict(images[..., c : c + 1])
+  return labels
+
+
+def stacked_mnist_metrics(images: np.ndarray, classifier) -> dict[str, Any]:
+  labels = stacked_labels(images, classifier)
+  return {
+      "modes_covered": int(len(np.unique(labels))),
+      "num_modes": 1000,
+      "label_kl": label_kl_to_uniform(labels, 1000),
+  }
+
+
+def digit_histogram(images: np.ndarray, classifier, min_share: float = 0.01) -> dict[str, Any]:
+  labels = classifier.predict(images)
+  share = np.bincount(labels, minlength=10) / len(labels)
+  return {
+      "digit_share": share.tolist(),
+      "digits_present": int(np.sum(share >= min_share)),
+      "label_kl": label_kl_to_uniform(labels, 10),
+  }
+
+
+def domain_feature_metrics(
+    real: np.ndarray, fake: np.ndarray, classifier, k: int = 5
+) -> dict[str, Any]:
+  """FID and 5-NN accuracies on the classifier's penultimate features."""
+  f_real, f_fake = classifier.features(real), classifier.features(fake)
+  out = {"fid_domain": fid.fid_from_features(f_real, f_fake)}
+  nn = knn.knn_two_sample(f_real, f_fake, k=k)
+  out.update({f"{key}_domain": v for key, v in nn.items()})
+  return out

@@ -1,0 +1,43 @@
+"""experiments/sweep.py helpers and benchmarks/step_time.py."""
+
+import json
+import os
+import subprocess
+import sys
+
+from experiments import sweep
+from tests.helpers import REPO
+
+
+def test_parse_grid_product():
+  pts = sweep.parse_grid("method.n_gmm=4,6;method.var=0.5,0.25")
+  assert len(pts) == 4
+  assert {"method.n_gmm": 6, "method.var": 0.25} in pts
+  assert sweep.parse_grid("") == [{}]  # one point: the base config
+  assert sweep.point_name(pts[0]) == "n_gmm4_var0.5"
+
+
+def test_summarise_and_table():
+  runs = [{"metrics": {"modes_covered": m, "hq_fraction": h, "mode_kl": 0.1}}
+          for m, h in ((25, 0.9), (23, 0.8))]
+  s = sweep.summarise(runs)
+  assert s["modes_covered"]["mean"] == 24 and s["modes_covered"]["std"] == 1
+  assert abs(s["hq_fraction"]["mean"] - 0.85) < 1e-12
+  table = sweep.format_table([({}, s)])
+  assert "24.00+-1.00" in table and "85.00+-5.00" in table
+
+
+def test_step_time_benchmark_prints_json(tmp_path):
+  out = tmp_path / "bench.json"
+  proc = subprocess.run(
+      [sys.executable, "benchmarks/step_time.py", "--config=configs/mdgan.py",
+       "--steps=5", "--warmup=2", f"--out={out}",
+       "--config.model.g_hidden=(16,16)"],
+      cwd=REPO, capture_output=True, text=True, timeout=300,
+      env={**os.environ, "PYTHONPATH": REPO},
+  )
+  assert proc.returncode == 0, proc.stderr[-3000:]
+  res = json.loads(out.read_text())
+  assert res["steps_per_s"] > 0 and res["compile_s"] > 0
+  assert res["device_kind"] and "sgmm_likelihood_fwd_bwd" in res["parts"]
+  assert 0 < res["parts"]["sgmm_likelihood_fwd_bwd"]["share_of_step"] < 5
