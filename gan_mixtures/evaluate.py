@@ -18,7 +18,7 @@ import numpy as np
 
 from gan_mixtures import viz
 from gan_mixtures.metrics import classifier as clf_lib
-from gan_mixtures.metrics import digits, knn, modes
+from gan_mixtures.metrics import digits, inception_fid, knn, modes
 
 DIGIT_SETS = ("mnist", "stacked_mnist", "digits")
 
@@ -73,7 +73,10 @@ def evaluate(
       suffix = "" if i == 0 else f"_n{n}"
       metrics.update({k + suffix: v for k, v in m.items()})
   else:
-    metrics.update(image_metrics(data, fake_all[: ec.num_samples], config))
+    fake = fake_all[: ec.num_samples]
+    metrics.update(image_metrics(data, fake, config))
+    if ec.inception:
+      metrics.update(inception_fid.inception_metrics(data, fake, config))
   if components is not None:
     metrics.update(component_usage(components[: ec.num_samples]))
   if sample_path:

@@ -38,6 +38,14 @@ def tiny_config(kind: str = "vanilla", variant: str | None = None, **train):
   return c
 
 
+def data_config(**overrides):
+  """The default `data` group with `overrides` applied."""
+  c = default.get_config().data
+  for k, v in overrides.items():
+    setattr(c, k, v)
+  return c
+
+
 def run_module(module: str, *args: str, env: dict | None = None, timeout=600):
   """Runs `python -m module args` from the repo root; returns CompletedProcess."""
   full_env = {**os.environ, **(env or {})}

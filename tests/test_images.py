@@ -6,19 +6,14 @@ import os
 import numpy as np
 import pytest
 
-from configs import default
 from gan_mixtures import data as data_lib
 from gan_mixtures.data import images, sources
+from tests.helpers import data_config
 
 FIXTURE = os.path.join(os.path.dirname(__file__), "testdata", "mnist_small")
 SHARED_MNIST = sources.mnist_dir("")
 
 
-def _data_config(**kw):
-  c = default.get_config().data
-  for k, v in kw.items():
-    setattr(c, k, v)
-  return c
 
 
 def test_idx_reader_on_fixture():
@@ -38,7 +33,7 @@ def test_idx_reader_rejects_garbage(tmp_path):
 
 def test_missing_mnist_dir_is_a_clear_error(tmp_path):
   with pytest.raises(FileNotFoundError, match="mnist_dir"):
-    data_lib.make_dataset(_data_config(name="mnist", mnist_dir=str(tmp_path)))
+    data_lib.make_dataset(data_config(name="mnist", mnist_dir=str(tmp_path)))
 
 
 def test_preprocess_modes():
@@ -55,8 +50,8 @@ def test_preprocess_modes():
 
 
 def test_indices_are_deterministic_epoch_permutations():
-  ds = data_lib.make_dataset(_data_config(name="mnist", mnist_dir=FIXTURE), seed=3)
-  again = data_lib.make_dataset(_data_config(name="mnist", mnist_dir=FIXTURE), seed=3)
+  ds = data_lib.make_dataset(data_config(name="mnist", mnist_dir=FIXTURE), seed=3)
+  again = data_lib.make_dataset(data_config(name="mnist", mnist_dir=FIXTURE), seed=3)
   # 200 examples, 50 per step: steps 0-3 are one epoch, every example once.
   epoch = np.concatenate([ds.indices(s, 50) for s in range(4)])
   np.testing.assert_array_equal(np.sort(epoch), np.arange(200))
@@ -66,12 +61,12 @@ def test_indices_are_deterministic_epoch_permutations():
   x2, y2 = again.batch_with_labels(5, (2, 4))
   assert x1.shape == (2, 4, 32, 32, 1) and np.array_equal(x1, x2) and np.array_equal(y1, y2)
   assert -1.0 <= x1.min() and x1.max() <= 1.0
-  other = data_lib.make_dataset(_data_config(name="mnist", mnist_dir=FIXTURE), seed=4)
+  other = data_lib.make_dataset(data_config(name="mnist", mnist_dir=FIXTURE), seed=4)
   assert not np.array_equal(ds.indices(0, 50), other.indices(0, 50))
 
 
 def test_stacked_mnist_labels_match_channels():
-  ds = data_lib.make_dataset(_data_config(name="stacked_mnist", mnist_dir=FIXTURE, image_size=28, resize="none"))
+  ds = data_lib.make_dataset(data_config(name="stacked_mnist", mnist_dir=FIXTURE, image_size=28, resize="none"))
   assert ds.example_shape == (28, 28, 3) and ds.num_classes == 1000
   x, y = ds.batch_with_labels(1, (16,))
   src = sources.local_mnist(FIXTURE, "train")
@@ -83,7 +78,7 @@ def test_stacked_mnist_labels_match_channels():
 
 
 def test_sklearn_digits_source():
-  ds = data_lib.make_dataset(_data_config(name="digits", image_size=16, resize="resize"))
+  ds = data_lib.make_dataset(data_config(name="digits", image_size=16, resize="resize"))
   x, y = ds.batch_with_labels(0, (32,))
   assert x.shape == (32, 16, 16, 1) and set(y) <= set(range(10))
   assert len(ds.source) == 1438  # 80 % of 1797
@@ -113,7 +108,7 @@ def test_full_local_mnist():
 def test_tfds_pipelines_under_mock_data(name, size, resize, crop, shape):
   tfds = pytest.importorskip("tensorflow_datasets")
   with tfds.testing.mock_data(num_examples=40):
-    dc = _data_config(name=name, source="tfds", image_size=size, resize=resize, crop=crop)
+    dc = data_config(name=name, source="tfds", image_size=size, resize=resize, crop=crop)
     ds = data_lib.make_dataset(dc, seed=1)
     x = ds.host_batch(3, (2, 5))
     assert x.shape == (2, 5) + shape and x.dtype == np.float32

@@ -5,20 +5,15 @@ import jax
 import numpy as np
 import pytest
 
-from configs import default
 from gan_mixtures import data as data_lib
 from gan_mixtures.data import synthetic
+from tests.helpers import data_config
 
 
-def _config(**kw):
-  c = default.get_config().data
-  for k, v in kw.items():
-    setattr(c, k, v)
-  return c
 
 
 def test_grid_defaults_match_protocol():
-  ds = data_lib.make_dataset(_config(name="grid"))
+  ds = data_lib.make_dataset(data_config(name="grid"))
   ticks = sorted(set(ds.means[:, 0]))
   np.testing.assert_allclose(ticks, [-4, -2, 0, 2, 4])
   assert ds.num_modes == 25 and np.all(ds.stds == 0.05)
@@ -26,7 +21,7 @@ def test_grid_defaults_match_protocol():
 
 
 def test_ring_samples_are_near_their_modes():
-  ds = data_lib.make_dataset(_config(name="ring", num_modes=8, radius=2.0, std=0.02))
+  ds = data_lib.make_dataset(data_config(name="ring", num_modes=8, radius=2.0, std=0.02))
   x, k = jax.jit(ds.sample_with_modes, static_argnums=1)(jax.random.PRNGKey(0), (4, 1000))
   chex.assert_shape(x, (4, 1000, 2))
   x, k = np.asarray(x).reshape(-1, 2), np.asarray(k).ravel()
@@ -38,16 +33,16 @@ def test_ring_samples_are_near_their_modes():
 
 def test_weights_are_respected_and_validated():
   w = (1, 1, 1, 1, 2, 2, 2, 2)
-  ds = data_lib.make_dataset(_config(name="ring", weights=w))
+  ds = data_lib.make_dataset(data_config(name="ring", weights=w))
   _, k = ds.sample_with_modes(jax.random.PRNGKey(1), (40000,))
   freq = np.bincount(np.asarray(k), minlength=8) / 40000
   np.testing.assert_allclose(freq, np.asarray(w) / 12, atol=0.01)
   with pytest.raises(ValueError, match="weights"):
-    data_lib.make_dataset(_config(name="ring", weights=(1, 2)))
+    data_lib.make_dataset(data_config(name="ring", weights=(1, 2)))
 
 
 def test_same_key_same_samples():
-  ds = data_lib.make_dataset(_config(name="grid"))
+  ds = data_lib.make_dataset(data_config(name="grid"))
   a = ds.sample(jax.random.PRNGKey(5), (10,))
   b = ds.sample(jax.random.PRNGKey(5), (10,))
   np.testing.assert_array_equal(a, b)
@@ -56,7 +51,7 @@ def test_same_key_same_samples():
 def test_lda_mixture_documents_share_pi():
   alpha = (8, 4, 8, 4, 8, 4, 8, 4)
   ds = data_lib.make_dataset(
-      _config(name="lda_mixture", lda_alpha=alpha, doc_size=200, std=0.02)
+      data_config(name="lda_mixture", lda_alpha=alpha, doc_size=200, std=0.02)
   )
   _, k = ds.sample_with_modes(jax.random.PRNGKey(2), (200 * 400,))
   k = np.asarray(k).reshape(400, 200)
@@ -71,7 +66,7 @@ def test_lda_mixture_documents_share_pi():
 
 
 def test_spiral_has_no_modes_and_right_extent():
-  ds = data_lib.make_dataset(_config(name="spiral", radius=2.0, std=0.0))
+  ds = data_lib.make_dataset(data_config(name="spiral", radius=2.0, std=0.0))
   assert ds.means is None
   x = np.asarray(ds.sample(jax.random.PRNGKey(0), (5000,)))
   r = np.linalg.norm(x, axis=1)
@@ -80,7 +75,7 @@ def test_spiral_has_no_modes_and_right_extent():
 
 def test_unknown_dataset():
   with pytest.raises(ValueError, match="unknown dataset"):
-    data_lib.make_dataset(_config(name="moons"))
+    data_lib.make_dataset(data_config(name="moons"))
 
 
 def test_grid_means_helper():

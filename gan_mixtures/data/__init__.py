@@ -64,9 +64,11 @@ def make_dataset(data_config, seed: int = 0, split: str | None = None):
     raise ValueError(f"unknown dataset {dc.name!r}; choose from {DATASETS}")
   _, native_channels, num_classes = IMAGE_SETS[dc.name]
   stack = 3 if dc.name == "stacked_mnist" else 1
+  split = split or dc.split
   return images.ImageDataset(
       name=dc.name,
-      source=make_source(dc, split or dc.split),
+      source=make_source(dc, split),
+      split_name=split,
       image_size=dc.image_size,
       channels=dc.channels or native_channels,
       resize=dc.resize,

