@@ -12,7 +12,7 @@ from absl import logging as absl_logging
 
 
 @contextlib.contextmanager
-def _quiet_orbax() -> Iterator[None]:
+def quiet_orbax() -> Iterator[None]:
   """Orbax logs dozens of INFO lines per save; keep only warnings meanwhile."""
   level = absl_logging.get_verbosity()
   absl_logging.set_verbosity(absl_logging.WARNING)
@@ -32,7 +32,7 @@ class Checkpointer:
   def __init__(self, directory: str, every_steps: int, max_to_keep: int):
     self.directory = os.path.abspath(directory)
     self.every_steps = every_steps
-    with _quiet_orbax():
+    with quiet_orbax():
       self.manager = ocp.CheckpointManager(
           self.directory,
           options=ocp.CheckpointManagerOptions(
@@ -43,7 +43,7 @@ class Checkpointer:
       )
 
   def latest_step(self) -> int | None:
-    with _quiet_orbax():
+    with quiet_orbax():
       return self.manager.latest_step()
 
   def restore(self, template: Any, step: int | None = None) -> Any:
@@ -56,7 +56,7 @@ class Checkpointer:
     step = self.latest_step() if step is None else step
     abstract = jax.tree.map(ocp.utils.to_shape_dtype_struct, template)
     try:
-      with _quiet_orbax():
+      with quiet_orbax():
         return self.manager.restore(
             step, args=ocp.args.StandardRestore(abstract)
         )
@@ -69,13 +69,13 @@ class Checkpointer:
       ) from e
 
   def save(self, step: int, state: Any) -> None:
-    with _quiet_orbax():
+    with quiet_orbax():
       self.manager.save(step, args=ocp.args.StandardSave(state), force=True)
       self.manager.wait_until_finished()
     logging.info("saved checkpoint %d in %s", step, self.directory)
 
   def close(self) -> None:
-    with _quiet_orbax():
+    with quiet_orbax():
       self.manager.close()
 
 

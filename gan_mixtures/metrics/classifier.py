@@ -15,6 +15,7 @@ import numpy as np
 import optax
 import orbax.checkpoint as ocp
 
+from gan_mixtures.checkpoint import quiet_orbax
 from gan_mixtures.nets.classifier import DigitClassifier
 
 
@@ -103,10 +104,10 @@ class Classifier:
 def save_classifier(directory: str, model: DigitClassifier, params: Any, meta: dict) -> None:
   directory = os.path.abspath(directory)
   os.makedirs(directory, exist_ok=True)
-  ckptr = ocp.StandardCheckpointer()
-  path = os.path.join(directory, "params")
-  ckptr.save(path, params, force=True)
-  ckptr.wait_until_finished()
+  with quiet_orbax():
+    ckptr = ocp.StandardCheckpointer()
+    ckptr.save(os.path.join(directory, "params"), params, force=True)
+    ckptr.wait_until_finished()
   meta = {**meta, "num_classes": model.num_classes}
   with open(os.path.join(directory, "meta.json"), "w") as f:
     json.dump(meta, f, indent=2)
@@ -131,7 +132,8 @@ def load_classifier(directory: str) -> Classifier:
       jax.random.PRNGKey(0),
       jnp.zeros((1, meta["image_size"], meta["image_size"], meta["channels"])),
   )
-  params = ocp.StandardCheckpointer().restore(
-      os.path.join(os.path.abspath(directory), "params"), template
-  )
+  with quiet_orbax():
+    params = ocp.StandardCheckpointer().restore(
+        os.path.join(os.path.abspath(directory), "params"), template
+    )
   return Classifier(model, params, meta)
