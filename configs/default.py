@@ -36,6 +36,9 @@ def get_config() -> ml_collections.ConfigDict:
   d.download = False
   d.mnist_dir = ""  # IDX folder; "" = $MNIST_DIR or ../shared/data/mnist
   d.prefetch = 2  # host batches prepared ahead
+  d.classes = ()  # keep only these labels; () = all
+  d.major_class = -1  # imbalanced view: this class whole, ...
+  d.minor_count = 1000  # ... and this many of every other class
 
   # ---- networks ---------------------------------------------------------
   c.model = m = ml_collections.ConfigDict()

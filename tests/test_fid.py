@@ -51,3 +51,21 @@ def test_singular_covariances_are_stable():
 def test_dimension_mismatch():
   with pytest.raises(ValueError):
     fid.frechet_distance(np.zeros(2), np.eye(2), np.zeros(3), np.eye(3))
+
+
+def test_inception_score_closed_forms():
+  k = 10
+  onehot = np.eye(k)[np.tile(np.arange(k), 20)] * 50.0  # confident, balanced
+  mean, std = fid.inception_score(onehot, splits=2)
+  assert mean == pytest.approx(k, rel=1e-6) and std < 1e-6
+  uniform = np.zeros((100, k))  # p(y|x) = p(y): IS = 1
+  assert fid.inception_score(uniform, splits=5)[0] == pytest.approx(1.0)
+
+
+def test_inception_score_brute_force():
+  rs = np.random.RandomState(0)
+  logits = rs.randn(30, 4)
+  p = np.exp(logits) / np.exp(logits).sum(1, keepdims=True)
+  py = p.mean(0)
+  want = np.exp(np.mean([np.sum(pi * np.log(pi / py)) for pi in p]))
+  assert fid.inception_score(logits, splits=1)[0] == pytest.approx(want, rel=1e-10)

@@ -103,6 +103,9 @@ def test_full_local_mnist():
         ("cifar10", 32, "none", 0, (32, 32, 3)),
         ("celeb_a", 64, "resize", 148, (64, 64, 3)),
         ("stacked_mnist", 28, "none", 0, (28, 28, 3)),
+        ("cifar100", 32, "none", 0, (32, 32, 3)),
+        ("imagenet32", 32, "resize", 0, (32, 32, 3)),
+        ("oxford_flowers102", 64, "resize", 0, (64, 64, 3)),
     ],
 )
 def test_tfds_pipelines_under_mock_data(name, size, resize, crop, shape):
@@ -123,3 +126,25 @@ def test_prefetcher_order():
   pf = images.Prefetcher(lambda s: np.full(2, s), 3, 8, depth=3)
   assert [int(b[0]) for b in pf] == [3, 4, 5, 6, 7]
   pf.close()
+
+
+def test_class_filtered_and_imbalanced_views():
+  labels = np.repeat(np.arange(4), [10, 20, 30, 40])
+  idx = sources.class_subset(labels, classes=(1, 3))
+  assert set(labels[idx]) == {1, 3} and len(idx) == 60
+  imb = sources.class_subset(labels, major=2, minor_count=5)
+  counts = np.bincount(labels[imb], minlength=4)
+  np.testing.assert_array_equal(counts, [5, 5, 30, 5])
+  assert np.all(np.diff(imb) > 0)  # source order, no repeats
+  with pytest.raises(ValueError, match="no examples"):
+    sources.class_subset(labels, classes=(7,))
+
+
+def test_imbalanced_mnist_view_on_fixture():
+  ds = data_lib.make_dataset(data_config(
+      name="mnist", mnist_dir=FIXTURE, major_class=1, minor_count=3))
+  counts = np.bincount(ds.source.all_labels, minlength=10)
+  full = np.bincount(sources.local_mnist(FIXTURE, "train").all_labels, minlength=10)
+  assert counts[1] == full[1] and all(counts[c] == 3 for c in range(10) if c != 1)
+  x, y = ds.batch_with_labels(0, (8,))
+  assert set(y) <= set(range(10)) and x.shape == (8, 32, 32, 1)

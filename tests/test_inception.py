@@ -80,3 +80,15 @@ def test_reader_rejects_non_archives(tmp_path):
   p.write_bytes(b"not a zip")
   with pytest.raises(ValueError, match="not a TorchScript"):
     torchscript.load_module_tree(str(p))
+
+
+def test_fc_layer_maps_to_logits():
+  from gan_mixtures.nets import inception
+
+  conv = {"weight": np.zeros((2, 3, 1, 1), np.float32), "beta": np.zeros(2),
+          "mean": np.zeros(2), "var": np.ones(2)}
+  tree = {"net": {"layers": {"conv": conv},
+                  "fc": {"weight": np.arange(6.0).reshape(3, 2), "bias": np.ones(3)}}}
+  p = inception.params_from_torch_tree(tree)["params"]
+  assert p["conv"]["weight"].shape == (1, 1, 3, 2)
+  np.testing.assert_array_equal(p["fc"]["kernel"], np.arange(6.0).reshape(3, 2).T)

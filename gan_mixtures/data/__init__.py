@@ -49,10 +49,21 @@ def make_source(dc, split: str):
     else:
       kind = "tfds"
   if kind == "sklearn_digits":
-    return sources.sklearn_digits(split)
-  if kind == "local_mnist":
-    return sources.local_mnist(sources.mnist_dir(dc.mnist_dir), split)
-  return sources.TfdsSource(tfds_name, split, dc.tfds_data_dir or None, dc.download)
+    src = sources.sklearn_digits(split)
+  elif kind == "local_mnist":
+    src = sources.local_mnist(sources.mnist_dir(dc.mnist_dir), split)
+  else:
+    src = sources.TfdsSource(
+        tfds_name, split, dc.tfds_data_dir or None, dc.download
+    )
+  if len(dc.classes) or dc.major_class >= 0:
+    src = sources.SubsetSource(
+        src,
+        sources.class_subset(
+            src.all_labels, tuple(dc.classes), dc.major_class, dc.minor_count
+        ),
+    )
+  return src
 
 
 def make_dataset(data_config, seed: int = 0, split: str | None = None):

@@ -36,9 +36,22 @@ def _resize_one(img: np.ndarray, size: int, crop: int) -> np.ndarray:
 
 
 def preprocess(
-    images: np.ndarray, size: int, channels: int, mode: str, crop: int
+    images: np.ndarray | list[np.ndarray],
+    size: int,
+    channels: int,
+    mode: str,
+    crop: int,
 ) -> np.ndarray:
-  """uint8 [n, h, w, c] -> float32 [n, size, size, channels] in [-1, 1]."""
+  """uint8 [n, h, w, c] -> float32 [n, size, size, channels] in [-1, 1].
+
+  A list of images of different sizes (e.g. oxford_flowers102) needs
+  mode 'resize'.
+  """
+  if isinstance(images, list):
+    if mode != "resize":
+      raise ValueError("images of different sizes need data.resize='resize'")
+    images = np.stack([_resize_one(im, size, crop) for im in images])
+    mode, crop = "none", 0
   n, h, w, c = images.shape
   if mode == "pad" and (h, w) != (size, size):
     ph, pw = (size - h) // 2, (size - w) // 2

@@ -112,9 +112,13 @@ class TfdsSource:
   def _items(self, idx: np.ndarray) -> list[dict]:
     return [self._src[int(i)] for i in np.asarray(idx).ravel()]
 
-  def images(self, idx: np.ndarray) -> np.ndarray:
-    imgs = np.stack([np.asarray(it["image"]) for it in self._items(idx)])
-    return imgs[..., None] if imgs.ndim == 3 else imgs
+  def images(self, idx: np.ndarray) -> np.ndarray | list[np.ndarray]:
+    """uint8 [n, h, w, c], or a list of [h_i, w_i, c] for variable sizes."""
+    imgs = [np.asarray(it["image"]) for it in self._items(idx)]
+    imgs = [im[..., None] if im.ndim == 2 else im for im in imgs]
+    if len({im.shape for im in imgs}) == 1:
+      return np.stack(imgs)
+    return imgs
 
   def labels(self, idx: np.ndarray) -> np.ndarray:
     return np.asarray([int(it.get("label", 0)) for it in self._items(idx)])
@@ -124,3 +128,56 @@ class TfdsSource:
     if self._label_cache is None:
       self._label_cache = self.labels(np.arange(len(self)))
     return self._label_cache
+
+
+class SubsetSource:
+  """A view of `source` restricted to `indices` (class filters, imbalance)."""
+
+  def __init__(self, source, indices: np.ndarray):
+    self._source, self._indices = source, np.asarray(indices, np.int64)
+    self._labels = source.all_labels[self._indices]
+
+  def __len__(self) -> int:
+    return len(self._indices)
+
+  def images(self, idx: np.ndarray) -> np.ndarray:
+    return self._source.images(self._indices[idx])
+
+  def labels(self, idx: np.ndarray) -> np.ndarray:
+    return self._labels[idx]
+
+  @property
+  def all_labels(self) -> np.ndarray:
+    return self._labels
+
+
+def class_subset(
+    labels: np.ndarray,
+    classes: tuple[int, ...] = (),
+    major: int = -1,
+    minor_count: int = 0,
+    seed: int = 0,
+) -> np.ndarray:
+  """Indices of a class-filtered and/or imbalanced view, in source order.
+
+  Args:
+    labels: [N] labels of the source.
+    classes: keep only these classes (empty: all).
+    major: if >= 0, this class is kept whole and every other kept class is cut
+      to its first `minor_count` examples of a seeded permutation.
+    minor_count: examples kept per minor class.
+    seed: seed of the permutation that picks the minor examples.
+  """
+  keep = np.isin(labels, classes) if len(classes) else np.ones(len(labels), bool)
+  if major >= 0:
+    rs = np.random.RandomState(seed)
+    for c in np.unique(labels[keep]):
+      if c == major:
+        continue
+      members = np.flatnonzero(keep & (labels == c))
+      drop = rs.permutation(members)[minor_count:]
+      keep[drop] = False
+  idx = np.flatnonzero(keep)
+  if len(idx) == 0:
+    raise ValueError(f"no examples left after keeping classes {classes}")
+  return idx

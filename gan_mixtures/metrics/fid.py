@@ -39,3 +39,16 @@ def frechet_distance(
 
 def fid_from_features(real: np.ndarray, fake: np.ndarray) -> float:
   return frechet_distance(*gaussian_stats(real), *gaussian_stats(fake))
+
+
+def inception_score(logits: np.ndarray, splits: int = 10) -> tuple[float, float]:
+  """Inception Score exp(E_x KL(p(y|x) || p(y))): mean and std over splits."""
+  logits = np.asarray(logits, np.float64)
+  logp = logits - logits.max(axis=1, keepdims=True)
+  logp -= np.log(np.exp(logp).sum(axis=1, keepdims=True))  # log p(y|x)
+  scores = []
+  for part in np.array_split(logp, splits):
+    p = np.exp(part)
+    log_py = np.log(p.mean(axis=0) + 1e-30)
+    scores.append(np.exp(np.mean(np.sum(p * (part - log_py), axis=1))))
+  return float(np.mean(scores)), float(np.std(scores))

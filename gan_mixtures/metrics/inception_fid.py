@@ -56,16 +56,27 @@ class InceptionFeatures:
     self.weights_path = weights_path
     self.params = load_params(weights_path)
     self.batch_size = batch_size
-    net = inception.InceptionV3FID()
+    fc = self.params["params"].get("fc")
+    self.num_logits = 0 if fc is None else int(fc["bias"].shape[0])
+    net = inception.InceptionV3FID(num_logits=self.num_logits)
     self._apply = jax.jit(
         lambda p, x: net.apply(p, inception.to_network_input(x))
     )
 
+  def _run(self, images: np.ndarray):
+    outs = [
+        jax.device_get(self._apply(self.params, jnp.asarray(images[i : i + self.batch_size])))
+        for i in range(0, len(images), self.batch_size)
+    ]
+    return jax.tree.map(lambda *a: np.concatenate(a), *outs)
+
   def __call__(self, images: np.ndarray) -> np.ndarray:
-    out = []
-    for i in range(0, len(images), self.batch_size):
-      out.append(np.asarray(self._apply(self.params, jnp.asarray(images[i : i + self.batch_size]))))
-    return np.concatenate(out)
+    out = self._run(images)
+    return out[0] if self.num_logits else out
+
+  def features_and_logits(self, images: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    out = self._run(images)
+    return out if self.num_logits else (out, None)
 
 
 def real_stats(
@@ -94,7 +105,9 @@ def inception_metrics(data, fake: np.ndarray, config) -> dict[str, Any]:
     return {"fid_skipped": "no Inception weights (eval.inception_weights)"}
   extractor = InceptionFeatures(path)
   mu_r, s_r, f_real = real_stats(data, len(fake), extractor, config.eval.fid_stats_dir)
-  f_fake = extractor(fake)
+  f_fake, logits = extractor.features_and_logits(fake)
   out = {"fid": fid.frechet_distance(mu_r, s_r, *fid.gaussian_stats(f_fake))}
+  if logits is not None:  # only weights with a classifier layer give IS
+    out["inception_score"], out["inception_score_std"] = fid.inception_score(logits)
   out.update(knn.knn_two_sample(f_real, f_fake, k=config.eval.knn_k))
   return out

@@ -144,10 +144,16 @@ class InceptionE(nn.Module):
 
 
 class InceptionV3FID(nn.Module):
-  """[B, 299, 299, 3] in (-1, 1) -> pool3 features [B, 2048]."""
+  """[B, 299, 299, 3] in (-1, 1) -> pool3 features [B, 2048].
+
+  With `num_logits > 0` (weights that carry the classifier layer `fc`, e.g.
+  for the Inception Score) it returns (features, logits [B, num_logits]).
+  """
+
+  num_logits: int = 0
 
   @nn.compact
-  def __call__(self, x: jax.Array) -> jax.Array:
+  def __call__(self, x: jax.Array):
     x = ConvBN(32, (3, 3), 2, name="conv")(x)
     x = ConvBN(32, (3, 3), name="conv_1")(x)
     x = ConvBN(64, (3, 3), padding=(1, 1), name="conv_2")(x)
@@ -164,7 +170,10 @@ class InceptionV3FID(nn.Module):
     x = InceptionD(name="mixed_8")(x)  # [B, 8, 8, 1280]
     x = InceptionE(False, name="mixed_9")(x)
     x = InceptionE(True, name="mixed_10")(x)  # [B, 8, 8, 2048]
-    return jnp.mean(x, axis=(1, 2))  # the 8x8 average pool -> [B, 2048]
+    feats = jnp.mean(x, axis=(1, 2))  # the 8x8 average pool -> [B, 2048]
+    if self.num_logits:
+      return feats, nn.Dense(self.num_logits, name="fc")(feats)
+    return feats
 
 
 def to_network_input(images: jax.Array, size: int = 299) -> jax.Array:
@@ -189,5 +198,8 @@ def params_from_torch_tree(tree: dict) -> dict[str, Any]:
       }
     return {k: convert(v) for k, v in node.items() if isinstance(v, dict)}
 
-  layers = tree["net"]["layers"] if "net" in tree else tree["layers"]
-  return {"params": convert(layers)}
+  net = tree.get("net", tree)
+  params = convert(net["layers"])
+  if "fc" in net:  # a classifier layer (torch Linear: [out, in])
+    params["fc"] = {"kernel": net["fc"]["weight"].T, "bias": net["fc"]["bias"]}
+  return {"params": params}
