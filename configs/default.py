@@ -57,7 +57,7 @@ def get_config() -> ml_collections.ConfigDict:
 
   # ---- method knobs (every method's, under one group) -------------------
   c.method = mc = ml_collections.ConfigDict()
-  mc.name = "vanilla"  # vanilla | mdgan
+  mc.name = "vanilla"  # vanilla | mdgan | ldagan
   mc.loss = "ns"  # vanilla: ns | minimax | hinge | wgan | wgan_gp
   mc.gp_weight = 10.0  # wgan_gp: penalty weight
   mc.gp_one_sided = False
@@ -66,6 +66,18 @@ def get_config() -> ml_collections.ConfigDict:
   mc.eps = 1e-8  # mdgan: inside every log
   mc.embed_bound = 2.5  # mdgan: D embedding squashed into (-b, b)^d
   mc.g_loss = "mdgan"  # mdgan: mdgan (log(lambda - lk)) | ns (-log lk)
+  mc.num_generators = 8  # ldagan: K
+  mc.alpha_init = 2.0  # ldagan: Dirichlet init (paper 2 or 8; reference 1)
+  mc.alpha_min = 0.1  # ldagan: alpha clipped from below
+  mc.alpha_lr = 1e-3  # ldagan: Adam ascent on Eq. 30
+  mc.alpha_b1 = 0.0
+  mc.alpha_b2 = 0.9
+  mc.estep_max_iters = 100  # ldagan: E-step sweeps at most
+  mc.estep_tol = 1e-4  # ldagan: stop when max |d gamma| < tol
+  mc.estep_start_step = 0  # ldagan: omega uniform before this step (App. E)
+  mc.d_fakes = "per_generator"  # ldagan: per_generator | ancestral (App. F)
+  mc.fakes_per_generator = 64  # ldagan: per generator, D and G steps
+  mc.sample_mode = "ancestral"  # ldagan: ancestral | per_generator
 
   # ---- optimisers -------------------------------------------------------
   c.g_opt = g = ml_collections.ConfigDict()

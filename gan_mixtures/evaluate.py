@@ -54,6 +54,24 @@ def component_usage(components: np.ndarray) -> dict[str, Any]:
   }
 
 
+def component_purity(
+    components: np.ndarray, samples: np.ndarray, means: np.ndarray
+) -> dict[str, Any]:
+  """How cleanly components split the modes of a 2D mixture.
+
+  `generator_purity`: per used component, the share of its samples whose
+  nearest mode is its most frequent one, averaged over components;
+  `modes_claimed`: distinct most-frequent modes over the components.
+  """
+  mode_of, _ = modes.nearest_mode(samples, means)
+  purities, claimed = [], set()
+  for c in np.unique(components):
+    counts = np.bincount(mode_of[components == c], minlength=len(means))
+    purities.append(counts.max() / counts.sum())
+    claimed.add(int(counts.argmax()))
+  return {"generator_purity": float(np.mean(purities)), "modes_claimed": len(claimed)}
+
+
 def evaluate(
     method, state, data, config, rng: jax.Array, sample_path: str | None = None
 ) -> dict[str, Any]:
@@ -78,7 +96,10 @@ def evaluate(
     if ec.inception:
       metrics.update(inception_fid.inception_metrics(data, fake, config))
   if components is not None:
-    metrics.update(component_usage(components[: ec.num_samples]))
+    comp = components[: ec.num_samples]
+    metrics.update(component_usage(comp))
+    if data.kind == "2d" and data.means is not None:
+      metrics.update(component_purity(comp, fake_all[: ec.num_samples], data.means))
   if sample_path:
     n = ec.num_samples
     if data.kind == "2d":

@@ -146,6 +146,15 @@ def check_finite(first_step: int, rows: list[dict], last_good: int | None) -> No
       )
 
 
+def scalars(metrics: dict[str, Any], prefix: str = "") -> dict[str, float]:
+  """The numeric entries of a metrics dict (lists and notes are skipped)."""
+  return {
+      prefix + k: float(v)
+      for k, v in metrics.items()
+      if isinstance(v, (int, float, np.number)) and not isinstance(v, bool)
+  }
+
+
 def _device_info() -> dict[str, Any]:
   dev = jax.devices()[0]
   return {
@@ -232,16 +241,12 @@ def train_and_evaluate(config, workdir: str) -> dict[str, Any]:
           sample_path=path if is_chief else None,
       )
       if periodic_eval:
-        writer.write_scalars(
-            done, {f"eval/{k}": v for k, v in m.items() if np.isscalar(v)}
-        )
+        writer.write_scalars(done, scalars(m, "eval/"))
     writer.flush()
   train_s = time.time() - t_loop
 
   metrics = final_evaluation(exp, state, workdir)
-  writer.write_scalars(
-      int(state.step), {f"eval/{k}": v for k, v in metrics.items() if np.isscalar(v)}
-  )
+  writer.write_scalars(int(state.step), scalars(metrics, "eval/"))
   writer.close()
   ckpt.close()
   results = {

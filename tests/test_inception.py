@@ -92,3 +92,23 @@ def test_fc_layer_maps_to_logits():
   p = inception.params_from_torch_tree(tree)["params"]
   assert p["conv"]["weight"].shape == (1, 1, 3, 2)
   np.testing.assert_array_equal(p["fc"]["kernel"], np.arange(6.0).reshape(3, 2).T)
+
+
+@needs_weights
+def test_inception_metrics_of_an_image_run(tmp_path):
+  tfds = pytest.importorskip("tensorflow_datasets")
+  from configs import mdgan
+  from gan_mixtures import data as data_lib
+
+  c = mdgan.get_config("cifar10")
+  c.data.source = "tfds"
+  c.eval.fid_stats_dir = str(tmp_path)
+  with tfds.testing.mock_data(num_examples=8):
+    ds = data_lib.make_dataset(c.data)
+    real, _ = ds.real_examples(6)
+    m = inception_fid.inception_metrics(ds, real, c)  # fake = the same images
+    assert len(list(tmp_path.glob("*.npz"))) == 1  # real statistics cached
+    again = inception_fid.inception_metrics(ds, real, c)
+  assert m["fid"] == pytest.approx(0.0, abs=1e-2)
+  assert again["fid"] == pytest.approx(m["fid"], abs=1e-6)
+  assert "inception_score" not in m  # default_1.pt has no classifier layer

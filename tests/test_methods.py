@@ -18,6 +18,8 @@ CASES = [
     ("vanilla", "spiral,wgan_gp"),
     ("mdgan", "grid25"),
     ("mdgan", "ring8"),
+    ("ldagan", "ring8"),
+    ("ldagan", "lda_mixture"),
 ]
 
 
@@ -55,6 +57,10 @@ class MethodTest(parameterized.TestCase):
     if kind == "mdgan":
       chex.assert_shape(aux["component"], (7,))
       assert int(aux["component"].max()) < c.method.n_gmm
+    if kind == "ldagan":
+      chex.assert_shape(aux["component"], (7,))
+      assert float(new_state.aux["alpha"].min()) >= c.method.alpha_min
+      assert 0 < float(metrics["estep_iters"]) <= c.method.estep_max_iters
 
 
 class JitConsistencyTest(chex.TestCase):
@@ -131,6 +137,9 @@ def test_mdgan_embedding_bounded_and_lambda_positive_gap():
         ("mdgan", "var", 0.0, "var"),
         ("mdgan", "g_loss", "foo", "g_loss"),
         ("vanilla", "loss", "lsgan", "loss"),
+        ("ldagan", "d_fakes", "some", "d_fakes"),
+        ("ldagan", "alpha_init", 0.0, "alpha_init"),
+        ("ldagan", "loss", "wgan_gp", "ldagan losses"),
     ],
 )
 def test_method_config_validation(kind, key, value, match):
@@ -143,3 +152,37 @@ def test_method_config_validation(kind, key, value, match):
 def test_unknown_method():
   with pytest.raises(ValueError, match="unknown method"):
     methods.get_method_class("bigan")
+
+
+def test_ldagan_generators_share_all_but_the_first_layer():
+  c, ds, method = _build("ldagan", "ring8")
+  state = method.init(jax.random.PRNGKey(0), ds.example_batch(2))
+  p = state.g.params["params"]
+  assert p["first_kernel"].shape == (8, 2, c.model.g_hidden[0])
+  x = method.all_generators(state.g.params, jax.numpy.ones((3, 2)))
+  chex.assert_shape(x, (8, 3, 2))
+  assert float(jax.numpy.abs(x[0] - x[1]).max()) > 0  # different generators
+
+
+def test_ldagan_estep_delay_keeps_omega_uniform():
+  c, ds, method = _build("ldagan", "ring8")
+  c.method.estep_start_step = 5
+  critic = jax.random.normal(jax.random.PRNGKey(1), (8, 4)) * 3
+  alpha = jax.numpy.full(8, 2.0)
+  omega, gamma, _ = method.e_step(critic, alpha, jax.numpy.asarray(0))
+  np.testing.assert_allclose(omega, 1 / 8, rtol=1e-6)
+  omega, _, _ = method.e_step(critic, alpha, jax.numpy.asarray(5))
+  assert float(omega.max()) > 0.2
+
+
+def test_ldagan_per_generator_sampling_and_ancestral_d_fakes():
+  c, ds, method = _build("ldagan", "ring8")
+  c.method.sample_mode = "per_generator"
+  c.method.d_fakes = "ancestral"
+  rng = jax.random.PRNGKey(3)
+  state = method.init(rng, ds.example_batch(2))
+  x, aux = method.sample(state, rng, 16)
+  np.testing.assert_array_equal(np.asarray(aux["component"]), np.repeat(np.arange(8), 2))
+  batch = ds.sample(rng, (1, c.train.batch_size))
+  new, metrics = jax.jit(method.train_step)(state, batch, rng)
+  chex.assert_tree_all_finite(metrics)

@@ -5,12 +5,14 @@ does not change.
 """
 
 from gan_mixtures.methods.base import GANMethod, Method
+from gan_mixtures.methods.ldagan import LDAGAN
 from gan_mixtures.methods.mdgan import MDGAN
 from gan_mixtures.methods.vanilla import VanillaGAN
 
 METHODS: dict[str, type] = {
     "vanilla": VanillaGAN,
     "mdgan": MDGAN,
+    "ldagan": LDAGAN,
 }
 
 

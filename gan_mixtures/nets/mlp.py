@@ -38,3 +38,32 @@ class MLP(nn.Module):
     if self.out_scale > 0:
       x = self.out_scale * jnp.tanh(x)
     return x
+
+
+class SharedTrunkMLP(nn.Module):
+  """K generators that share every layer but the first (LDAGAN).
+
+  The first layer is one batched Dense over K (weights [K, Dz, H]), not K
+  modules; the remaining layers are one shared MLP applied to all K outputs.
+  z [B, Dz] -> [K, B, out_dim].
+  """
+
+  num_generators: int
+  hidden: Sequence[int]  # hidden[0] is the per-generator first layer
+  out_dim: int
+  activation: str = "relu"
+  out_scale: float = 0.0
+
+  @nn.compact
+  def __call__(self, z: jax.Array) -> jax.Array:
+    k, width = self.num_generators, self.hidden[0]
+    w = self.param(
+        "first_kernel", nn.initializers.lecun_normal(batch_axis=(0,)),
+        (k, z.shape[-1], width),
+    )
+    b = self.param("first_bias", nn.initializers.zeros, (k, width))
+    act = ACTIVATIONS[self.activation]
+    h = act(jnp.einsum("bd,kdh->kbh", z, w) + b[:, None, :])  # [K, B, H]
+    trunk = MLP(self.hidden[1:], self.out_dim, self.activation, self.out_scale)
+    out = trunk(h.reshape(-1, width))  # [K * B, out_dim]
+    return out.reshape(k, z.shape[0], self.out_dim)

@@ -1,0 +1,45 @@
+"""LDAGAN (Latent Dirichlet Allocation GAN) on 2D data.
+
+Variants: `ring8` (default: 8 Gaussians on a circle of radius 2, cov 0.08 I;
+8 generators sharing all but their first layer, one hidden layer of 128,
+alpha init 2), `lda_mixture` (data from the LDA process, alpha =
+[8, 4, 8, 4, 8, 4, 8, 4]), `small_ring` (radius 0.5, cov 0.02 I).
+
+  python -m experiments.main --config=configs/ldagan.py:ring8   # ~2 min CPU
+"""
+
+import math
+
+from configs import default, variants
+
+DATA = {
+    "ring8": dict(name="ring", num_modes=8, radius=2.0, std=math.sqrt(0.08)),
+    "small_ring": dict(name="ring", num_modes=8, radius=0.5, std=math.sqrt(0.02)),
+    "lda_mixture": dict(name="lda_mixture", num_modes=8, radius=2.0,
+                        std=math.sqrt(0.08), lda_alpha=(8, 4, 8, 4, 8, 4, 8, 4)),
+}
+
+
+def get_config(arg: str | None = None):
+  c = default.get_config()
+  c.method.name = "ldagan"
+  c.method.num_generators = 8
+  c.method.alpha_init = 2.0
+  c.model.z_dim = 2
+  c.model.z_dist = "normal"
+  c.model.g_hidden = (128,)
+  c.model.d_hidden = (128, 128)
+  c.model.g_out_scale = 0.0
+  c.g_opt.lr = c.d_opt.lr = 1e-3
+  c.train.batch_size = 512
+  c.method.fakes_per_generator = 64
+  c.train.num_steps = 10_000
+  c.train.log_every = 1000
+  c.checkpoint.every_steps = 5000
+  tokens = variants.parse(arg, "ring8")
+  for token in tokens:
+    if token not in DATA:
+      raise variants.unknown(token, DATA)
+    variants.apply_data(c, DATA[token])
+  c.name = "ldagan:" + ",".join(tokens)
+  return c

@@ -1,0 +1,174 @@
+"""LDAGAN: Latent Dirichlet Allocation GAN (Pan et al.).
+
+pi ~ Dir(alpha), k ~ Cat(pi), x = G_k(z'). K generators share every layer
+but the first (one batched first layer); one D. Per step: n_disc D updates on
+real data vs fakes (a fixed number per generator, or ancestral samples);
+then the variational E-step for every noise sample z' (kernels/dirichlet.py,
+under stop_gradient), the G update on -E_z' sum_k omega_k log D(G_k(z')),
+and one ascent step on alpha (Eq. 31) with its own Adam, alpha kept >=
+`method.alpha_min`. With a hinge / W loss the critic value replaces log D in
+the G loss and sigmoid(critic) is D in the E-step, as in the reference code.
+"""
+
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import optax
+
+from gan_mixtures import losses
+from gan_mixtures.kernels import dirichlet
+from gan_mixtures.methods.base import GANMethod, Metrics, apply_update, poison_if, scan_d_steps
+from gan_mixtures.nets.mlp import SharedTrunkMLP
+from gan_mixtures.state import GANState, ema_update
+
+D_FAKES = ("per_generator", "ancestral")
+
+
+class LDAGAN(GANMethod):
+  """K generators with a Dirichlet prior over them, fitted by variational EM."""
+
+  def __init__(self, config, data):
+    super().__init__(config, data)
+    mc, m = config.method, config.model
+    self.k = int(mc.num_generators)
+    if m.name != "mlp":
+      raise ValueError("ldagan supports model.name='mlp' (2D) so far")
+    (out_dim,) = data.example_shape
+    self.g_net = SharedTrunkMLP(
+        self.k, tuple(m.g_hidden), out_dim, m.g_activation, m.g_out_scale
+    )
+    self.alpha_tx = optax.adam(mc.alpha_lr, b1=mc.alpha_b1, b2=mc.alpha_b2)
+
+  # ---- state ----------------------------------------------------------------
+  def init_aux(self, rng: jax.Array) -> dict[str, Any]:
+    alpha = jnp.full((self.k,), float(self.config.method.alpha_init))
+    return {"alpha": alpha, "alpha_opt": self.alpha_tx.init(alpha)}
+
+  # ---- generation -----------------------------------------------------------
+  def all_generators(self, g_params, z: jax.Array) -> jax.Array:
+    return self.g_net.apply(g_params, z)  # [K, B, ...]
+
+  def ancestral(self, g_params, alpha, rng, n: int) -> tuple[jax.Array, jax.Array]:
+    """pi ~ Dir(alpha), k ~ Cat(pi), x = G_k(z) for n samples; (x, k)."""
+    rng_pi, rng_k, rng_z = jax.random.split(rng, 3)
+    pi = jax.random.dirichlet(rng_pi, alpha, (n,))  # [n, K]
+    k = jax.random.categorical(rng_k, jnp.log(pi + 1e-30))  # [n]
+    x_all = self.all_generators(g_params, self.noise(rng_z, n))  # [K, n, ...]
+    return x_all[k, jnp.arange(n)], k
+
+  def d_fakes(self, g_params, alpha, rng, n_real: int) -> jax.Array:
+    mc = self.config.method
+    if mc.d_fakes == "ancestral":
+      return self.ancestral(g_params, alpha, rng, n_real)[0]
+    x = self.all_generators(g_params, self.noise(rng, mc.fakes_per_generator))
+    return x.reshape((-1,) + x.shape[2:])  # [K * m, ...]
+
+  # ---- losses ---------------------------------------------------------------
+  def d_loss(self, d_params, g_params, alpha, real, rng):
+    fake = jax.lax.stop_gradient(self.d_fakes(g_params, alpha, rng, real.shape[0]))
+    real_out = self.d_net.apply(d_params, real)
+    fake_out = self.d_net.apply(d_params, fake)
+    loss = losses.d_loss(self.config.method.loss, real_out, fake_out)
+    return loss, {"d_real": real_out.mean(), "d_fake": fake_out.mean()}
+
+  def log_likelihood_terms(self, critic: jax.Array) -> jax.Array:
+    """The per-(k, z') term that omega weights in the G loss; [K, M]."""
+    if self.config.method.loss in ("ns", "minimax"):
+      return jax.nn.log_sigmoid(critic)  # log D
+    return critic  # hinge / W: the critic value, as the reference code
+
+  def e_step(self, critic: jax.Array, alpha: jax.Array, step: jax.Array):
+    """omega, gamma [M, K] and sweeps [M]; omega uniform before the delay."""
+    mc = self.config.method
+    log_d = jax.lax.stop_gradient(jax.nn.log_sigmoid(critic)).T  # [M, K]
+    omega, gamma, iters = jax.vmap(
+        lambda l: dirichlet.e_step(l, alpha, max_iters=mc.estep_max_iters, tol=mc.estep_tol)
+    )(log_d)
+    started = step >= mc.estep_start_step
+    uniform = jnp.full_like(omega, 1.0 / self.k)
+    omega = jnp.where(started, omega, uniform)
+    gamma = jnp.where(started, gamma, alpha + uniform)
+    return omega, gamma, iters
+
+  def g_loss_and_estep(self, g_params, d_params, alpha, step, rng):
+    m = self.config.method.fakes_per_generator
+    x = self.all_generators(g_params, self.noise(rng, m))  # [K, M, ...]
+    critic = self.d_net.apply(d_params, x.reshape((-1,) + x.shape[2:]))
+    critic = critic.reshape(self.k, m)  # [K, M]
+    omega, gamma, iters = self.e_step(critic, alpha, step)
+    terms = self.log_likelihood_terms(critic)  # [K, M]
+    loss = -jnp.mean(jnp.sum(jax.lax.stop_gradient(omega).T * terms, axis=0))
+    entropy = -jnp.sum(omega * jnp.log(omega + 1e-12), -1).mean()
+    return loss, {
+        "gamma": gamma,
+        "estep_iters": iters.mean().astype(jnp.float32),
+        "omega_entropy": entropy,
+    }
+
+  # ---- the step -------------------------------------------------------------
+  def train_step(self, state: GANState, batch: jax.Array, rng: jax.Array):
+    rng_d, rng_g = jax.random.split(rng)
+    alpha = state.aux["alpha"]
+
+    def d_step(d_state, real, r):
+      return apply_update(
+          d_state, lambda p: self.d_loss(p, state.g.params, alpha, real, r), "d"
+      )
+
+    d_state, d_metrics = scan_d_steps(d_step, state.d, batch, rng_d)
+
+    def g_loss_fn(g_params):
+      loss, aux = self.g_loss_and_estep(
+          g_params, d_state.params, alpha, state.step, rng_g
+      )
+      return poison_if(loss, state.step, self.config.train.debug_nan_step), aux
+
+    g_state, g_metrics = apply_update(state.g, g_loss_fn, "g")
+    gamma = g_metrics.pop("gamma")
+    new_alpha, alpha_opt = self.alpha_ascent(alpha, state.aux["alpha_opt"], gamma)
+    ema = ema_update(state.g_ema_params, g_state.params, self.config.train.ema_decay)
+    new_state = state.replace(
+        step=state.step + 1, g=g_state, d=d_state, g_ema_params=ema,
+        aux={"alpha": new_alpha, "alpha_opt": alpha_opt},
+    )
+    metrics = {
+        **d_metrics, **g_metrics,
+        "alpha_min": new_alpha.min(), "alpha_max": new_alpha.max(),
+        "alpha_sum": new_alpha.sum(),
+    }
+    return new_state, metrics
+
+  def alpha_ascent(self, alpha, opt_state, gamma):
+    """One Adam ascent step on Eq. 30 (gradient Eq. 31), alpha >= alpha_min."""
+    grad = -dirichlet.alpha_grad(alpha, gamma)  # optax minimises
+    updates, opt_state = self.alpha_tx.update(grad, opt_state, alpha)
+    alpha = jnp.maximum(optax.apply_updates(alpha, updates), self.config.method.alpha_min)
+    return alpha, opt_state
+
+  def sample(self, state: GANState, rng: jax.Array, n: int, use_ema: bool = True):
+    """Ancestral samples (pi ~ Dir(alpha), k ~ pi), or n per generator."""
+    params = self.generator_params(state, use_ema)
+    if self.config.method.sample_mode == "per_generator":
+      per = -(-n // self.k)
+      x = self.all_generators(params, self.noise(rng, per))  # [K, per, ...]
+      k = jnp.repeat(jnp.arange(self.k), per)
+      return x.reshape((-1,) + x.shape[2:])[:n], {"component": k[:n]}
+    x, k = self.ancestral(params, state.aux["alpha"], rng, n)
+    return x, {"component": k}
+
+  @classmethod
+  def validate_config(cls, config) -> None:
+    mc = config.method
+    if mc.num_generators < 1:
+      raise ValueError(f"method.num_generators must be >= 1, got {mc.num_generators}")
+    if mc.d_fakes not in D_FAKES:
+      raise ValueError(f"method.d_fakes must be one of {D_FAKES}, got {mc.d_fakes!r}")
+    if mc.sample_mode not in ("ancestral", "per_generator"):
+      raise ValueError(f"unknown method.sample_mode {mc.sample_mode!r}")
+    if mc.alpha_init <= 0 or mc.alpha_min <= 0 or mc.alpha_lr <= 0:
+      raise ValueError("method.alpha_init, alpha_min and alpha_lr must be > 0")
+    if mc.loss not in losses.LOSSES or mc.loss == "wgan_gp":
+      raise ValueError(f"ldagan losses: ns, minimax, hinge, wgan; got {mc.loss!r}")
+    if mc.fakes_per_generator < 1 or mc.estep_max_iters < 1:
+      raise ValueError("method.fakes_per_generator and estep_max_iters must be >= 1")
