@@ -57,7 +57,7 @@ def get_config() -> ml_collections.ConfigDict:
 
   # ---- method knobs (every method's, under one group) -------------------
   c.method = mc = ml_collections.ConfigDict()
-  mc.name = "vanilla"  # vanilla | mdgan | ldagan
+  mc.name = "vanilla"  # vanilla | mdgan | ldagan | hmegan
   mc.loss = "ns"  # vanilla: ns | minimax | hinge | wgan | wgan_gp
   mc.gp_weight = 10.0  # wgan_gp: penalty weight
   mc.gp_one_sided = False
@@ -78,6 +78,10 @@ def get_config() -> ml_collections.ConfigDict:
   mc.d_fakes = "per_generator"  # ldagan: per_generator | ancestral (App. F)
   mc.fakes_per_generator = 64  # ldagan: per generator, D and G steps
   mc.sample_mode = "ancestral"  # ldagan: ancestral | per_generator
+  mc.gate = "hme"  # hmegan: hme (binary tree) | me (softmax)
+  mc.depth = 3  # hmegan: tree depth L (2^L leaves)
+  mc.num_leaves = 16  # hmegan with gate 'me'
+  mc.leaf = "linear"  # hmegan: constant | linear
 
   # ---- optimisers -------------------------------------------------------
   c.g_opt = g = ml_collections.ConfigDict()

@@ -4,7 +4,7 @@ import os
 import subprocess
 import sys
 
-from configs import default, ldagan, mdgan, vanilla
+from configs import default, hmegan, ldagan, mdgan, vanilla
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -23,7 +23,7 @@ TINY_FLAGS = (
 def tiny_config(kind: str = "vanilla", variant: str | None = None, **train):
   """A 2D config with small nets, batch and sample counts."""
   module = {"vanilla": vanilla, "mdgan": mdgan, "ldagan": ldagan,
-            "default": default}[kind]
+            "hmegan": hmegan, "default": default}[kind]
   c = module.get_config(variant) if kind != "default" else module.get_config()
   c.model.g_hidden = (16, 16)
   c.model.d_hidden = (16, 16)

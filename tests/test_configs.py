@@ -5,14 +5,15 @@ import json
 
 import pytest
 
-from configs import ldagan, mdgan, vanilla
+from configs import hmegan, ldagan, mdgan, vanilla
 from gan_mixtures import train, validation
 
 VARIANTS = [
     (vanilla, v) for v in ("grid25", "ring8", "spiral", "grid25,minimax",
                            "ring8,hinge", "spiral,wgan_gp")
 ] + [(mdgan, v) for v in ("grid25", "ring8", "ring8,paper_nets", *mdgan.IMAGE_VARIANTS)
-] + [(ldagan, v) for v in ldagan.DATA]
+] + [(ldagan, v) for v in ldagan.DATA
+] + [(hmegan, v) for v in ("spiral", "grid25", "spiral,me", "grid25,constant")]
 
 
 @pytest.mark.parametrize("module,variant", VARIANTS)

@@ -20,6 +20,9 @@ CASES = [
     ("mdgan", "ring8"),
     ("ldagan", "ring8"),
     ("ldagan", "lda_mixture"),
+    ("hmegan", "spiral"),
+    ("hmegan", "grid25,me"),
+    ("hmegan", "spiral,constant"),
 ]
 
 
@@ -57,6 +60,10 @@ class MethodTest(parameterized.TestCase):
     if kind == "mdgan":
       chex.assert_shape(aux["component"], (7,))
       assert int(aux["component"].max()) < c.method.n_gmm
+    if kind == "hmegan":
+      leaves = 2**c.method.depth if c.method.gate == "hme" else c.method.num_leaves
+      chex.assert_shape(aux["gates"], (7, leaves))
+      np.testing.assert_allclose(aux["gates"].sum(-1), 1.0, rtol=1e-5)
     if kind == "ldagan":
       chex.assert_shape(aux["component"], (7,))
       assert float(new_state.aux["alpha"].min()) >= c.method.alpha_min
@@ -140,6 +147,8 @@ def test_mdgan_embedding_bounded_and_lambda_positive_gap():
         ("ldagan", "d_fakes", "some", "d_fakes"),
         ("ldagan", "alpha_init", 0.0, "alpha_init"),
         ("ldagan", "loss", "wgan_gp", "ldagan losses"),
+        ("hmegan", "gate", "tree", "gate"),
+        ("hmegan", "depth", 0, "depth"),
     ],
 )
 def test_method_config_validation(kind, key, value, match):

@@ -5,6 +5,7 @@ does not change.
 """
 
 from gan_mixtures.methods.base import GANMethod, Method
+from gan_mixtures.methods.hmegan import HMEGAN
 from gan_mixtures.methods.ldagan import LDAGAN
 from gan_mixtures.methods.mdgan import MDGAN
 from gan_mixtures.methods.vanilla import VanillaGAN
@@ -13,6 +14,7 @@ METHODS: dict[str, type] = {
     "vanilla": VanillaGAN,
     "mdgan": MDGAN,
     "ldagan": LDAGAN,
+    "hmegan": HMEGAN,
 }
 
 

@@ -28,7 +28,8 @@ def make_discriminator(model_config, out_dim: int):
   m = model_config
   if m.name == "mlp":
     return MLP(
-        hidden=tuple(m.d_hidden), out_dim=out_dim, activation=m.d_activation
+        hidden=tuple(m.d_hidden), out_dim=out_dim, activation=m.d_activation,
+        norm=m.d_norm,
     )
   if m.name == "dcgan":
     return DCGANDiscriminator(out_dim, width=m.d_width, norm=m.d_norm)

@@ -22,18 +22,23 @@ class MLP(nn.Module):
     out_dim: width of the output layer.
     activation: a key of ACTIVATIONS.
     out_scale: if > 0 the output is `out_scale * tanh(h)` (bounded), else linear.
+    norm: 'none' or 'layer'.
   """
 
   hidden: Sequence[int]
   out_dim: int
   activation: str = "relu"
   out_scale: float = 0.0
+  norm: str = "none"  # 'layer': LayerNorm before every hidden activation
 
   @nn.compact
   def __call__(self, x: jax.Array) -> jax.Array:
     act = ACTIVATIONS[self.activation]
     for width in self.hidden:
-      x = act(nn.Dense(width)(x))  # [B, width]
+      x = nn.Dense(width)(x)  # [B, width]
+      if self.norm == "layer":
+        x = nn.LayerNorm()(x)
+      x = act(x)
     x = nn.Dense(self.out_dim)(x)  # [B, out_dim]
     if self.out_scale > 0:
       x = self.out_scale * jnp.tanh(x)

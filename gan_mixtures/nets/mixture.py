@@ -1,0 +1,62 @@
+"""Gated mixtures of leaf generators (HME-GAN / ME-GAN).
+
+h(z) = sum_i a_i(z) G_i(z) with leaves G_i(z) = c_i ('constant') or
+W_i z + w_i0 ('linear') and gates a(z) from a depth-L binary tree ('hme') or
+a softmax ('me'); all leaves are computed at once as one batched op.
+The mixture is the output (2D) or the input map of a shared trunk.
+"""
+
+from typing import Callable
+
+import flax.linen as nn
+import jax
+import jax.numpy as jnp
+
+from gan_mixtures.kernels import gating
+
+
+class GatedLeaves(nn.Module):
+  """z [B, Dz] -> (h [B, F], gates [B, K])."""
+
+  gate: str  # 'hme' | 'me'
+  num_leaves: int  # 2^depth for 'hme'
+  leaf: str  # 'constant' | 'linear'
+  features: int
+
+  @nn.compact
+  def __call__(self, z: jax.Array) -> tuple[jax.Array, jax.Array]:
+    k, dz, f = self.num_leaves, z.shape[-1], self.features
+    init = nn.initializers.normal(1.0)
+    if self.gate == "hme":
+      w = self.param("node_w", init, (k - 1, dz))
+      b = self.param("node_b", nn.initializers.zeros, (k - 1,))
+      gates = jax.vmap(gating.hme_gates, in_axes=(0, None, None))(z, w, b)
+    else:
+      w = self.param("gate_w", init, (k, dz))
+      b = self.param("gate_b", nn.initializers.zeros, (k,))
+      gates = jax.vmap(gating.me_gates, in_axes=(0, None, None))(z, w, b)
+    bias = self.param("leaf_bias", init, (k, f))  # c_i or w_i0
+    if self.leaf == "linear":
+      weight = self.param(
+          "leaf_kernel", nn.initializers.lecun_normal(batch_axis=(0,)), (k, dz, f)
+      )
+      leaves = jnp.einsum("bd,kdf->bkf", z, weight) + bias  # [B, K, F]
+      h = jnp.einsum("bk,bkf->bf", gates, leaves)
+    else:
+      h = jax.vmap(gating.mix_leaves, in_axes=(0, None))(gates, bias)  # [B, F]
+    return h, gates
+
+
+class MixtureGenerator(nn.Module):
+  """Gated leaves, then an optional shared trunk; returns (x, gates)."""
+
+  gate: str
+  num_leaves: int
+  leaf: str
+  features: int
+  trunk: Callable | None = None
+
+  @nn.compact
+  def __call__(self, z: jax.Array):
+    h, gates = GatedLeaves(self.gate, self.num_leaves, self.leaf, self.features)(z)
+    return (h if self.trunk is None else self.trunk(h)), gates
