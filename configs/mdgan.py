@@ -74,6 +74,8 @@ def get_config(arg: str | None = None):
       variants.apply_data(c, variants.DATA_2D[token])
     elif token in IMAGE_VARIANTS:
       _image_setup(c, IMAGE_VARIANTS[token])
+      if token == "stacked_mnist":
+        c.eval.num_samples = 26_000  # the protocol's sample count
     elif token == "paper_nets":
       c.model.g_hidden = (128, 128)
       c.train.ema_decay = 0.0
