@@ -1,8 +1,12 @@
 """HME-GAN / ME-GAN (mixtures of generators) on 2D data.
 
-Variants: `spiral` (default: z 1-D Gaussian, depth-3 tree, linear leaves),
-`grid25` (z 2-D). Options: `me` (flat softmax gate, 8 leaves), `constant`
-(constant leaves). Training as the thesis: WGAN-GP (two-sided, lambda 10),
+2D variants: `spiral` (default: z 1-D Gaussian, depth-3 tree, linear
+leaves), `grid25` (z 2-D). Options: `me` (flat softmax gate, 8 leaves),
+`constant` (constant leaves). Image variants (DCGAN trunk after a 4x4xC
+mixture map, z 100-D Gaussian, 32x32 MNIST / Fashion-MNIST padded, CelebA
+64x64): `mnist_hme_l4` (depth 4, linear leaves), `mnist_me_l16` (16 leaves,
+softmax gate), `mnist_hme_5` (depth 5, constant leaves), `fashion_mnist_hme_l5`,
+`fashion_mnist_me_l16`, `celeba_hme_l4`, `celeba_me_l16`; hours on a GPU. Training as the thesis: WGAN-GP (two-sided, lambda 10),
 5 D steps per G step, Adam(1e-4, 0.5, 0.999) with AMSGrad, batch 128,
 layer norm in D.
 
@@ -10,6 +14,43 @@ layer norm in D.
 """
 
 from configs import default, variants
+
+# variant: (data preset, gate, depth or leaves, leaf)
+IMAGE_VARIANTS = {
+    "mnist_hme_l4": ("mnist", "hme", 4, "linear"),
+    "mnist_me_l16": ("mnist", "me", 16, "linear"),
+    "mnist_hme_5": ("mnist", "hme", 5, "constant"),
+    "fashion_mnist_hme_l5": ("fashion_mnist", "hme", 5, "linear"),
+    "fashion_mnist_me_l16": ("fashion_mnist", "me", 16, "linear"),
+    "celeba_hme_l4": ("celeba", "hme", 4, "linear"),
+    "celeba_me_l16": ("celeba", "me", 16, "linear"),
+}
+IMAGE_DATA = {
+    "mnist": dict(name="mnist", image_size=32, resize="pad"),
+    "fashion_mnist": dict(name="fashion_mnist", image_size=32, resize="pad"),
+    "celeba": dict(name="celeb_a", image_size=64, resize="resize", crop=148),
+}
+
+
+def _image_setup(c, data: str, gate: str, size: int, leaf: str) -> None:
+  variants.apply_data(c, IMAGE_DATA[data])
+  c.method.gate, c.method.leaf = gate, leaf
+  if gate == "hme":
+    c.method.depth = size
+  else:
+    c.method.num_leaves = size
+  c.model.name = "dcgan"
+  c.model.z_dim = 100
+  c.model.g_norm = "none"  # the thesis: no normalisation in G
+  c.model.d_norm = "layer"
+  c.train.batch_size = 128
+  c.train.num_steps = 100_000
+  c.train.ema_decay = 0.999
+  c.train.log_every = 500
+  c.train.sample_every = 5000
+  c.checkpoint.every_steps = 5000
+  c.eval.num_samples = 10_000
+  c.eval.num_samples_large = 0
 
 
 def get_config(arg: str | None = None):
@@ -32,7 +73,9 @@ def get_config(arg: str | None = None):
   c.checkpoint.every_steps = 5000
   tokens = variants.parse(arg, "spiral")
   for token in tokens:
-    if token == "spiral":
+    if token in IMAGE_VARIANTS:
+      _image_setup(c, *IMAGE_VARIANTS[token])
+    elif token == "spiral":
       variants.apply_data(c, variants.DATA_2D["spiral"])
       c.model.z_dim = 1
     elif token == "grid25":
@@ -44,6 +87,8 @@ def get_config(arg: str | None = None):
     elif token == "constant":
       c.method.leaf = "constant"
     else:
-      raise variants.unknown(token, ("spiral", "grid25", "me", "constant"))
+      raise variants.unknown(
+          token, ("spiral", "grid25", "me", "constant", *IMAGE_VARIANTS)
+      )
   c.name = "hmegan:" + ",".join(tokens)
   return c

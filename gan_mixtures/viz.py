@@ -46,3 +46,49 @@ def image_grid(path: str, images: np.ndarray, ncol: int | None = None) -> None:
   pixels = (np.clip(grid, 0, 1) * 255).astype(np.uint8)
   os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
   Image.fromarray(pixels[..., 0] if c == 1 else pixels).save(path)
+
+
+def _to_image(x: np.ndarray) -> np.ndarray:
+  img = np.clip((x + 1) / 2, 0, 1)
+  return img[..., 0] if img.shape[-1] == 1 else img
+
+
+def node_tree(path: str, node_means: np.ndarray, depth: int) -> None:
+  """Mean image of every tree node, one row per level (root on top)."""
+  fig = plt.figure(figsize=(max(2**depth, 4) * 0.9, (depth + 1) * 1.0), dpi=100)
+  for level in range(depth + 1):
+    count, first = 2**level, 2**level - 1
+    for i in range(count):
+      # centre each level's nodes under their parents
+      ax = fig.add_axes([(i + 0.05) / count, 1 - (level + 0.95) / (depth + 1),
+                         0.9 / count, 0.9 / (depth + 1)])
+      ax.imshow(_to_image(node_means[first + i]), cmap="gray", vmin=0, vmax=1)
+      ax.axis("off")
+  os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+  fig.savefig(path)
+  plt.close(fig)
+
+
+def node_regions_2d(path: str, samples: np.ndarray, soft_counts: np.ndarray,
+                    depth: int) -> None:
+  """2D samples coloured by their most likely node, one panel per level."""
+  fig, axes = plt.subplots(1, depth, figsize=(4 * depth, 4), dpi=100, squeeze=False)
+  for level in range(1, depth + 1):
+    first = 2**level - 1
+    node = np.argmax(soft_counts[:, first : first + 2**level], axis=1)
+    ax = axes[0, level - 1]
+    ax.scatter(samples[:, 0], samples[:, 1], s=2, c=node, cmap="tab20")
+    ax.set_title(f"level {level}: {2**level} nodes", fontsize=9)
+    ax.set_aspect("equal")
+  os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+  fig.savefig(path, bbox_inches="tight")
+  plt.close(fig)
+
+
+def matrix(path: str, m: np.ndarray, title: str = "") -> None:
+  fig, ax = plt.subplots(figsize=(4, 4), dpi=100)
+  im = ax.imshow(m, cmap="RdBu_r", vmin=-np.abs(m).max(), vmax=np.abs(m).max())
+  fig.colorbar(im, ax=ax, fraction=0.046)
+  ax.set_title(title, fontsize=9)
+  fig.savefig(path, bbox_inches="tight")
+  plt.close(fig)

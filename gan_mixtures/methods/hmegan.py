@@ -3,15 +3,20 @@
 like the vanilla GAN (the thesis: WGAN-GP, 5 D steps, Adam(1e-4, 0.5, 0.999,
 amsgrad)). `sample` returns the leaf gates and the most likely leaf.
 
-2D for now: the mixture is the output; image variants (4x4xC mixture map
-into a shared DCGAN trunk) are to come.
+2D data: the mixture is the output. Images: the mixture is a 4x4xC map (7x7
+for 28 px) that a shared DCGAN trunk (no normalisation by default, as the
+thesis) turns into the image.
 """
+
+import math
 
 import jax
 import jax.numpy as jnp
 
+from gan_mixtures.kernels import gating
 from gan_mixtures.methods.vanilla import VanillaGAN
-from gan_mixtures.nets.mixture import MixtureGenerator
+from gan_mixtures.nets import dcgan
+from gan_mixtures.nets.mixture import MapTrunk, MixtureGenerator
 from gan_mixtures.state import GANState
 
 GATES = ("hme", "me")
@@ -23,18 +28,50 @@ class HMEGAN(VanillaGAN):
 
   def __init__(self, config, data):
     super().__init__(config, data)
-    mc = config.method
-    if config.model.name != "mlp":
-      raise ValueError("hmegan supports model.name='mlp' (2D) so far")
+    mc, m = config.method, config.model
     num_leaves = 2**mc.depth if mc.gate == "hme" else mc.num_leaves
-    (out_dim,) = data.example_shape
-    self.mixture = MixtureGenerator(mc.gate, num_leaves, mc.leaf, out_dim)
+    if len(data.example_shape) == 1:  # 2D: the mixture is the sample
+      (features,), trunk = data.example_shape, None
+    else:
+      size, _, channels = data.example_shape
+      shape = dcgan.trunk_input_shape(size, m.g_width)
+      features = math.prod(shape)
+      trunk = MapTrunk(shape, dcgan.DCGANTrunk(size, channels, m.g_width, m.g_norm))
+    self.mixture = MixtureGenerator(mc.gate, num_leaves, mc.leaf, features, trunk)
     self.g_net = _OutputOnly(self.mixture)
 
   def sample(self, state: GANState, rng: jax.Array, n: int, use_ema: bool = True):
     params = self.generator_params(state, use_ema)
     x, gates = self.mixture.apply(params, self.noise(rng, n))
     return x, {"gates": gates, "component": jnp.argmax(gates, axis=-1)}
+
+  def node_soft_counts(self, state: GANState, z: jax.Array, use_ema: bool = True):
+    """[n, nodes] probability of reaching every node (HME: the whole tree in
+    heap order; ME: the leaves) for noise z [n, Dz]."""
+    params = self.generator_params(state, use_ema)["params"]["GatedLeaves_0"]
+    if self.config.method.gate == "me":
+      return jax.vmap(gating.me_gates, in_axes=(0, None, None))(
+          z, params["gate_w"], params["gate_b"]
+      )
+    return jax.vmap(gating.node_probabilities, in_axes=(0, None, None))(
+        z, params["node_w"], params["node_b"]
+    )
+
+  def analyse(self, state: GANState, rng: jax.Array, n: int) -> dict:
+    """Samples with their node soft counts, the soft-count-weighted mean
+    sample of every node, the leaf-gate covariance and the 5 most likely
+    samples of every leaf."""
+    z = self.noise(rng, n)
+    x, gates = self.mixture.apply(self.generator_params(state), z)
+    counts = self.node_soft_counts(state, z)  # [n, nodes]
+    weights = counts / jnp.maximum(counts.sum(0, keepdims=True), 1e-12)
+    node_means = jnp.tensordot(weights.T, x, axes=1)  # [nodes, ...]
+    top = jnp.argsort(-gates, axis=0)[:5].T  # [K, 5]
+    return {
+        "samples": x, "gates": gates, "soft_counts": counts,
+        "node_means": node_means, "gate_cov": jnp.cov(gates.T),
+        "top_samples": x[top], "top_z": z[top],
+    }
 
   @classmethod
   def validate_config(cls, config) -> None:

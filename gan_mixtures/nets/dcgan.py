@@ -52,8 +52,34 @@ def _norm(kind: str, x: jax.Array) -> jax.Array:
   raise ValueError(f"unknown norm {kind!r}")
 
 
+def trunk_input_shape(size: int, width: int) -> tuple[int, int, int]:
+  """(s0, s0, channels) of the map a DCGAN trunk for `size` px starts from."""
+  s0, n = num_upsamples(size)
+  return s0, s0, width * 2 ** max(n - 1, 0)
+
+
+class DCGANTrunk(nn.Module):
+  """[B, s0, s0, ch] map -> images [B, size, size, channels] in (-1, 1)."""
+
+  size: int
+  channels: int
+  width: int = 64
+  norm: str = "batch"
+
+  @nn.compact
+  def __call__(self, x: jax.Array) -> jax.Array:
+    _, n = num_upsamples(self.size)
+    x = jax.nn.relu(_norm(self.norm, x))  # [B, s0, s0, ch]
+    for i in range(n):
+      ch = max((self.width << (n - 1 - i)) >> 1, 1)  # halves every block
+      x = nn.ConvTranspose(ch, (4, 4), strides=(2, 2), padding="SAME")(x)
+      x = jax.nn.relu(_norm(self.norm, x))  # [B, s0 * 2^(i+1), ..., ch]
+    x = nn.Conv(self.channels, (3, 3), padding="SAME")(x)
+    return jnp.tanh(x)
+
+
 class DCGANGenerator(nn.Module):
-  """z [B, Dz] -> images [B, size, size, channels] in (-1, 1)."""
+  """z [B, Dz] -> Dense -> [B, s0, s0, ch] -> DCGANTrunk."""
 
   size: int
   channels: int
@@ -62,16 +88,9 @@ class DCGANGenerator(nn.Module):
 
   @nn.compact
   def __call__(self, z: jax.Array) -> jax.Array:
-    s0, n = num_upsamples(self.size)
-    ch = self.width * 2 ** max(n - 1, 0)
-    x = nn.Dense(s0 * s0 * ch)(z).reshape(z.shape[0], s0, s0, ch)
-    x = jax.nn.relu(_norm(self.norm, x))  # [B, s0, s0, ch]
-    for i in range(n):
-      ch = max((self.width << (n - 1 - i)) >> 1, 1)  # halves every block
-      x = nn.ConvTranspose(ch, (4, 4), strides=(2, 2), padding="SAME")(x)
-      x = jax.nn.relu(_norm(self.norm, x))  # [B, s0 * 2^(i+1), ..., ch]
-    x = nn.Conv(self.channels, (3, 3), padding="SAME")(x)
-    return jnp.tanh(x)
+    shape = trunk_input_shape(self.size, self.width)
+    x = nn.Dense(math.prod(shape))(z).reshape((z.shape[0],) + shape)
+    return DCGANTrunk(self.size, self.channels, self.width, self.norm)(x)
 
 
 class DCGANDiscriminator(nn.Module):

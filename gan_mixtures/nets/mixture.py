@@ -47,6 +47,16 @@ class GatedLeaves(nn.Module):
     return h, gates
 
 
+class MapTrunk(nn.Module):
+  """Reshapes the mixture h [B, F] to a map [B, *shape] for an image trunk."""
+
+  shape: tuple[int, ...]
+  trunk: nn.Module
+
+  def __call__(self, h: jax.Array) -> jax.Array:
+    return self.trunk(h.reshape((h.shape[0],) + tuple(self.shape)))
+
+
 class MixtureGenerator(nn.Module):
   """Gated leaves, then an optional shared trunk; returns (x, gates)."""
 
