@@ -16,7 +16,7 @@ import jax.numpy as jnp
 from gan_mixtures.kernels import gating
 from gan_mixtures.methods.vanilla import VanillaGAN
 from gan_mixtures.nets import dcgan
-from gan_mixtures.nets.mixture import MapTrunk, MixtureGenerator
+from gan_mixtures.nets.mixture import GatedLeaves, MapTrunk, MixtureGenerator
 from gan_mixtures.state import GANState
 
 GATES = ("hme", "me")
@@ -38,6 +38,7 @@ class HMEGAN(VanillaGAN):
       features = math.prod(shape)
       trunk = MapTrunk(shape, dcgan.DCGANTrunk(size, channels, m.g_width, m.g_norm))
     self.mixture = MixtureGenerator(mc.gate, num_leaves, mc.leaf, features, trunk)
+    self.gated_leaves = GatedLeaves(mc.gate, num_leaves, mc.leaf, features)
     self.g_net = _OutputOnly(self.mixture)
 
   def sample(self, state: GANState, rng: jax.Array, n: int, use_ema: bool = True):
@@ -72,6 +73,15 @@ class HMEGAN(VanillaGAN):
         "node_means": node_means, "gate_cov": jnp.cov(gates.T),
         "top_samples": x[top], "top_z": z[top],
     }
+
+  def benchmark_parts(self, batch_size: int) -> dict:
+    """Gating + leaf mixing of one step alone (fwd + bwd): every D step and
+    the G step each generate a batch."""
+    n = batch_size * (self.config.train.n_disc + 1)
+    z = self.noise(jax.random.PRNGKey(0), n)
+    params = self.gated_leaves.init(jax.random.PRNGKey(1), z)
+    fn = jax.grad(lambda p: jnp.sum(self.gated_leaves.apply(p, z)[0] ** 2))
+    return {"gating_and_mixing_fwd_bwd": (fn, (params,))}
 
   @classmethod
   def validate_config(cls, config) -> None:

@@ -157,6 +157,15 @@ class LDAGAN(GANMethod):
     x, k = self.ancestral(params, state.aux["alpha"], rng, n)
     return x, {"component": k}
 
+  def benchmark_parts(self, batch_size: int) -> dict:
+    """The E-step of one step alone: M noise samples x K generators."""
+    del batch_size
+    m = self.config.method.fakes_per_generator
+    critic = jax.random.normal(jax.random.PRNGKey(0), (self.k, m))
+    alpha = jnp.full((self.k,), float(self.config.method.alpha_init))
+    fn = lambda c: self.e_step(c, alpha, jnp.asarray(1 << 30))[:2]
+    return {"e_step": (fn, (critic,))}
+
   @classmethod
   def validate_config(cls, config) -> None:
     mc = config.method
