@@ -1,0 +1,81 @@
+"""GMM prior of the GMM-responsibility GAN with a posterior consistency
+module (PCM): reparameterised draws from every component, responsibilities
+p(k|z) (Eq. 3) and the consistency between two categorical predictions
+(mutual information, IIC style; KL; JS)."""
+
+import jax
+import jax.numpy as jnp
+
+EPS = 1e-10
+CONSISTENCY = ("mi", "kl", "js")
+
+
+def sample_components(
+    rng: jax.Array, means: jax.Array, log_scales: jax.Array
+) -> jax.Array:
+  """One draw z_k = mu_k + sigma_k * eps from every diagonal component; [K, Dz]."""
+  eps = jax.random.normal(rng, means.shape, means.dtype)
+  return means + jnp.exp(log_scales) * eps
+
+
+def sample_components_full(
+    rng: jax.Array, means: jax.Array, scale_tril: jax.Array
+) -> jax.Array:
+  """As sample_components with full covariances Sigma_k = L_k L_k^T; L [K, Dz, Dz]."""
+  eps = jax.random.normal(rng, means.shape, means.dtype)
+  return means + jnp.einsum("kij,kj->ki", scale_tril, eps)
+
+
+def log_normal_diag(z: jax.Array, means: jax.Array, log_scales: jax.Array) -> jax.Array:
+  """log N(z; mu_k, diag(sigma_k^2)) for every component; [K]."""
+  var = jnp.exp(2.0 * log_scales)  # [K, Dz]
+  return -0.5 * jnp.sum(
+      (z[None] - means) ** 2 / var + 2.0 * log_scales + jnp.log(2.0 * jnp.pi), -1
+  )
+
+
+def responsibilities(
+    z: jax.Array,
+    means: jax.Array,
+    log_scales: jax.Array,
+    log_weights: jax.Array | None = None,
+) -> jax.Array:
+  """p(k | z) (Eq. 3; equal weights unless log_weights [K]); [K]."""
+  logits = log_normal_diag(z, means, log_scales)
+  if log_weights is not None:
+    logits = logits + log_weights
+  return jax.nn.softmax(logits)
+
+
+def joint_distribution(p: jax.Array, q: jax.Array) -> jax.Array:
+  """Symmetrised batch joint P = sym(mean_b p_b q_b^T) of p, q [B, K]; [K, K]."""
+  joint = jnp.einsum("bi,bj->ij", p, q) / p.shape[0]
+  return (joint + joint.T) / 2.0
+
+
+def mutual_information(p: jax.Array, q: jax.Array) -> jax.Array:
+  """I(P) = sum P log(P / (P_row P_col)) of the joint of p, q [B, K] (IIC)."""
+  joint = jnp.clip(joint_distribution(p, q), EPS)
+  row = joint.sum(1, keepdims=True)
+  col = joint.sum(0, keepdims=True)
+  return jnp.sum(joint * (jnp.log(joint) - jnp.log(row) - jnp.log(col)))
+
+
+def _kl(p: jax.Array, q: jax.Array) -> jax.Array:
+  return jnp.sum(p * (jnp.log(jnp.clip(p, EPS)) - jnp.log(jnp.clip(q, EPS))), -1)
+
+
+def consistency(p: jax.Array, q: jax.Array, kind: str) -> jax.Array:
+  """A loss to MINIMISE that is low when p, q [B, K] agree.
+
+  'mi': -I(P) (maximise mutual information); 'kl': mean KL(p || q);
+  'js': mean Jensen-Shannon divergence.
+  """
+  if kind == "mi":
+    return -mutual_information(p, q)
+  if kind == "kl":
+    return jnp.mean(_kl(p, q))
+  if kind == "js":
+    m = (p + q) / 2.0
+    return jnp.mean(0.5 * _kl(p, m) + 0.5 * _kl(q, m))
+  raise ValueError(f"unknown consistency {kind!r}; choose from {CONSISTENCY}")
