@@ -81,7 +81,8 @@ def evaluate(
   sizes = [ec.num_samples] + (
       [ec.num_samples_large] if ec.num_samples_large > 0 else []
   )
-  fake_all, aux = draw_samples(method, state, rng_fake, max(sizes), ec.use_ema)
+  n_draw = max(sizes) if data.kind == "2d" else ec.num_samples
+  fake_all, aux = draw_samples(method, state, rng_fake, n_draw, ec.use_ema)
   components = aux.get("component")
   metrics: dict[str, Any] = {}
   if data.kind == "2d":
@@ -101,16 +102,33 @@ def evaluate(
     if data.kind == "2d" and data.means is not None:
       metrics.update(component_purity(comp, fake_all[: ec.num_samples], data.means))
   if sample_path:
-    n = ec.num_samples
-    if data.kind == "2d":
-      viz.scatter_2d(
-          sample_path, real_all[:n], fake_all[:n],
-          None if components is None else components[:n],
-          title=f"{config.name} step {int(state.step)}",
-      )
-    else:
-      viz.image_grid(sample_path, fake_all[:64])
+    draw_picture(sample_path, data, fake_all[: ec.num_samples], components,
+                 real_all if data.kind == "2d" else None,
+                 f"{config.name} step {int(state.step)}")
   return metrics
+
+
+def draw_picture(
+    path: str, data, fake: np.ndarray, components: np.ndarray | None,
+    real: np.ndarray | None, title: str,
+) -> None:
+  """A 2D scatter (fakes coloured by component) or a grid of 64 images."""
+  if data.kind == "2d":
+    n = len(fake)
+    comp = None if components is None else components[:n]
+    viz.scatter_2d(path, real[:n], fake, comp, title=title)
+  else:
+    viz.image_grid(path, fake[:64])
+
+
+def save_samples_picture(method, state, data, config, rng, path: str) -> None:
+  """Only the picture of `evaluate` (for periodic samples during training)."""
+  rng_fake, rng_real = jax.random.split(rng)
+  n = config.eval.num_samples if data.kind == "2d" else 64
+  fake, aux = draw_samples(method, state, rng_fake, n, config.eval.use_ema)
+  real = np.asarray(data.sample(rng_real, (n,))) if data.kind == "2d" else None
+  draw_picture(path, data, fake, aux.get("component"), real,
+               f"{config.name} step {int(state.step)}")
 
 
 def image_metrics(data, fake: np.ndarray, config) -> dict[str, Any]:

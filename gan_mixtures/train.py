@@ -234,14 +234,17 @@ def train_and_evaluate(config, workdir: str) -> dict[str, Any]:
     if save:
       ckpt.save(done, state)
       last_good = done
-    if periodic_eval or periodic_pic:
-      path = os.path.join(workdir, "samples", f"step_{done}.png")
+    path = os.path.join(workdir, "samples", f"step_{done}.png")
+    if periodic_eval:
       m = eval_lib.evaluate(
           exp.method, state, exp.data, c, named_rng(exp.base_rng, "eval"),
           sample_path=path if is_chief else None,
       )
-      if periodic_eval:
-        writer.write_scalars(done, scalars(m, "eval/"))
+      writer.write_scalars(done, scalars(m, "eval/"))
+    elif periodic_pic and is_chief:
+      eval_lib.save_samples_picture(
+          exp.method, state, exp.data, c, named_rng(exp.base_rng, "eval"), path
+      )
     writer.flush()
   train_s = time.time() - t_loop
 

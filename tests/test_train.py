@@ -17,7 +17,7 @@ from tests.helpers import REPO, TINY_FLAGS, run_module, tiny_config
 
 
 def test_run_writes_the_output_contract(tmp_path):
-  c = tiny_config("mdgan")
+  c = tiny_config("mdgan", sample_every=10, eval_every=15)
   results = train.train_and_evaluate(c, str(tmp_path))
   on_disk = json.loads((tmp_path / "results.json").read_text())
   assert on_disk["step"] == 20 and on_disk["method"] == "mdgan"
@@ -28,10 +28,12 @@ def test_run_writes_the_output_contract(tmp_path):
     assert key in on_disk["metrics"], key
   assert on_disk["metrics"]["num_modes"] == 25
   assert results["metrics"] == on_disk["metrics"]
-  assert (tmp_path / "samples" / "step_20.png").exists()
+  for step in (10, 15, 20):  # periodic picture, periodic eval, final
+    assert (tmp_path / "samples" / f"step_{step}.png").exists()
   assert (tmp_path / "config.json").exists()
   rows = [json.loads(l) for l in (tmp_path / "metrics.jsonl").read_text().splitlines()]
   assert [r["step"] for r in rows if "d_loss" in r] == [5, 10, 15, 20]
+  assert [r["step"] for r in rows if "eval/hq_fraction" in r] == [15, 20]
   ckpts = sorted(int(p) for p in os.listdir(tmp_path / "checkpoints") if p.isdigit())
   assert ckpts == [10, 20]
 
