@@ -76,7 +76,8 @@ def get_config() -> ml_collections.ConfigDict:
   mc.estep_tol = 1e-4  # ldagan: stop when max |d gamma| < tol
   mc.estep_start_step = 0  # ldagan: omega uniform before this step (App. E)
   mc.d_fakes = "per_generator"  # ldagan: per_generator | ancestral (App. F)
-  mc.fakes_per_generator = 64  # ldagan: per generator, D and G steps
+  mc.fakes_per_generator = 64  # ldagan: noise samples per generator (G step)
+  mc.d_fakes_per_generator = 0  # ldagan: per generator in a D step; 0 = same
   mc.sample_mode = "ancestral"  # ldagan: ancestral | per_generator
   mc.gate = "hme"  # hmegan: hme (binary tree) | me (softmax)
   mc.depth = 3  # hmegan: tree depth L (2^L leaves)

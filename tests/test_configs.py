@@ -12,7 +12,7 @@ VARIANTS = [
     (vanilla, v) for v in ("grid25", "ring8", "spiral", "grid25,minimax",
                            "ring8,hinge", "spiral,wgan_gp")
 ] + [(mdgan, v) for v in ("grid25", "ring8", "ring8,paper_nets", *mdgan.IMAGE_VARIANTS)
-] + [(ldagan, v) for v in ldagan.DATA
+] + [(ldagan, v) for v in (*ldagan.DATA, *ldagan.IMAGES)
 ] + [(hmegan, v) for v in ("spiral", "grid25", "spiral,me", "grid25,constant",
                            *hmegan.IMAGE_VARIANTS)]
 
@@ -37,7 +37,8 @@ def test_mdgan_default_is_grid25_with_paper_sgmm():
 
 
 IMAGE_CASES = [(mdgan, v) for v in sorted(mdgan.IMAGE_VARIANTS)] + [
-    (hmegan, "mnist_hme_l4"), (hmegan, "mnist_me_l16"), (hmegan, "celeba_hme_l4")]
+    (hmegan, "mnist_hme_l4"), (hmegan, "mnist_me_l16"), (hmegan, "celeba_hme_l4"),
+    (ldagan, "cifar10"), (ldagan, "imagenet32")]
 
 
 @pytest.mark.parametrize("module,variant", IMAGE_CASES)
@@ -47,6 +48,7 @@ def test_image_variant_trains_under_mock_data(module, variant, tmp_path):
   c.data.source = "tfds"
   c.model.g_width = c.model.d_width = 8
   c.model.z_dim = 16
+  c.method.fakes_per_generator = 2
   c.train.batch_size = 8
   c.train.n_disc = min(c.train.n_disc, 2)
   c.train.num_steps = 2

@@ -48,3 +48,19 @@ def test_mlp_output_scale():
   p = jax.tree.map(lambda a: a * 100, p)
   y = m.apply(p, jnp.ones((8, 2)) * 10)
   assert float(jnp.abs(y).max()) <= 6.0
+
+
+def test_shared_trunk_dcgan_batches_only_the_first_layer():
+  # norm 'none': with batch statistics the K generators' samples share them
+  g = dcgan.SharedTrunkDCGAN(num_generators=3, size=32, channels=3, width=8, norm="none")
+  z = jax.random.normal(jax.random.PRNGKey(0), (2, 16))
+  p = g.init(jax.random.PRNGKey(1), z)["params"]
+  assert p["first_kernel"].shape == (3, 16, 4 * 4 * 32)
+  trunk = dcgan.DCGANTrunk(32, 3, width=8, norm="none")
+  want = jax.tree.map(jnp.shape, trunk.init(jax.random.PRNGKey(2), jnp.zeros((1, 4, 4, 32)))["params"])
+  assert jax.tree.map(jnp.shape, p["DCGANTrunk_0"]) == want  # one shared trunk
+  x = g.apply({"params": p}, z)
+  assert x.shape == (3, 2, 32, 32, 3)
+  # generator k alone equals the trunk applied to its own first layer
+  h = (z @ p["first_kernel"][1] + p["first_bias"][1]).reshape(2, 4, 4, 32)
+  np.testing.assert_allclose(trunk.apply({"params": p["DCGANTrunk_0"]}, h), x[1], atol=1e-5)

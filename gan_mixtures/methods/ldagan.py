@@ -19,6 +19,7 @@ import optax
 from gan_mixtures import losses
 from gan_mixtures.kernels import dirichlet
 from gan_mixtures.methods.base import GANMethod, Metrics, apply_update, poison_if, scan_d_steps
+from gan_mixtures.nets.dcgan import SharedTrunkDCGAN
 from gan_mixtures.nets.mlp import SharedTrunkMLP
 from gan_mixtures.state import GANState, ema_update
 
@@ -32,12 +33,14 @@ class LDAGAN(GANMethod):
     super().__init__(config, data)
     mc, m = config.method, config.model
     self.k = int(mc.num_generators)
-    if m.name != "mlp":
-      raise ValueError("ldagan supports model.name='mlp' (2D) so far")
-    (out_dim,) = data.example_shape
-    self.g_net = SharedTrunkMLP(
-        self.k, tuple(m.g_hidden), out_dim, m.g_activation, m.g_out_scale
-    )
+    if m.name == "mlp":
+      (out_dim,) = data.example_shape
+      self.g_net = SharedTrunkMLP(
+          self.k, tuple(m.g_hidden), out_dim, m.g_activation, m.g_out_scale
+      )
+    else:
+      size, _, channels = data.example_shape
+      self.g_net = SharedTrunkDCGAN(self.k, size, channels, m.g_width, m.g_norm)
     self.alpha_tx = optax.adam(mc.alpha_lr, b1=mc.alpha_b1, b2=mc.alpha_b2)
 
   # ---- state ----------------------------------------------------------------
@@ -61,8 +64,9 @@ class LDAGAN(GANMethod):
     mc = self.config.method
     if mc.d_fakes == "ancestral":
       return self.ancestral(g_params, alpha, rng, n_real)[0]
-    x = self.all_generators(g_params, self.noise(rng, mc.fakes_per_generator))
-    return x.reshape((-1,) + x.shape[2:])  # [K * m, ...]
+    per = mc.d_fakes_per_generator or mc.fakes_per_generator
+    x = self.all_generators(g_params, self.noise(rng, per))
+    return x.reshape((-1,) + x.shape[2:])  # [K * per, ...]
 
   # ---- losses ---------------------------------------------------------------
   def d_loss(self, d_params, g_params, alpha, real, rng):

@@ -110,3 +110,31 @@ class DCGANDiscriminator(nn.Module):
       x = jax.nn.leaky_relu(x, 0.2)
     x = x.reshape(x.shape[0], -1)
     return nn.Dense(self.out_dim)(x)
+
+
+class SharedTrunkDCGAN(nn.Module):
+  """K DCGAN generators sharing every layer but the first (LDAGAN): the
+  first Dense is one batched op over K; z [B, Dz] -> [K, B, size, size, C].
+  With norm 'batch' the statistics are those of all K * B samples together,
+  as when the generators run as one batch through shared layers."""
+
+  num_generators: int
+  size: int
+  channels: int
+  width: int = 64
+  norm: str = "batch"
+
+  @nn.compact
+  def __call__(self, z: jax.Array) -> jax.Array:
+    k, b = self.num_generators, z.shape[0]
+    shape = trunk_input_shape(self.size, self.width)
+    w = self.param(
+        "first_kernel", nn.initializers.lecun_normal(batch_axis=(0,)),
+        (k, z.shape[-1], math.prod(shape)),
+    )
+    bias = self.param("first_bias", nn.initializers.zeros, (k, math.prod(shape)))
+    h = jnp.einsum("bd,kdf->kbf", z, w) + bias[:, None]  # [K, B, F]
+    x = DCGANTrunk(self.size, self.channels, self.width, self.norm)(
+        h.reshape((k * b,) + shape)
+    )
+    return x.reshape((k, b) + x.shape[1:])
