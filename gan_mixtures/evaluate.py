@@ -96,6 +96,7 @@ def evaluate(
     metrics.update(image_metrics(data, fake, config))
     if ec.inception:
       metrics.update(inception_fid.inception_metrics(data, fake, config))
+  metrics.update(method.state_metrics(state))
   if components is not None:
     comp = components[: ec.num_samples]
     metrics.update(component_usage(comp))

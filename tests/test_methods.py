@@ -66,6 +66,8 @@ class MethodTest(parameterized.TestCase):
       np.testing.assert_allclose(aux["gates"].sum(-1), 1.0, rtol=1e-5)
     if kind == "ldagan":
       chex.assert_shape(aux["component"], (7,))
+      sm = method.state_metrics(new_state)
+      assert len(sm["alpha"]) == 8 and abs(sum(sm["alpha_normalised"]) - 1) < 1e-5
       assert float(new_state.aux["alpha"].min()) >= c.method.alpha_min
       assert 0 < float(metrics["estep_iters"]) <= c.method.estep_max_iters
 

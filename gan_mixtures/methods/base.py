@@ -131,6 +131,11 @@ class GANMethod:
     del rng
     return {}
 
+  def state_metrics(self, state: GANState) -> dict[str, Any]:
+    """Learned quantities worth reporting in results.json (LDAGAN's alpha...)."""
+    del state
+    return {}
+
   def sample_aux(self, state: GANState, x: jax.Array) -> dict[str, jax.Array]:
     """Per-sample extras returned by `sample` (component ids, ...)."""
     del state, x

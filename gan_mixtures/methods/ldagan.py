@@ -161,6 +161,13 @@ class LDAGAN(GANMethod):
     x, k = self.ancestral(params, state.aux["alpha"], rng, n)
     return x, {"component": k}
 
+  def state_metrics(self, state: GANState) -> dict[str, Any]:
+    alpha = jax.device_get(state.aux["alpha"])
+    return {
+        "alpha": [float(a) for a in alpha],
+        "alpha_normalised": [float(a) for a in alpha / alpha.sum()],
+    }
+
   def benchmark_parts(self, batch_size: int) -> dict:
     """The E-step of one step alone: M noise samples x K generators."""
     del batch_size
