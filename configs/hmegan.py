@@ -33,24 +33,16 @@ IMAGE_DATA = {
 
 
 def _image_setup(c, data: str, gate: str, size: int, leaf: str) -> None:
-  variants.apply_data(c, IMAGE_DATA[data])
+  variants.image_training(
+      c, IMAGE_DATA[data], batch_size=128, z_dim=100, ema_decay=0.999
+  )
   c.method.gate, c.method.leaf = gate, leaf
   if gate == "hme":
     c.method.depth = size
   else:
     c.method.num_leaves = size
-  c.model.name = "dcgan"
-  c.model.z_dim = 100
   c.model.g_norm = "none"  # the thesis: no normalisation in G
   c.model.d_norm = "layer"
-  c.train.batch_size = 128
-  c.train.num_steps = 100_000
-  c.train.ema_decay = 0.999
-  c.train.log_every = 500
-  c.train.sample_every = 5000
-  c.checkpoint.every_steps = 5000
-  c.eval.num_samples = 10_000
-  c.eval.num_samples_large = 0
 
 
 def get_config(arg: str | None = None):

@@ -33,20 +33,11 @@ IMAGES = {
 
 
 def _image_setup(c, data: dict, k: int) -> None:
-  variants.apply_data(c, data)
+  variants.image_training(c, data, batch_size=64, z_dim=128, ema_decay=0.0)
   c.method.num_generators = k
   c.method.fakes_per_generator = 12
   c.method.alpha_init = 1.0
-  c.model.name = "dcgan"
-  c.model.z_dim = 128
   c.g_opt.lr = c.d_opt.lr = 2e-4
-  c.train.batch_size = 64
-  c.train.num_steps = 100_000
-  c.train.log_every = 500
-  c.train.sample_every = 5000
-  c.checkpoint.every_steps = 5000
-  c.eval.num_samples = 10_000
-  c.eval.num_samples_large = 0
 
 
 def get_config(arg: str | None = None):

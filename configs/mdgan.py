@@ -39,19 +39,8 @@ OPTIONS = ("paper_nets",)
 
 
 def _image_setup(c, preset: dict) -> None:
-  variants.apply_data(c, preset)
-  c.model.name = "dcgan"
-  c.model.z_dim = 100
-  c.model.z_dist = "normal"
+  variants.image_training(c, preset, batch_size=64, z_dim=100, ema_decay=0.999)
   c.g_opt.lr = c.d_opt.lr = 2e-4
-  c.train.batch_size = 64
-  c.train.num_steps = 100_000
-  c.train.ema_decay = 0.999
-  c.train.log_every = 500
-  c.train.sample_every = 5000
-  c.checkpoint.every_steps = 5000
-  c.eval.num_samples = 10_000
-  c.eval.num_samples_large = 0
 
 
 def get_config(arg: str | None = None):
