@@ -169,8 +169,8 @@ def test_ldagan_generators_share_all_but_the_first_layer():
   c, ds, method = _build("ldagan", "ring8")
   state = method.init(jax.random.PRNGKey(0), ds.example_batch(2))
   p = state.g.params["params"]
-  assert p["first_kernel"].shape == (8, 2, c.model.g_hidden[0])
-  x = method.all_generators(state.g.params, jax.numpy.ones((3, 2)))
+  assert p["first_kernel"].shape == (8, c.model.z_dim, c.model.g_hidden[0])
+  x = method.all_generators(state.g.params, jax.numpy.ones((3, c.model.z_dim)))
   chex.assert_shape(x, (8, 3, 2))
   assert float(jax.numpy.abs(x[0] - x[1]).max()) > 0  # different generators
 
