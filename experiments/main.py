@@ -72,6 +72,10 @@ def main(argv):
   except OSError:  # the config file failed to load (config_flags is lazy)
     path = config_flags.get_config_filename(flags.FLAGS["config"])
     sys.exit(f"error: cannot load config file {path!r}")
+  try:  # bad values stop here, before JAX starts a backend or logs anything
+    validation.validate_config(config, num_devices=1)
+  except validation.ConfigError as e:
+    sys.exit(f"error: {e}")
   workdir = _WORKDIR.value or default_workdir(name)
   logging.info("config %s, workdir %s", name, workdir)
   try:

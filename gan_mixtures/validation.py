@@ -4,8 +4,10 @@ import jax
 
 from gan_mixtures import data as data_lib
 from gan_mixtures import methods, nets
-from gan_mixtures.methods.base import sample_noise
 from gan_mixtures.state import OPTIMIZERS, SCHEDULES
+
+
+NOISE = ("uniform", "normal")  # methods.base.sample_noise
 
 
 class ConfigError(ValueError):
@@ -18,7 +20,11 @@ def _positive(name: str, value) -> None:
 
 
 def validate_config(config, num_devices: int | None = None) -> None:
-  """Raises ConfigError with a one-line message for a bad config."""
+  """Raises ConfigError with a one-line message for a bad config.
+
+  Nothing here starts a JAX backend unless `num_devices` is None (then the
+  device count is queried for the batch divisibility check).
+  """
   try:
     method_cls = methods.get_method_class(config.method.name)
     if config.data.name not in data_lib.DATASETS:
@@ -30,7 +36,10 @@ def validate_config(config, num_devices: int | None = None) -> None:
       raise ConfigError(
           f"unknown model {config.model.name!r}; choose from {nets.NETS}"
       )
-    sample_noise(jax.random.PRNGKey(0), 1, 1, config.model.z_dist)
+    if config.model.z_dist not in NOISE:
+      raise ConfigError(
+          f"unknown noise distribution {config.model.z_dist!r}; choose from {NOISE}"
+      )
     for opt in ("g_opt", "d_opt"):
       oc = config[opt]
       _positive(f"{opt}.lr", oc.lr)
