@@ -125,6 +125,14 @@ def build_experiment(config) -> Experiment:
   )
 
 
+def workdir_checkpointer(workdir: str, config) -> ckpt_lib.Checkpointer:
+  """The checkpoint manager of WORKDIR/checkpoints for `config.checkpoint`."""
+  return ckpt_lib.Checkpointer(
+      os.path.join(workdir, "checkpoints"), config.checkpoint.every_steps,
+      config.checkpoint.max_to_keep,
+  )
+
+
 def restore_or_init(exp: Experiment, ckpt: ckpt_lib.Checkpointer):
   """The latest checkpoint if there is one, else a fresh state."""
   state = exp.init_state()
@@ -189,10 +197,7 @@ def train_and_evaluate(config, workdir: str) -> dict[str, Any]:
   is_chief = jax.process_index() == 0
   ckpt_lib.check_saved_config(workdir, config.to_dict())
   c, t = config, config.train
-  ckpt = ckpt_lib.Checkpointer(
-      os.path.join(workdir, "checkpoints"), c.checkpoint.every_steps,
-      c.checkpoint.max_to_keep,
-  )
+  ckpt = workdir_checkpointer(workdir, c)
   state = restore_or_init(exp, ckpt)
   last_good = ckpt.latest_step()
   writer = writers.make_writer(workdir, t.tensorboard, is_chief)
@@ -278,10 +283,7 @@ def load_workdir(workdir: str, step: int | None = None):
   with open(os.path.join(workdir, "config.json")) as f:
     config = ml_collections.ConfigDict(json.load(f))
   exp = build_experiment(config)
-  ckpt = ckpt_lib.Checkpointer(
-      os.path.join(workdir, "checkpoints"), config.checkpoint.every_steps,
-      config.checkpoint.max_to_keep,
-  )
+  ckpt = workdir_checkpointer(workdir, config)
   if ckpt.latest_step() is None:
     raise ckpt_lib.CheckpointError(f"no checkpoint under {ckpt.directory}")
   state = jax.device_put(ckpt.restore(exp.init_state(), step), exp.replicated)

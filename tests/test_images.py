@@ -148,3 +148,24 @@ def test_imbalanced_mnist_view_on_fixture():
   assert counts[1] == full[1] and all(counts[c] == 3 for c in range(10) if c != 1)
   x, y = ds.batch_with_labels(0, (8,))
   assert set(y) <= set(range(10)) and x.shape == (8, 32, 32, 1)
+
+
+def test_tfds_source_reads_each_item_once_per_batch():
+  tfds = pytest.importorskip("tensorflow_datasets")
+  with tfds.testing.mock_data(num_examples=20):
+    src = sources.TfdsSource("mnist", "train", None, False)
+    reads = []
+    inner = src._src
+
+    class Counting:
+      def __len__(self):
+        return len(inner)
+
+      def __getitem__(self, i):
+        reads.append(i)
+        return inner[i]
+
+    src._src = Counting()
+    imgs, labels = src.examples(np.arange(5))
+    assert len(reads) == 5 and imgs.shape == (5, 28, 28, 1)
+    np.testing.assert_array_equal(labels, src.labels(np.arange(5)))

@@ -76,7 +76,7 @@ class ImageDataset:
 
   Attributes:
     name: data set name.
-    source: has len(), images(idx) -> uint8 [n, h, w, c], labels(idx).
+    source: has len() and examples(idx) -> (uint8 [n, h, w, c], labels [n]).
     image_size: output height = width.
     channels: output channels per stacked image.
     resize: 'none' | 'pad' | 'resize'.
@@ -133,11 +133,11 @@ class ImageDataset:
   def _load(self, idx_per_stream: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     imgs, labels = [], np.zeros(len(idx_per_stream[0]), np.int64)
     for idx in idx_per_stream:
-      raw = self.source.images(idx)
+      raw, raw_labels = self.source.examples(idx)
       imgs.append(
           preprocess(raw, self.image_size, self.channels, self.resize, self.crop)
       )
-      labels = labels * 10 + self.source.labels(idx)
+      labels = labels * 10 + raw_labels
     return np.concatenate(imgs, axis=-1), labels
 
   def batch_with_labels(

@@ -1,6 +1,7 @@
 """Random-access image sources: tfds `data_source`, local MNIST IDX files, and
-scikit-learn's digits. A source has `len()`, `images(idx) -> uint8 [n, H, W, C]`
-and `labels(idx) -> int [n]`; none of them needs TensorFlow.
+scikit-learn's digits. A source has `len()`, `images(idx) -> uint8 [n, H, W, C]`,
+`labels(idx) -> int [n]` and `examples(idx) -> (images, labels)` (one read of
+each item); none of them needs TensorFlow.
 """
 
 import gzip
@@ -50,6 +51,9 @@ class ArraySource:
 
   def labels(self, idx: np.ndarray) -> np.ndarray:
     return self._labels[idx]
+
+  def examples(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return self.images(idx), self.labels(idx)
 
   @property
   def all_labels(self) -> np.ndarray:
@@ -112,16 +116,29 @@ class TfdsSource:
   def _items(self, idx: np.ndarray) -> list[dict]:
     return [self._src[int(i)] for i in np.asarray(idx).ravel()]
 
-  def images(self, idx: np.ndarray) -> np.ndarray | list[np.ndarray]:
+  @staticmethod
+  def _images_of(items: list[dict]) -> np.ndarray | list[np.ndarray]:
     """uint8 [n, h, w, c], or a list of [h_i, w_i, c] for variable sizes."""
-    imgs = [np.asarray(it["image"]) for it in self._items(idx)]
+    imgs = [np.asarray(it["image"]) for it in items]
     imgs = [im[..., None] if im.ndim == 2 else im for im in imgs]
     if len({im.shape for im in imgs}) == 1:
       return np.stack(imgs)
     return imgs
 
+  @staticmethod
+  def _labels_of(items: list[dict]) -> np.ndarray:
+    return np.asarray([int(it.get("label", 0)) for it in items])
+
+  def images(self, idx: np.ndarray) -> np.ndarray | list[np.ndarray]:
+    return self._images_of(self._items(idx))
+
   def labels(self, idx: np.ndarray) -> np.ndarray:
-    return np.asarray([int(it.get("label", 0)) for it in self._items(idx)])
+    return self._labels_of(self._items(idx))
+
+  def examples(self, idx: np.ndarray):
+    """Images and labels from one read (and decode) of every item."""
+    items = self._items(idx)
+    return self._images_of(items), self._labels_of(items)
 
   @property
   def all_labels(self) -> np.ndarray:
@@ -145,6 +162,9 @@ class SubsetSource:
 
   def labels(self, idx: np.ndarray) -> np.ndarray:
     return self._labels[idx]
+
+  def examples(self, idx: np.ndarray):
+    return self.images(idx), self.labels(idx)  # labels are cached: one read
 
   @property
   def all_labels(self) -> np.ndarray:

@@ -39,7 +39,7 @@ class HMEGAN(VanillaGAN):
       trunk = MapTrunk(shape, dcgan.DCGANTrunk(size, channels, m.g_width, m.g_norm))
     self.mixture = MixtureGenerator(mc.gate, num_leaves, mc.leaf, features, trunk)
     self.gated_leaves = GatedLeaves(mc.gate, num_leaves, mc.leaf, features)
-    self.g_net = _OutputOnly(self.mixture)
+    self.g_net = self.mixture.clone(with_gates=False)  # the train-step G
 
   def sample(self, state: GANState, rng: jax.Array, n: int, use_ema: bool = True):
     params = self.generator_params(state, use_ema)
@@ -97,15 +97,3 @@ class HMEGAN(VanillaGAN):
     if mc.gate == "me" and mc.num_leaves < 1:
       raise ValueError(f"method.num_leaves must be >= 1, got {mc.num_leaves}")
 
-
-class _OutputOnly:
-  """Adapts MixtureGenerator to the (init, apply) -> x interface of g_net."""
-
-  def __init__(self, module):
-    self.module = module
-
-  def init(self, rng, z):
-    return self.module.init(rng, z)
-
-  def apply(self, params, z):
-    return self.module.apply(params, z)[0]

@@ -58,15 +58,18 @@ class MapTrunk(nn.Module):
 
 
 class MixtureGenerator(nn.Module):
-  """Gated leaves, then an optional shared trunk; returns (x, gates)."""
+  """Gated leaves, then an optional shared trunk; returns (x, gates), or x
+  alone with `with_gates=False` (same parameters either way)."""
 
   gate: str
   num_leaves: int
   leaf: str
   features: int
   trunk: Callable | None = None
+  with_gates: bool = True
 
   @nn.compact
   def __call__(self, z: jax.Array):
     h, gates = GatedLeaves(self.gate, self.num_leaves, self.leaf, self.features)(z)
-    return (h if self.trunk is None else self.trunk(h)), gates
+    x = h if self.trunk is None else self.trunk(h)
+    return (x, gates) if self.with_gates else x
