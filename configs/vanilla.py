@@ -1,6 +1,8 @@
 """Vanilla GAN (the thesis' FC baseline) on 2D data.
 
-Variants (comma-separated): data `grid25` (default) | `ring8` | `spiral`;
+Variants (comma-separated): data `grid25` (default) | `ring8` | `spiral`, or
+an image preset of configs/variants.py IMAGE_DATA (`mnist`,
+`mnist_imbalanced`, `digits`, ...: the PCM GAN's baseline with DCGAN nets);
 loss `ns` (default) | `minimax` | `hinge` | `wgan_gp`.
 
   python -m experiments.main --config=configs/vanilla.py:grid25
@@ -21,10 +23,14 @@ def get_config(arg: str | None = None):
   for token in tokens:
     if token in variants.DATA_2D:
       variants.apply_data(c, variants.DATA_2D[token])
+    elif token in variants.IMAGE_DATA:
+      variants.image_data_setup(c, token)
     elif token in LOSSES:
       c.method.loss = token
     else:
-      raise variants.unknown(token, set(variants.DATA_2D) | set(LOSSES))
+      raise variants.unknown(
+          token, set(variants.DATA_2D) | set(variants.IMAGE_DATA) | set(LOSSES)
+      )
   if c.method.loss == "wgan_gp":
     c.train.n_disc = 5
     c.g_opt.lr = c.d_opt.lr = 1e-4

@@ -10,6 +10,53 @@ DATA_2D = {
 }
 
 
+# Image presets of the GMM-prior methods (PCM GAN, GM-GAN) and their vanilla
+# baseline.
+IMAGE_DATA = {
+    "mnist": dict(name="mnist", image_size=28, resize="none"),
+    "fashion_mnist": dict(name="fashion_mnist", image_size=28, resize="none"),
+    "mnist_imbalanced": dict(name="mnist", image_size=28, resize="none",
+                             major_class=1, minor_count=1000),
+    "flowers10": dict(name="oxford_flowers102", image_size=64, resize="resize",
+                      classes=tuple(range(10))),
+    "digits": dict(name="digits", image_size=8, resize="none"),
+}
+
+
+def image_data_setup(c, token: str) -> None:
+  """Data and training settings of an IMAGE_DATA preset (DCGAN nets,
+  Adam(2e-4), K = 10 Gaussians for the GMM-prior methods)."""
+  apply_data(c, IMAGE_DATA[token])
+  c.model.name = "dcgan"
+  c.model.z_dist = "normal"
+  c.method.num_gaussians = 10
+  c.g_opt.lr = c.d_opt.lr = 2e-4
+  c.eval.num_samples_large = 0
+  if token == "digits":
+    c.model.z_dim = 32
+    c.model.g_width = c.model.d_width = 64
+    c.train.batch_size = 32
+    c.train.num_steps = 5000
+    c.train.log_every = 500
+    c.checkpoint.every_steps = 2500
+    c.eval.classifier_dir = "runs/classifier_digits"
+    c.eval.num_samples = 2000
+    c.eval.inception = False
+  else:
+    c.model.z_dim = 100
+    c.train.batch_size = 64
+    c.train.num_steps = 50_000
+    c.train.log_every = 500
+    c.train.sample_every = 5000
+    c.checkpoint.every_steps = 5000
+    c.eval.num_samples = 10_000
+    c.eval.inception = token == "flowers10"  # digits: the classifier's features
+  if token == "flowers10":
+    c.train.batch_size = 32
+    c.eval.num_samples = 5000  # the paper's IS / FID sample count
+    c.eval.kmeans_floor = False
+
+
 def parse(arg: str | None, default: str) -> list[str]:
   """Splits a variant argument like 'ring8,hinge' into tokens."""
   return [t for t in (arg or default).split(",") if t]

@@ -97,6 +97,7 @@ def evaluate(
     if ec.inception:
       metrics.update(inception_fid.inception_metrics(data, fake, config))
   metrics.update(method.state_metrics(state))
+  metrics.update(method.extra_metrics(state, data, config, jax.random.fold_in(rng, 7)))
   if components is not None:
     comp = components[: ec.num_samples]
     metrics.update(component_usage(comp))
@@ -106,6 +107,7 @@ def evaluate(
     draw_picture(sample_path, data, fake_all[: ec.num_samples], components,
                  real_all if data.kind == "2d" else None,
                  f"{config.name} step {int(state.step)}")
+    method.extra_pictures(state, data, config, jax.random.fold_in(rng, 8), sample_path)
   return metrics
 
 

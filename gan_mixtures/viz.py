@@ -92,3 +92,20 @@ def matrix(path: str, m: np.ndarray, title: str = "") -> None:
   ax.set_title(title, fontsize=9)
   fig.savefig(path, bbox_inches="tight")
   plt.close(fig)
+
+
+def component_rows(path: str, images: np.ndarray, titles: list[str]) -> None:
+  """One row of samples per component, each titled (e.g. with its weights).
+
+  images [K, m, H, W, C] in [-1, 1].
+  """
+  k, m = images.shape[:2]
+  fig, axes = plt.subplots(k, 1, figsize=(m * 0.6, k * 0.85), dpi=100, squeeze=False)
+  for i in range(k):
+    row = np.concatenate([_to_image(x) for x in images[i]], axis=1)
+    axes[i, 0].imshow(row, cmap="gray", vmin=0, vmax=1)
+    axes[i, 0].set_title(titles[i], fontsize=7, loc="left")
+    axes[i, 0].axis("off")
+  os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+  fig.savefig(path, bbox_inches="tight")
+  plt.close(fig)

@@ -9,7 +9,7 @@ Both have `example_shape` and `example_batch(n)`.
 
 from typing import Callable
 
-from gan_mixtures.data import images, sources, synthetic
+from gan_mixtures.data import images, sources, splits, synthetic
 
 DATASETS_2D: dict[str, Callable] = {
     "ring": synthetic.make_ring,
@@ -73,18 +73,38 @@ def make_dataset(data_config, seed: int = 0, split: str | None = None):
     return DATASETS_2D[dc.name](dc)
   if dc.name not in IMAGE_SETS:
     raise ValueError(f"unknown dataset {dc.name!r}; choose from {DATASETS}")
-  _, native_channels, num_classes = IMAGE_SETS[dc.name]
-  stack = 3 if dc.name == "stacked_mnist" else 1
   split = split or dc.split
+  source = make_source(dc, split)
+  if dc.split_case or len(dc.label_sets):
+    return make_multi_set(dc, source, seed, split)
+  return _image_dataset(dc, source, seed, split)
+
+
+def _image_dataset(dc, source, seed: int, split: str) -> images.ImageDataset:
+  _, native_channels, num_classes = IMAGE_SETS[dc.name]
   return images.ImageDataset(
       name=dc.name,
-      source=make_source(dc, split),
+      source=source,
       split_name=split,
       image_size=dc.image_size,
       channels=dc.channels or native_channels,
       resize=dc.resize,
       crop=dc.crop,
       seed=seed,
-      stack=stack,
+      stack=3 if dc.name == "stacked_mnist" else 1,
       num_classes=num_classes,
+  )
+
+
+def make_multi_set(dc, source, seed: int, split: str) -> splits.MultiSetDataset:
+  """The n disjoint class-split sets of `data.split_case` / `label_sets`."""
+  label_sets = splits.resolve_label_sets(dc.split_case, dc.label_sets)
+  labels = source.all_labels
+  parts = splits.disjoint_class_splits(labels, label_sets, seed=seed)
+  sets = [
+      _image_dataset(dc, sources.SubsetSource(source, idx), seed * 1000 + i, split)
+      for i, idx in enumerate(parts)
+  ]
+  return splits.MultiSetDataset(
+      sets, label_sets, splits.true_priors(labels, parts, label_sets)
   )

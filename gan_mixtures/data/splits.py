@@ -51,3 +51,89 @@ def regions(label_sets: tuple[tuple[int, ...], ...]) -> dict[tuple[int, ...], tu
     pattern = tuple(i for i, s in enumerate(label_sets) if c in s)
     out.setdefault(pattern, []).append(c)
   return {k: tuple(v) for k, v in out.items()}
+
+
+def resolve_label_sets(case: str, label_sets) -> tuple[tuple[int, ...], ...]:
+  """The label sets of `data.label_sets` (explicit) or `data.split_case`."""
+  if len(label_sets):
+    return tuple(tuple(int(c) for c in s) for s in label_sets)
+  if case not in CASES:
+    raise ValueError(f"unknown data.split_case {case!r}; choose from {sorted(CASES)}")
+  return CASES[case]
+
+
+def region_order(n: int) -> list[tuple[int, ...]]:
+  """Membership patterns of the K = 2^n - 1 regions in the paper's order.
+
+  Table 2: case A r1 = S1\\S2, r2 = S2\\S1, r3 = S1&S2; 3 sets: r1..r3 the
+  singletons, r4 = S1&S3, r5 = S2&S3, r6 = S1&S2, r7 = all three. Other n:
+  by size, then lexicographic.
+  """
+  if n == 3:
+    return [(0,), (1,), (2,), (0, 2), (1, 2), (0, 1), (0, 1, 2)]
+  subsets = [
+      tuple(i for i in range(n) if mask >> i & 1) for mask in range(1, 2**n)
+  ]
+  return sorted(subsets, key=lambda s: (len(s), s))
+
+
+def true_priors(
+    labels: np.ndarray, parts: list[np.ndarray], label_sets
+) -> np.ndarray:
+  """alpha*[i, r]: the share of data set i's examples in region r; [n, K].
+
+  Regions follow `region_order(n)`; K = 2^n - 1.
+  """
+  patterns = region_order(len(label_sets))
+  classes_of = regions(label_sets)
+  out = np.zeros((len(parts), len(patterns)))
+  for i, idx in enumerate(parts):
+    lab = labels[idx]
+    for r, pat in enumerate(patterns):
+      out[i, r] = np.isin(lab, classes_of.get(pat, ())).sum() / max(len(idx), 1)
+  return out
+
+
+class MultiSetDataset:
+  """n image data sets with disjoint examples (MMGAN's distributions).
+
+  `host_batch(step, shape)` -> [*shape, n, H, W, C]: the n sets' batches of
+  a step side by side (the batch axis stays where the trainer shards it).
+  Evaluation views (`example_batch`, `real_examples`) are the union, an
+  equal share from every set.
+  """
+
+  kind = "image"
+  on_device = False
+  means = None
+
+  def __init__(self, sets: list, label_sets, priors: np.ndarray):
+    self.sets = sets
+    self.label_sets = label_sets
+    self.priors = priors  # [n, K]
+    base = sets[0]
+    self.name, self.image_size = base.name, base.image_size
+    self.num_classes, self.split_name = base.num_classes, base.split_name
+    self.example_shape = base.example_shape
+
+  @property
+  def num_sets(self) -> int:
+    return len(self.sets)
+
+  def batch_with_labels(self, step: int, shape: tuple[int, ...]):
+    parts = [s.batch_with_labels(step, shape) for s in self.sets]
+    axis = len(shape)
+    return (np.stack([p[0] for p in parts], axis),
+            np.stack([p[1] for p in parts], axis))
+
+  def host_batch(self, step: int, shape: tuple[int, ...]) -> np.ndarray:
+    return self.batch_with_labels(step, shape)[0]
+
+  def example_batch(self, n: int) -> np.ndarray:
+    return self.sets[0].example_batch(n)
+
+  def real_examples(self, n: int, seed: int = 1):
+    """n examples of the union, an equal share from every set."""
+    shares = np.array_split(np.arange(n), self.num_sets)
+    xs, ys = zip(*(s.real_examples(len(a), seed) for s, a in zip(self.sets, shares)))
+    return np.concatenate(xs), np.concatenate(ys)

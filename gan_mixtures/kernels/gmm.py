@@ -47,15 +47,30 @@ def responsibilities(
   return jax.nn.softmax(logits)
 
 
-def joint_distribution(p: jax.Array, q: jax.Array) -> jax.Array:
-  """Symmetrised batch joint P = sym(mean_b p_b q_b^T) of p, q [B, K]; [K, K]."""
-  joint = jnp.einsum("bi,bj->ij", p, q) / p.shape[0]
+def _pair_weights(p: jax.Array, weights: jax.Array | None) -> jax.Array:
+  """Pair weights [B] summing to 1 (uniform when None)."""
+  if weights is None:
+    return jnp.full(p.shape[:1], 1.0 / p.shape[0])
+  return weights / jnp.sum(weights)
+
+
+def joint_distribution(
+    p: jax.Array, q: jax.Array, weights: jax.Array | None = None
+) -> jax.Array:
+  """Symmetrised batch joint P = sym(sum_b w_b p_b q_b^T) of p, q [B, K]
+  (w uniform, or `weights` [B] normalised); [K, K]."""
+  if weights is None:
+    joint = jnp.einsum("bi,bj->ij", p, q) / p.shape[0]
+  else:
+    joint = jnp.einsum("b,bi,bj->ij", _pair_weights(p, weights), p, q)
   return (joint + joint.T) / 2.0
 
 
-def mutual_information(p: jax.Array, q: jax.Array) -> jax.Array:
+def mutual_information(
+    p: jax.Array, q: jax.Array, weights: jax.Array | None = None
+) -> jax.Array:
   """I(P) = sum P log(P / (P_row P_col)) of the joint of p, q [B, K] (IIC)."""
-  joint = jnp.clip(joint_distribution(p, q), EPS)
+  joint = jnp.clip(joint_distribution(p, q, weights), EPS)
   row = joint.sum(1, keepdims=True)
   col = joint.sum(0, keepdims=True)
   return jnp.sum(joint * (jnp.log(joint) - jnp.log(row) - jnp.log(col)))
@@ -65,17 +80,21 @@ def _kl(p: jax.Array, q: jax.Array) -> jax.Array:
   return jnp.sum(p * (jnp.log(jnp.clip(p, EPS)) - jnp.log(jnp.clip(q, EPS))), -1)
 
 
-def consistency(p: jax.Array, q: jax.Array, kind: str) -> jax.Array:
+def consistency(
+    p: jax.Array, q: jax.Array, kind: str, weights: jax.Array | None = None
+) -> jax.Array:
   """A loss to MINIMISE that is low when p, q [B, K] agree.
 
   'mi': -I(P) (maximise mutual information); 'kl': mean KL(p || q);
-  'js': mean Jensen-Shannon divergence.
+  'js': mean Jensen-Shannon divergence. `weights` [B] weigh the pairs
+  (uniform when None).
   """
+  w = _pair_weights(p, weights)
   if kind == "mi":
-    return -mutual_information(p, q)
+    return -mutual_information(p, q, weights)
   if kind == "kl":
-    return jnp.mean(_kl(p, q))
+    return jnp.sum(w * _kl(p, q))
   if kind == "js":
     m = (p + q) / 2.0
-    return jnp.mean(0.5 * _kl(p, m) + 0.5 * _kl(q, m))
+    return jnp.sum(w * (0.5 * _kl(p, m) + 0.5 * _kl(q, m)))
   raise ValueError(f"unknown consistency {kind!r}; choose from {CONSISTENCY}")

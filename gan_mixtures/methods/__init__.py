@@ -5,9 +5,12 @@ does not change.
 """
 
 from gan_mixtures.methods.base import GANMethod, Method
+from gan_mixtures.methods.gmgan import GMGAN
 from gan_mixtures.methods.hmegan import HMEGAN
 from gan_mixtures.methods.ldagan import LDAGAN
 from gan_mixtures.methods.mdgan import MDGAN
+from gan_mixtures.methods.mmgan import MMGAN
+from gan_mixtures.methods.pcmgan import PCMGAN
 from gan_mixtures.methods.vanilla import VanillaGAN
 
 METHODS: dict[str, type] = {
@@ -15,6 +18,9 @@ METHODS: dict[str, type] = {
     "mdgan": MDGAN,
     "ldagan": LDAGAN,
     "hmegan": HMEGAN,
+    "mmgan": MMGAN,
+    "gmgan": GMGAN,
+    "pcmgan": PCMGAN,
 }
 
 

@@ -73,13 +73,25 @@ def apply_update(
   Returns the new TrainState and metrics (with `<prefix>_loss` and
   `<prefix>_grad_norm`, the quantities the trainer checks for NaN).
   """
-  (loss, metrics), grads = jax.value_and_grad(loss_fn, has_aux=True)(ts.params)
-  metrics = {
-      **metrics,
-      f"{prefix}_loss": loss,
-      f"{prefix}_grad_norm": optax.global_norm(grads),
-  }
-  return ts.apply_gradients(grads=grads), metrics
+  (new,), metrics = joint_update((ts,), lambda p: loss_fn(p[0]), prefix)
+  return new, metrics
+
+
+def joint_update(
+    states: tuple[train_state.TrainState, ...],
+    loss_fn: Callable[[tuple], tuple[jax.Array, Metrics]],
+    prefix: str,
+) -> tuple[tuple[train_state.TrainState, ...], Metrics]:
+  """One gradient of loss_fn(tuple of params) applied to every TrainState.
+
+  Returns the new states and metrics with `<prefix>_loss` and
+  `<prefix>_grad_norm` (over all of them).
+  """
+  params = tuple(s.params for s in states)
+  (loss, metrics), grads = jax.value_and_grad(loss_fn, has_aux=True)(params)
+  new = tuple(s.apply_gradients(grads=g) for s, g in zip(states, grads))
+  return new, {**metrics, f"{prefix}_loss": loss,
+               f"{prefix}_grad_norm": optax.global_norm(grads)}
 
 
 def scan_d_steps(
@@ -141,6 +153,20 @@ class GANMethod:
     del state, x
     return {}
 
+  def extra_metrics(self, state: GANState, data, config, rng: jax.Array) -> dict[str, Any]:
+    """Method-specific evaluation (MMGAN component accuracy, PCM clustering)."""
+    del state, data, config, rng
+    return {}
+
+  def extra_pictures(self, state: GANState, data, config, rng: jax.Array,
+                     sample_path: str) -> None:
+    """Method-specific pictures beside `sample_path` (per-component grids)."""
+    del state, data, config, rng, sample_path
+
+  def init_generator(self, rng: jax.Array, z: jax.Array) -> Any:
+    """G's parameters from a noise batch z [B, Dz]."""
+    return self.g_net.init(rng, z)
+
   # ---- the shared machinery -------------------------------------------------
   def noise(self, rng: jax.Array, n: int) -> jax.Array:
     m = self.config.model
@@ -149,7 +175,7 @@ class GANMethod:
   def init(self, rng: jax.Array, sample_batch: jax.Array) -> GANState:
     rng_g, rng_d, rng_z = jax.random.split(rng, 3)
     z = self.noise(rng_z, sample_batch.shape[0])
-    g_params = self.g_net.init(rng_g, z)
+    g_params = self.init_generator(rng_g, z)
     d_params = self.d_net.init(rng_d, sample_batch)
     return GANState(
         step=jnp.zeros((), jnp.int32),

@@ -1,6 +1,11 @@
 """Flax Linen networks and the factory that picks them from a config."""
 
-from gan_mixtures.nets.dcgan import DCGANDiscriminator, DCGANGenerator
+import flax.linen as nn
+
+from gan_mixtures.nets.dcgan import (
+    ConditionalDCGANGenerator, DCGANDiscriminator, DCGANEncoder, DCGANGenerator,
+)
+from gan_mixtures.nets.heads import EncoderHeads
 from gan_mixtures.nets.mlp import MLP
 
 NETS = ("mlp", "dcgan")
@@ -34,3 +39,25 @@ def make_discriminator(model_config, out_dim: int):
   if m.name == "dcgan":
     return DCGANDiscriminator(out_dim, width=m.d_width, norm=m.d_norm)
   raise ValueError(f"unknown model {m.name!r}; choose from {NETS}")
+
+
+def make_encoder(model_config) -> nn.Module:
+  """The discriminator body (no output layer) of `model_config.name`."""
+  m = model_config
+  if m.name == "dcgan":
+    return DCGANEncoder(width=m.d_width, norm=m.d_norm)
+  raise ValueError(f"a shared encoder needs model.name='dcgan', got {m.name!r}")
+
+
+def make_encoder_heads(model_config, d_out: int, c_out: int, c_hidden: int = 0):
+  """Encoder + discriminator head (d_out) + classifier head (c_out)."""
+  return EncoderHeads(make_encoder(model_config), d_out, c_out, c_hidden)
+
+
+def make_conditional_generator(model_config, out_shape, num_classes: int):
+  """G(z, c) with `num_classes` conditions (DCGAN, conditional batch norm)."""
+  m = model_config
+  if m.name != "dcgan":
+    raise ValueError(f"a conditional generator needs model.name='dcgan', got {m.name!r}")
+  size, _, channels = out_shape
+  return ConditionalDCGANGenerator(num_classes, size, channels, m.g_width, m.g_norm)

@@ -42,12 +42,38 @@ class BatchStatNorm(nn.Module):
     return (x - mean) * jax.lax.rsqrt(var + self.epsilon) * scale + bias
 
 
-def _norm(kind: str, x: jax.Array) -> jax.Array:
+class CondBatchStatNorm(nn.Module):
+  """BatchStatNorm whose scale and bias are embeddings of a class label
+  (conditional batch normalisation, Miyato & Koyama 2018); c [B] int."""
+
+  num_classes: int
+  epsilon: float = 1e-5
+
+  @nn.compact
+  def __call__(self, x: jax.Array, c: jax.Array) -> jax.Array:
+    axes = tuple(range(x.ndim - 1))
+    mean = jnp.mean(x, axis=axes, keepdims=True)
+    var = jnp.var(x, axis=axes, keepdims=True)
+    ch = x.shape[-1]
+    scale = nn.Embed(self.num_classes, ch, embedding_init=nn.initializers.ones,
+                     name="scale")(c)  # [B, ch]
+    bias = nn.Embed(self.num_classes, ch, embedding_init=nn.initializers.zeros,
+                    name="bias")(c)
+    bshape = (x.shape[0],) + (1,) * (x.ndim - 2) + (ch,)
+    x = (x - mean) * jax.lax.rsqrt(var + self.epsilon)
+    return x * scale.reshape(bshape) + bias.reshape(bshape)
+
+
+def _norm(kind: str, x: jax.Array, c: jax.Array | None = None,
+          num_classes: int = 0) -> jax.Array:
+  """Normalises x; with a label c and kind 'batch', conditionally on c."""
   if kind == "none":
     return x
   if kind == "layer":
     return nn.LayerNorm()(x)
   if kind == "batch":
+    if c is not None:
+      return CondBatchStatNorm(num_classes)(x, c)
     return BatchStatNorm()(x)
   raise ValueError(f"unknown norm {kind!r}")
 
@@ -59,21 +85,26 @@ def trunk_input_shape(size: int, width: int) -> tuple[int, int, int]:
 
 
 class DCGANTrunk(nn.Module):
-  """[B, s0, s0, ch] map -> images [B, size, size, channels] in (-1, 1)."""
+  """[B, s0, s0, ch] map -> images [B, size, size, channels] in (-1, 1).
+
+  With `num_classes` > 0 every batch norm is conditional on labels c [B].
+  """
 
   size: int
   channels: int
   width: int = 64
   norm: str = "batch"
+  num_classes: int = 0
 
   @nn.compact
-  def __call__(self, x: jax.Array) -> jax.Array:
+  def __call__(self, x: jax.Array, c: jax.Array | None = None) -> jax.Array:
     _, n = num_upsamples(self.size)
-    x = jax.nn.relu(_norm(self.norm, x))  # [B, s0, s0, ch]
+    norm = lambda h: _norm(self.norm, h, c, self.num_classes)
+    x = jax.nn.relu(norm(x))  # [B, s0, s0, ch]
     for i in range(n):
       ch = max((self.width << (n - 1 - i)) >> 1, 1)  # halves every block
       x = nn.ConvTranspose(ch, (4, 4), strides=(2, 2), padding="SAME")(x)
-      x = jax.nn.relu(_norm(self.norm, x))  # [B, s0 * 2^(i+1), ..., ch]
+      x = jax.nn.relu(norm(x))  # [B, s0 * 2^(i+1), ..., ch]
     x = nn.Conv(self.channels, (3, 3), padding="SAME")(x)
     return jnp.tanh(x)
 
@@ -93,10 +124,27 @@ class DCGANGenerator(nn.Module):
     return DCGANTrunk(self.size, self.channels, self.width, self.norm)(x)
 
 
-class DCGANDiscriminator(nn.Module):
-  """images [B, H, W, C] -> [B, out_dim]."""
+class ConditionalDCGANGenerator(nn.Module):
+  """(z [B, Dz], c [B] int) -> images; one generator with `num_classes`
+  conditions through conditional batch norm (MMGAN's G(z, c = k))."""
 
-  out_dim: int
+  num_classes: int
+  size: int
+  channels: int
+  width: int = 64
+  norm: str = "batch"
+
+  @nn.compact
+  def __call__(self, z: jax.Array, c: jax.Array) -> jax.Array:
+    shape = trunk_input_shape(self.size, self.width)
+    x = nn.Dense(math.prod(shape))(z).reshape((z.shape[0],) + shape)
+    return DCGANTrunk(self.size, self.channels, self.width, self.norm,
+                      self.num_classes)(x, c)
+
+
+class DCGANEncoder(nn.Module):
+  """images [B, H, W, C] -> features [B, F]: the discriminator's body."""
+
   width: int = 64
   norm: str = "none"
 
@@ -108,7 +156,19 @@ class DCGANDiscriminator(nn.Module):
       if i > 0:
         x = _norm(self.norm, x)
       x = jax.nn.leaky_relu(x, 0.2)
-    x = x.reshape(x.shape[0], -1)
+    return x.reshape(x.shape[0], -1)
+
+
+class DCGANDiscriminator(nn.Module):
+  """images [B, H, W, C] -> [B, out_dim]."""
+
+  out_dim: int
+  width: int = 64
+  norm: str = "none"
+
+  @nn.compact
+  def __call__(self, x: jax.Array) -> jax.Array:
+    x = DCGANEncoder(self.width, self.norm)(x)
     return nn.Dense(self.out_dim)(x)
 
 

@@ -1,0 +1,180 @@
+"""GM-GAN (Ben-Yosef & Weinshall): a GAN whose noise is a learnable GMM.
+
+z = mu_k + sigma_k * eps with k uniform over K Gaussians; the means and
+(diagonal) scales are trained end to end by the generator's adversarial loss
+through the reparameterisation (kernels/gmm.py). They live in their own
+TrainState `state.aux['prior']` (their own Adam). The PCM GAN (pcmgan.py)
+builds on this prior.
+"""
+
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+from flax.training import train_state
+
+from gan_mixtures import losses
+from gan_mixtures.kernels import gmm
+from gan_mixtures.methods.base import (
+    GANMethod, Metrics, apply_update, joint_update, poison_if, scan_d_steps,
+)
+from gan_mixtures.state import GANState, ema_update, make_optimizer
+
+
+class GMGAN(GANMethod):
+  """One G and one D; the noise is a K-component GMM with learnable
+  parameters."""
+
+  def __init__(self, config, data):
+    super().__init__(config, data)
+    self.k = int(config.method.num_gaussians)
+
+  # ---- the prior ------------------------------------------------------------
+  def init_prior(self, rng: jax.Array) -> dict[str, jax.Array]:
+    """means U(-a, a)^Dz, log scales log(s): a, s from the config."""
+    mc, dz = self.config.method, self.config.model.z_dim
+    a = mc.prior_mean_init
+    means = jax.random.uniform(rng, (self.k, dz), minval=-a, maxval=a)
+    log_scales = jnp.full((self.k, dz), jnp.log(mc.prior_scale_init))
+    return {"means": means, "log_scales": log_scales}
+
+  def prior_optimizer(self):
+    oc = self.config.g_opt.copy_and_resolve_references()
+    oc.lr = self.config.method.prior_lr or oc.lr
+    return make_optimizer(oc, self.config.train.num_steps)
+
+  def init_aux(self, rng: jax.Array) -> dict[str, Any]:
+    prior = train_state.TrainState.create(
+        apply_fn=None, params=self.init_prior(jax.random.fold_in(rng, 1)),
+        tx=self.prior_optimizer(),
+    )
+    return {"prior": prior}
+
+  @staticmethod
+  def prior_params(state: GANState) -> dict[str, jax.Array]:
+    return state.aux["prior"].params
+
+  def draw_all(self, prior, rng: jax.Array, n: int) -> jax.Array:
+    """One draw from every component for each of n examples; [n, K, Dz]."""
+    keys = jax.random.split(rng, n)
+    return jax.vmap(
+        lambda r: gmm.sample_components(r, prior["means"], prior["log_scales"])
+    )(keys)
+
+  def draw(self, prior, rng: jax.Array, n: int) -> tuple[jax.Array, jax.Array]:
+    """n draws with k uniform; (z [n, Dz], k [n])."""
+    rng_k, rng_z = jax.random.split(rng)
+    k = jax.random.randint(rng_k, (n,), 0, self.k)
+    z_all = self.draw_all(prior, rng_z, n)  # [n, K, Dz]
+    return z_all[jnp.arange(n), k], k
+
+  # ---- GM-GAN's own step ----------------------------------------------------
+  def d_loss_gm(self, d_params, g_params, prior, real, rng):
+    z, _ = self.draw(prior, rng, real.shape[0])
+    fake = jax.lax.stop_gradient(self.g_net.apply(g_params, z))
+    real_out, fake_out = self.d_net.apply(d_params, real), self.d_net.apply(d_params, fake)
+    loss = losses.d_loss(self.config.method.loss, real_out, fake_out)
+    return loss, {"d_real": real_out.mean(), "d_fake": fake_out.mean()}
+
+  def train_step(self, state: GANState, batch: jax.Array, rng: jax.Array):
+    rng_d, rng_g = jax.random.split(rng)
+    prior = self.prior_params(state)
+
+    def d_step(d_state, real, r):
+      return apply_update(
+          d_state, lambda p: self.d_loss_gm(p, state.g.params, prior, real, r), "d"
+      )
+
+    d_state, d_metrics = scan_d_steps(d_step, state.d, batch, rng_d)
+
+    def g_loss_fn(params):
+      g_params, prior_p = params
+      z, _ = self.draw(prior_p, rng_g, batch.shape[1])
+      out = self.d_net.apply(d_state.params, self.g_net.apply(g_params, z))
+      loss = losses.g_loss(self.config.method.loss, out)
+      return poison_if(loss, state.step, self.config.train.debug_nan_step), {}
+
+    (g_state, prior_state), g_metrics = joint_update(
+        (state.g, state.aux["prior"]), g_loss_fn, "g"
+    )
+    return self.finish_step(state, g_state, d_state, {**state.aux, "prior": prior_state},
+                            {**d_metrics, **g_metrics})
+
+  def finish_step(self, state, g_state, d_state, aux, metrics: Metrics):
+    """The next state (step + 1, EMA of G) and the metrics with prior stats."""
+    ema = ema_update(state.g_ema_params, g_state.params, self.config.train.ema_decay)
+    prior = aux["prior"].params
+    metrics = {**metrics, "prior_scale": jnp.exp(prior["log_scales"]).mean(),
+               "prior_mean_norm": jnp.linalg.norm(prior["means"], axis=-1).mean()}
+    return state.replace(step=state.step + 1, g=g_state, d=d_state,
+                         g_ema_params=ema, aux=aux), metrics
+
+  # ---- sampling -------------------------------------------------------------
+  def sample(self, state: GANState, rng: jax.Array, n: int, use_ema: bool = True):
+    z, k = self.draw(self.prior_params(state), rng, n)
+    x = self.g_net.apply(self.generator_params(state, use_ema), z)
+    return x, {"component": k}
+
+  def interpolate(self, state: GANState, rng: jax.Array, weights: jax.Array,
+                  use_ema: bool = True) -> jax.Array:
+    """Images between components: z = sum_k w_k (mu_k + sigma_k eps) with
+    one eps for all; weights [..., K] -> images [..., H, W, C]."""
+    prior = self.prior_params(state)
+    eps = jax.random.normal(rng, prior["means"].shape[1:])  # [Dz]
+    z_k = prior["means"] + jnp.exp(prior["log_scales"]) * eps  # [K, Dz]
+    w = jnp.asarray(weights)
+    z = (w.reshape(-1, self.k) @ z_k)  # [N, Dz]
+    x = self.g_net.apply(self.generator_params(state, use_ema), z)
+    return x.reshape(w.shape[:-1] + x.shape[1:])
+
+  def state_metrics(self, state: GANState) -> dict[str, Any]:
+    prior = jax.device_get(self.prior_params(state))
+    return {"prior_scale_mean": float(jnp.exp(prior["log_scales"]).mean()),
+            "prior_mean_norm": float(jnp.linalg.norm(prior["means"], axis=-1).mean())}
+
+  def extra_pictures(self, state: GANState, data, config, rng: jax.Array,
+                     sample_path: str) -> None:
+    """Samples of every component, and an interpolation over components 0-2."""
+    if data.kind != "image":
+      return
+    import os
+
+    import numpy as np
+
+    from gan_mixtures import viz
+
+    root, ext = os.path.splitext(sample_path)
+    prior = self.prior_params(state)
+    z = self.draw_all(prior, rng, 8).transpose(1, 0, 2)  # [K, 8, Dz]
+    x = self.g_net.apply(self.generator_params(state), z.reshape(-1, z.shape[-1]))
+    x = np.asarray(x).reshape((self.k, 8) + x.shape[1:])
+    viz.component_rows(root + "_components" + ext, x,
+                       [f"component {k}" for k in range(self.k)])
+    if self.k >= 3:
+      viz.image_grid(root + "_interpolation" + ext,
+                     np.asarray(self.interpolate(state, rng, triangle_weights(self.k, 8))),
+                     ncol=8)
+
+  @classmethod
+  def validate_config(cls, config) -> None:
+    mc = config.method
+    if mc.num_gaussians < 1:
+      raise ValueError(f"method.num_gaussians must be >= 1, got {mc.num_gaussians}")
+    if mc.prior_scale_init <= 0 or mc.prior_mean_init < 0 or mc.prior_lr < 0:
+      raise ValueError("method.prior_scale_init must be > 0, prior_mean_init and"
+                       " prior_lr >= 0")
+    if mc.loss not in ("ns", "minimax"):
+      raise ValueError(f"{mc.name} losses: ns, minimax; got {mc.loss!r}")
+
+
+def triangle_weights(k: int, steps: int) -> jax.Array:
+  """Barycentric weights over components 0, 1, 2 on a triangle grid, padded
+  to K; [rows * steps, K] (rows = steps; unused cells are zeros)."""
+  rows = []
+  for i in range(steps):
+    for j in range(steps):
+      a = 1.0 - i / (steps - 1)
+      rest = 1.0 - a
+      b = rest * (1.0 - j / (steps - 1))
+      rows.append([a, b, rest - b] + [0.0] * (k - 3))
+  return jnp.asarray(rows)

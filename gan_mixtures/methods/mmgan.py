@@ -1,0 +1,269 @@
+"""MMGAN: mixed-membership GAN over n data distributions (Eq. 8, 11).
+
+K shared components are one conditional generator G(z, c = k); data set i is
+the mixture p_gi = sum_k alpha_k^(i) p_Gk with alpha^(i) = softmax(omega^(i))
+(Eq. 5, 9). n discriminators and a K-way classifier C share one encoder
+(C with one more hidden layer). Per step, on a batch [1, B, n, H, W, C]
+(B real examples of every set) and `per_component_batch` fakes of every
+component:
+
+  D, C: max V = 1/n sum_i E_{d_i} log D_i(x)
+                + 1/n sum_i sum_k alpha_k^(i) E_{G_k} log(1 - D_i(x))
+        and min lambda * CE, CE = -1/K sum_k E_{G_k} log C(k | x)
+  G:    min the fake term (non-saturating -log D_i by default) + lambda CE
+  omega: min the fake term of V (log(1 - D_i), Eq. 8) with its own Adam
+
+`method.fix_weights` fixes alpha to the true priors of the sets' regions
+(the paper's quantitative protocol); components are then tied to regions.
+"""
+
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+from gan_mixtures import nets, viz
+from gan_mixtures.data import splits
+from gan_mixtures.methods.base import (
+    GANMethod, Metrics, apply_update, poison_if, scan_d_steps,
+)
+from gan_mixtures.metrics import components as comp_lib
+from gan_mixtures.state import GANState, ema_update
+
+LOG_EPS = 1e-12
+
+
+def mixture_fake_term(alpha: jax.Array, per_pair: jax.Array) -> jax.Array:
+  """1/n sum_i sum_k alpha[i, k] per_pair[i, k]; alpha, per_pair [n, K]."""
+  return jnp.mean(jnp.sum(alpha * per_pair, axis=1))
+
+
+def component_ce(logits: jax.Array) -> jax.Array:
+  """-1/K sum_k E log C(k | x) for classifier logits [K, m, K] of G_k's samples."""
+  k = logits.shape[0]
+  log_p = jax.nn.log_softmax(logits, -1)  # [K, m, K]
+  return -jnp.mean(log_p[jnp.arange(k), :, jnp.arange(k)])
+
+
+class MMGAN(GANMethod):
+  """K shared components, n weightings of them, n D heads + classifier."""
+
+  def __init__(self, config, data):
+    self.config, self.data = config, data
+    mc = config.method
+    if not isinstance(data, splits.MultiSetDataset):
+      raise ValueError("mmgan needs several data sets: set data.split_case or data.label_sets")
+    self.n = data.num_sets
+    self.k = int(mc.num_components) or 2**self.n - 1
+    self.g_net = nets.make_conditional_generator(config.model, data.example_shape, self.k)
+    self.d_net = nets.make_encoder_heads(config.model, self.n, self.k, mc.classifier_hidden)
+    self.omega_tx = optax.adam(mc.omega_lr, b1=config.g_opt.b1, b2=config.g_opt.b2)
+    self.gp_weight = 0.0
+
+  # ---- state ----------------------------------------------------------------
+  def init_generator(self, rng: jax.Array, z: jax.Array) -> Any:
+    return self.g_net.init(rng, z, jnp.zeros(z.shape[0], jnp.int32))
+
+  def init_aux(self, rng: jax.Array) -> dict[str, Any]:
+    del rng
+    if self.config.method.fix_weights:
+      omega = jnp.log(jnp.maximum(jnp.asarray(self.data.priors, jnp.float32), LOG_EPS))
+    else:
+      omega = jnp.zeros((self.n, self.k))
+    return {"omega": omega, "omega_opt": self.omega_tx.init(omega)}
+
+  @staticmethod
+  def alpha(state: GANState) -> jax.Array:
+    """alpha^(i) = softmax(omega^(i)) (Eq. 9); [n, K]."""
+    return jax.nn.softmax(state.aux["omega"], axis=-1)
+
+  # ---- generation -----------------------------------------------------------
+  def generate(self, g_params, z: jax.Array, c: jax.Array) -> jax.Array:
+    return self.g_net.apply(g_params, z, c)
+
+  def all_components(self, g_params, rng: jax.Array, m: int) -> jax.Array:
+    """m samples of every component; [K, m, H, W, C]."""
+    c = jnp.repeat(jnp.arange(self.k), m)
+    x = self.generate(g_params, self.noise(rng, self.k * m), c)
+    return x.reshape((self.k, m) + x.shape[1:])
+
+  def discriminate(self, d_params, x: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """(D logits [..., n], classifier logits [..., K]) of x [..., H, W, C]."""
+    lead = x.shape[:-3]
+    d, c = self.d_net.apply(d_params, x.reshape((-1,) + x.shape[-3:]))
+    return d.reshape(lead + (self.n,)), c.reshape(lead + (self.k,))
+
+  # ---- losses ---------------------------------------------------------------
+  def d_loss(self, d_params, g_params, alpha, real, rng):
+    """-V + lambda CE for real [B, n, H, W, C]."""
+    m = self.config.method.per_component_batch
+    fake = jax.lax.stop_gradient(self.all_components(g_params, rng, m))
+    d_real, _ = self.discriminate(d_params, real)  # [B, n, n]
+    own = jnp.diagonal(d_real, axis1=1, axis2=2)  # [B, n]: D_i on set i
+    d_fake, c_fake = self.discriminate(d_params, fake)  # [K, m, n], [K, m, K]
+    real_term = jnp.mean(jax.nn.log_sigmoid(own))
+    per_pair = jnp.mean(jax.nn.log_sigmoid(-d_fake), axis=1).T  # [n, K]
+    value = real_term + mixture_fake_term(alpha, per_pair)
+    ce = component_ce(c_fake)
+    loss = -value + self.config.method.disjoint_weight * ce
+    return loss, {"d_value": value, "d_ce": ce}
+
+  def g_loss(self, g_params, d_params, alpha, rng):
+    """Fake term + lambda CE; also the per-(i, k) log(1 - D_i(G_k)) for omega."""
+    m = self.config.method.per_component_batch
+    fake = self.all_components(g_params, rng, m)
+    d_fake, c_fake = self.discriminate(d_params, fake)
+    log_1m_d = jnp.mean(jax.nn.log_sigmoid(-d_fake), axis=1).T  # [n, K]
+    if self.config.method.loss == "minimax":
+      adv = mixture_fake_term(alpha, log_1m_d)
+    else:  # non-saturating: -log D_i(G_k(z))
+      adv = mixture_fake_term(
+          alpha, jnp.mean(-jax.nn.log_sigmoid(d_fake), axis=1).T
+      )
+    ce = component_ce(c_fake)
+    loss = adv + self.config.method.disjoint_weight * ce
+    return loss, {"g_ce": ce, "log_1m_d": jax.lax.stop_gradient(log_1m_d)}
+
+  def omega_step(self, omega, opt_state, log_1m_d):
+    """One Adam step of omega on the fake term of V (a minimiser, Eq. 7)."""
+    loss = lambda w: mixture_fake_term(jax.nn.softmax(w, -1), log_1m_d)
+    grad = jax.grad(loss)(omega)
+    updates, opt_state = self.omega_tx.update(grad, opt_state, omega)
+    return optax.apply_updates(omega, updates), opt_state
+
+  # ---- the step -------------------------------------------------------------
+  def train_step(self, state: GANState, batch: jax.Array, rng: jax.Array):
+    rng_d, rng_g = jax.random.split(rng)
+    alpha = self.alpha(state)
+
+    def d_step(d_state, real, r):
+      return apply_update(
+          d_state, lambda p: self.d_loss(p, state.g.params, alpha, real, r), "d"
+      )
+
+    d_state, d_metrics = scan_d_steps(d_step, state.d, batch, rng_d)
+
+    def g_loss_fn(g_params):
+      loss, aux = self.g_loss(g_params, d_state.params, alpha, rng_g)
+      return poison_if(loss, state.step, self.config.train.debug_nan_step), aux
+
+    g_state, g_metrics = apply_update(state.g, g_loss_fn, "g")
+    log_1m_d = g_metrics.pop("log_1m_d")
+    omega, omega_opt = state.aux["omega"], state.aux["omega_opt"]
+    if not self.config.method.fix_weights:
+      omega, omega_opt = self.omega_step(omega, omega_opt, log_1m_d)
+    ema = ema_update(state.g_ema_params, g_state.params, self.config.train.ema_decay)
+    new_state = state.replace(
+        step=state.step + 1, g=g_state, d=d_state, g_ema_params=ema,
+        aux={"omega": omega, "omega_opt": omega_opt},
+    )
+    alpha = jax.nn.softmax(omega, -1)
+    metrics: Metrics = {**d_metrics, **g_metrics, "alpha_max": alpha.max(),
+                        "alpha_min": alpha.min()}
+    return new_state, metrics
+
+  # ---- sampling -------------------------------------------------------------
+  def sample_sets(self, state: GANState, rng: jax.Array, sets: jax.Array,
+                  use_ema: bool = True):
+    """One sample of data set sets[j] each: k ~ Cat(alpha^(i)), x = G(z, k)."""
+    rng_k, rng_z = jax.random.split(rng)
+    log_alpha = jnp.log(self.alpha(state) + 1e-30)  # [n, K]
+    k = jax.random.categorical(rng_k, log_alpha[sets])  # [N]
+    x = self.generate(self.generator_params(state, use_ema),
+                      self.noise(rng_z, sets.shape[0]), k)
+    return x, k
+
+  def sample(self, state: GANState, rng: jax.Array, n: int, use_ema: bool = True):
+    """The union of the n sets: i uniform, then k ~ Cat(alpha^(i))."""
+    rng_i, rng_x = jax.random.split(rng)
+    sets = jax.random.randint(rng_i, (n,), 0, self.n)
+    x, k = self.sample_sets(state, rng_x, sets, use_ema)
+    return x, {"component": k, "data_set": sets}
+
+  def sample_components(self, state: GANState, rng: jax.Array, m: int,
+                        use_ema: bool = True) -> np.ndarray:
+    """m samples of every component; [K, m, H, W, C] (numpy)."""
+    return np.asarray(self.all_components(self.generator_params(state, use_ema), rng, m))
+
+  # ---- evaluation -----------------------------------------------------------
+  def state_metrics(self, state: GANState) -> dict[str, Any]:
+    alpha = np.asarray(jax.device_get(self.alpha(state)))
+    return {
+        "alpha": alpha.round(4).tolist(),
+        "true_priors": np.asarray(self.data.priors).round(4).tolist(),
+        "weights_fixed": bool(self.config.method.fix_weights),
+    }
+
+  def region_table(self) -> tuple[list[tuple[int, ...]], list[str]]:
+    """Classes of every region (splits.region_order) and names r1..rK."""
+    classes = splits.regions(self.data.label_sets)
+    patterns = splits.region_order(self.n)
+    return [classes.get(p, ()) for p in patterns], [f"r{i + 1}" for i in range(len(patterns))]
+
+  def extra_metrics(self, state: GANState, data, config, rng: jax.Array) -> dict[str, Any]:
+    """Component accuracy (Table 2) with the project's digit classifier."""
+    from gan_mixtures.metrics import classifier as clf_lib
+
+    try:
+      clf = clf_lib.load_classifier(config.eval.classifier_dir)
+    except FileNotFoundError:
+      return {"component_acc_skipped": f"no classifier in {config.eval.classifier_dir}"}
+    alpha = np.asarray(jax.device_get(self.alpha(state)))
+    region_classes, names = self.region_table()
+    if config.method.fix_weights:
+      region_of = np.arange(self.k) if self.k == len(names) else np.full(self.k, -1)
+    else:
+      region_of = comp_lib.match_components(alpha, np.asarray(data.priors))
+    per_comp = max(config.eval.num_samples // self.k, 64)
+    x = self.sample_components(state, rng, per_comp, config.eval.use_ema)
+    used = alpha.max(0) > config.method.used_weight
+    labels = {k: clf.predict(x[k]) for k in range(self.k) if used[k]}
+    out = comp_lib.component_accuracy(labels, region_of, region_classes, names)
+    _, union_labels = data.real_examples(2000)
+    out["component_acc_random"] = comp_lib.random_baseline(
+        union_labels, [c for c in region_classes if c]
+    )
+    out["component_region"] = {int(k): names[r] if r >= 0 else None
+                               for k, r in enumerate(region_of)}
+    out["components_used"] = int(used.sum())
+    return out
+
+  def extra_pictures(self, state: GANState, data, config, rng: jax.Array,
+                     sample_path: str) -> None:
+    """Per-component rows of samples with their weights (paper Fig. 2)."""
+    import os
+
+    x = self.sample_components(state, rng, 12, config.eval.use_ema)
+    alpha = np.asarray(jax.device_get(self.alpha(state)))
+    titles = [
+        f"G{k + 1}: " + " ".join(f"d{i + 1}={alpha[i, k]:.2f}" for i in range(self.n))
+        for k in range(self.k)
+    ]
+    root, ext = os.path.splitext(sample_path)
+    viz.component_rows(root + "_components" + ext, x, titles)
+
+  @classmethod
+  def validate_config(cls, config) -> None:
+    mc, dc = config.method, config.data
+    if not (dc.split_case or len(dc.label_sets)):
+      raise ValueError("mmgan needs data.split_case (A | B | C) or data.label_sets")
+    n = len(splits.resolve_label_sets(dc.split_case, dc.label_sets))
+    if mc.num_components < 0 or (0 < mc.num_components < n):
+      raise ValueError(
+          f"method.num_components={mc.num_components} must be 0 (= 2^n - 1) or"
+          f" >= the {n} data sets"
+      )
+    if mc.fix_weights and mc.num_components not in (0, 2**n - 1):
+      raise ValueError(
+          f"method.fix_weights needs K = 2^n - 1 = {2**n - 1} components, got"
+          f" method.num_components={mc.num_components}"
+      )
+    if config.model.name != "dcgan":
+      raise ValueError("mmgan needs model.name='dcgan' (a conditional DCGAN G)")
+    if not mc.omega_lr > 0 or mc.per_component_batch < 1 or mc.disjoint_weight < 0:
+      raise ValueError("method.omega_lr must be > 0, per_component_batch >= 1,"
+                       " disjoint_weight >= 0")
+    if mc.loss not in ("ns", "minimax"):
+      raise ValueError(f"mmgan losses: ns, minimax; got {mc.loss!r}")

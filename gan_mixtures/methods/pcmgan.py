@@ -1,0 +1,255 @@
+"""GMM-responsibility GAN with a posterior consistency module (Huang et al.).
+
+The GM-GAN prior (gmgan.py) plus a classifier C(x) -> p(k|x) over the K
+Gaussians, either a linear softmax head on D's encoder (`shared_encoder`,
+Table I "shared") or a separate CNN (nets.classifier.PCMClassifier). Every
+real x_i is paired with K fakes x^_i^k = G(z_i^k), z_i^k ~ N(mu_k, sigma_k).
+One step runs the four updates of Algorithm 1, each with its own Adam state:
+
+  1. D      min -L_adv,  L_adv = E_i 1/K sum_k C(x_i)_k (log D(x_i)
+                                 + log(1 - D(x^_i^k)))            (Eq. 6)
+  2. G, mu, sigma and C  min the generator side of L_adv (C(x_i) weighs
+     -log D(x^_i^k), the non-saturating form; `loss='minimax'`: log(1 - D));
+     C's gradient here is scaled by `c_adv_weight` (1 = Algorithm 1 as
+     written; it only reaches C through C(x_i) of real images and pulls them
+     all towards the component whose fakes fool D best)
+  3. C      min L_{x^,x}: consistency of C(x_i) and C(x^_i^k), the pairs
+            weighted by C(x_i)_k (a real and the fakes of its component)
+  4. C, mu, sigma  min L_{x^,z}: consistency of p(k | z_i^k) (Eq. 3) and
+            C(x^_i^k)                                            (Eq. 4)
+
+Consistency (`method.consistency`): 'mi' maximises the mutual information of
+the symmetrised batch joint (IIC), 'kl' / 'js' are divergences. Steps 3 and 4
+are one update on `xx_weight * L_xx + xz_weight * L_xz`, taken after the G
+update; with both weights 0 it is skipped (the "no PCM" ablation). With a
+shared encoder, C's updates move the encoder and the C head, never D's head.
+"""
+
+from typing import Any
+
+import flax
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+from flax.training import train_state
+
+from gan_mixtures import nets
+from gan_mixtures.kernels import gmm
+from gan_mixtures.methods.base import apply_update, joint_update, poison_if, scan_d_steps
+from gan_mixtures.methods.gmgan import GMGAN
+from gan_mixtures.nets.classifier import PCMClassifier
+from gan_mixtures.state import GANState, make_optimizer
+
+
+def weighted_pairs(q_real: jax.Array, q_fake: jax.Array) -> tuple[jax.Array, ...]:
+  """(p, q, weights) of the real-fake pairs of L_{x^,x}.
+
+  q_real [B, K] = C(x_i); q_fake [B, K, K] = C(x^_i^k). Pair (i, k) has
+  p = C(x_i), q = C(x^_i^k) and weight C(x_i)_k; returns [B*K, K] x2, [B*K].
+  """
+  b, k = q_real.shape
+  p = jnp.repeat(q_real, k, axis=0)  # [B*K, K]
+  return p, q_fake.reshape(b * k, k), q_real.reshape(b * k)
+
+
+def scale_gradient(x: jax.Array, scale: float) -> jax.Array:
+  """x in the forward pass; its gradient times `scale` in the backward pass."""
+  stopped = jax.lax.stop_gradient(x)
+  return stopped + scale * (x - stopped)
+
+
+class PCMGAN(GMGAN):
+  """GM-GAN prior + classifier C trained for posterior consistency."""
+
+  def __init__(self, config, data):
+    super().__init__(config, data)
+    mc = config.method
+    self.shared = bool(mc.shared_encoder)
+    if self.shared:
+      self.d_net = nets.make_encoder_heads(config.model, 1, self.k)
+    else:
+      self.c_net = PCMClassifier(self.k)
+    c_opt = make_optimizer(config.g_opt, config.train.num_steps)
+    if self.shared:  # C = encoder + C head; D's head is never moved by C
+      labels = lambda params: flax.traverse_util.path_aware_map(
+          lambda path, _: "frozen" if "d_head" in path else "c", params
+      )
+      c_opt = optax.multi_transform({"c": c_opt, "frozen": optax.set_to_zero()}, labels)
+    self.c_tx = c_opt
+
+  # ---- networks -------------------------------------------------------------
+  def discriminate(self, d_params, x: jax.Array) -> jax.Array:
+    """D logits [B] of images x [B, ...]."""
+    out = self.d_net.apply(d_params, x)
+    return (out[0] if self.shared else out)[:, 0]
+
+  def classify(self, c_params, x: jax.Array) -> jax.Array:
+    """p(k | x) = C(x) [B, K]; c_params are D's params when shared."""
+    if self.shared:
+      return jax.nn.softmax(self.d_net.apply(c_params, x)[1], -1)
+    return jax.nn.softmax(self.c_net.apply(c_params, x), -1)
+
+  def c_params(self, state: GANState):
+    return state.d.params if self.shared else state.aux["c_params"]
+
+  def fakes(self, g_params, prior, rng: jax.Array, b: int):
+    """(z [B, K, Dz], x^ [B, K, H, W, C]): one fake of every component per real."""
+    z = self.draw_all(prior, rng, b)
+    x = self.g_net.apply(g_params, z.reshape(b * self.k, -1))
+    return z, x.reshape((b, self.k) + x.shape[1:])
+
+  # ---- state ----------------------------------------------------------------
+  def init(self, rng: jax.Array, sample_batch: jax.Array) -> GANState:
+    state = super().init(rng, sample_batch)
+    aux = dict(state.aux)
+    if not self.shared:
+      aux["c_params"] = self.c_net.init(jax.random.fold_in(rng, 2), sample_batch)
+    c_params = state.d.params if self.shared else aux["c_params"]
+    aux["c_opt_adv"] = self.c_tx.init(c_params)
+    aux["c_opt_pcm"] = self.c_tx.init(c_params)
+    aux["prior_opt_pcm"] = state.aux["prior"].tx.init(state.aux["prior"].params)
+    return state.replace(aux=aux)
+
+  def c_train_state(self, params, opt_state, step) -> train_state.TrainState:
+    return train_state.TrainState(step=step, apply_fn=None, params=params,
+                                  tx=self.c_tx, opt_state=opt_state)
+
+  # ---- losses ---------------------------------------------------------------
+  def d_loss_pcm(self, d_params, g_params, prior, c_params, real, rng):
+    """-L_adv (Eq. 6) for D; C's weights and the fakes are constants."""
+    b = real.shape[0]
+    w = jax.lax.stop_gradient(self.classify(d_params if self.shared else c_params, real))
+    _, fake = self.fakes(g_params, prior, rng, b)
+    fake = jax.lax.stop_gradient(fake)
+    d_real = self.discriminate(d_params, real)  # [B]
+    d_fake = self.discriminate(d_params, fake.reshape((-1,) + fake.shape[2:]))
+    d_fake = d_fake.reshape(b, self.k)
+    pair = jax.nn.log_sigmoid(d_real)[:, None] + jax.nn.log_sigmoid(-d_fake)
+    l_adv = jnp.mean(jnp.sum(w * pair, -1)) / self.k
+    return -l_adv, {"l_adv": l_adv, "d_real": d_real.mean(), "d_fake": d_fake.mean()}
+
+  def g_side_loss(self, params, d_params, real, rng, step):
+    """Generator side of L_adv for (G, prior, C)."""
+    g_params, prior, c_params = params
+    b = real.shape[0]
+    w = scale_gradient(self.classify(c_params, real), self.config.method.c_adv_weight)
+    _, fake = self.fakes(g_params, prior, rng, b)
+    d_fake = self.discriminate(d_params, fake.reshape((-1,) + fake.shape[2:]))
+    d_fake = d_fake.reshape(b, self.k)
+    if self.config.method.loss == "minimax":
+      term = jax.nn.log_sigmoid(-d_fake)  # log(1 - D)
+    else:
+      term = -jax.nn.log_sigmoid(d_fake)  # -log D
+    loss = jnp.mean(jnp.sum(w * term, -1)) / self.k
+    return poison_if(loss, step, self.config.train.debug_nan_step), {}
+
+  def consistency_loss(self, params, g_params, real, rng):
+    """xx_weight * L_{x^,x} + xz_weight * L_{x^,z} for (prior, C)."""
+    prior, c_params = params
+    mc = self.config.method
+    b = real.shape[0]
+    z, fake = self.fakes(g_params, prior, rng, b)
+    z_flat = z.reshape(b * self.k, -1)
+    p_z = jax.vmap(
+        lambda zz: gmm.responsibilities(zz, prior["means"], prior["log_scales"])
+    )(z_flat)  # [B*K, K]
+    q_fake = self.classify(c_params, fake.reshape((-1,) + fake.shape[2:]))  # [B*K, K]
+    l_xz = gmm.consistency(p_z, q_fake, mc.consistency)
+    q_real = self.classify(c_params, real)
+    p, q, weights = weighted_pairs(q_real, q_fake.reshape(b, self.k, self.k))
+    l_xx = gmm.consistency(p, q, mc.consistency, jax.lax.stop_gradient(weights))
+    loss = mc.xz_weight * l_xz + mc.xx_weight * l_xx
+    return loss, {"l_xz": l_xz, "l_xx": l_xx}
+
+  # ---- the step -------------------------------------------------------------
+  def train_step(self, state: GANState, batch: jax.Array, rng: jax.Array):
+    rng_d, rng_g, rng_c = jax.random.split(rng, 3)
+    mc, aux = self.config.method, dict(state.aux)
+    prior_ts = aux["prior"]
+    c_fixed = None if self.shared else aux["c_params"]
+
+    def d_step(d_state, real, r):  # 1.
+      return apply_update(d_state, lambda p: self.d_loss_pcm(
+          p, state.g.params, prior_ts.params, c_fixed, real, r), "d")
+
+    d_state, metrics = scan_d_steps(d_step, state.d, batch, rng_d)
+    real = batch[-1]
+
+    c_ts = self.c_train_state(
+        d_state.params if self.shared else aux["c_params"], aux["c_opt_adv"], state.step
+    )
+    (g_state, prior_ts, c_ts), g_metrics = joint_update(  # 2.
+        (state.g, prior_ts, c_ts),
+        lambda ps: self.g_side_loss(ps, d_state.params, real, rng_g, state.step), "g",
+    )
+    metrics.update(g_metrics)
+    aux["c_opt_adv"] = c_ts.opt_state
+    if mc.xx_weight > 0 or mc.xz_weight > 0:  # 3. + 4.
+      pcm_prior = prior_ts.replace(opt_state=aux["prior_opt_pcm"])
+      pcm_c = c_ts.replace(opt_state=aux["c_opt_pcm"])
+      (pcm_prior, pcm_c), c_metrics = joint_update(
+          (pcm_prior, pcm_c),
+          lambda ps: self.consistency_loss(ps, g_state.params, real, rng_c), "c",
+      )
+      metrics.update(c_metrics)
+      aux["prior_opt_pcm"], aux["c_opt_pcm"] = pcm_prior.opt_state, pcm_c.opt_state
+      prior_ts = prior_ts.replace(params=pcm_prior.params)
+      c_ts = c_ts.replace(params=pcm_c.params)
+    if self.shared:
+      d_state = d_state.replace(params=c_ts.params)
+    else:
+      aux["c_params"] = c_ts.params
+    aux["prior"] = prior_ts
+    return self.finish_step(state, g_state, d_state, aux, metrics)
+
+  # ---- after training -------------------------------------------------------
+  def responsibilities(self, state: GANState, images: np.ndarray,
+                       batch: int = 500) -> np.ndarray:
+    """p(k | x) for images [N, H, W, C] (assigns unseen images); [N, K]."""
+    fn = jax.jit(self.classify)
+    params = self.c_params(state)
+    return np.concatenate([
+        np.asarray(fn(params, jnp.asarray(images[i : i + batch])))
+        for i in range(0, len(images), batch)
+    ])
+
+  def extra_metrics(self, state: GANState, data, config, rng: jax.Array) -> dict[str, Any]:
+    """Clustering of the test split by argmax C(x): accuracy, NMI, and the
+    k-means-on-pixels floor."""
+    del rng
+    from gan_mixtures import data as data_lib
+    from gan_mixtures.metrics import clustering
+
+    try:
+      test = data_lib.make_dataset(config.data, seed=config.seed, split="test")
+    except (FileNotFoundError, ValueError) as e:
+      return {"cluster_skipped": str(e)}
+    n = config.eval.cluster_num
+    x, y = test.real_examples(min(n, len(test.source)))
+    assign = self.responsibilities(state, x).argmax(-1)
+    out = {
+        "cluster_acc": clustering.cluster_accuracy(y, assign),
+        "nmi": clustering.nmi(y, assign),
+        "cluster_num": int(len(y)),
+        "clusters_used": int(len(np.unique(assign))),
+    }
+    if config.eval.kmeans_floor:
+      from sklearn.cluster import KMeans
+
+      km = KMeans(self.k, n_init=10, random_state=0).fit_predict(x.reshape(len(x), -1))
+      out["cluster_acc_kmeans_pixels"] = clustering.cluster_accuracy(y, km)
+      out["nmi_kmeans_pixels"] = clustering.nmi(y, km)
+    return out
+
+  @classmethod
+  def validate_config(cls, config) -> None:
+    super().validate_config(config)
+    mc = config.method
+    if mc.consistency not in gmm.CONSISTENCY:
+      raise ValueError(f"method.consistency must be one of {gmm.CONSISTENCY}, got"
+                       f" {mc.consistency!r}")
+    if mc.xx_weight < 0 or mc.xz_weight < 0:
+      raise ValueError("method.xx_weight and xz_weight must be >= 0")
+    if config.model.name != "dcgan":
+      raise ValueError("pcmgan needs model.name='dcgan' (image data)")

@@ -1,0 +1,61 @@
+"""MMGAN's component accuracy (Table 2) and the matching of components to
+regions of the label sets.
+
+Region r (a membership pattern over the n sets, splits.region_order) holds
+the classes that belong to exactly those sets. A component's accuracy is the
+share of its samples that a pre-trained classifier puts inside the classes
+of the region the component models.
+"""
+
+from typing import Any
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+
+
+def match_components(alpha: np.ndarray, priors: np.ndarray) -> np.ndarray:
+  """Region of every component: the assignment of alpha's columns [n, K] to
+  the true priors' columns [n, R] with the least total L1 distance; [K]
+  (-1 for a component left without a region when K > R)."""
+  cost = np.abs(alpha[:, :, None] - priors[:, None, :]).sum(0)  # [K, R]
+  rows, cols = linear_sum_assignment(cost)
+  out = np.full(alpha.shape[1], -1)
+  out[rows] = cols
+  return out
+
+
+def region_accuracy(labels: np.ndarray, classes: tuple[int, ...]) -> float:
+  """Share of predicted labels [N] inside `classes`."""
+  return float(np.mean(np.isin(labels, classes))) if len(labels) else float("nan")
+
+
+def random_baseline(union_labels: np.ndarray, region_classes: list[tuple[int, ...]]) -> float:
+  """Mean over regions of the accuracy of a component that draws real data
+  of the union (labels [N]) at random, ignoring its region."""
+  return float(np.mean([region_accuracy(union_labels, c) for c in region_classes]))
+
+
+def component_accuracy(
+    labels_per_component: dict[int, np.ndarray],
+    region_of: np.ndarray,
+    region_classes: list[tuple[int, ...]],
+    region_names: list[str],
+) -> dict[str, Any]:
+  """`component_acc` (mean over the modelled non-empty regions) and the
+  per-region values.
+
+  Args:
+    labels_per_component: classifier labels of each evaluated component.
+    region_of: [K] region index of each component (match_components).
+    region_classes: classes of every region (possibly empty).
+    region_names: names of the regions (r1, r2, ...).
+  """
+  per: dict[str, float] = {}
+  for k, labels in labels_per_component.items():
+    r = int(region_of[k])
+    if r >= 0 and region_classes[r]:
+      per[region_names[r]] = region_accuracy(labels, region_classes[r])
+  return {
+      "component_acc": float(np.mean(list(per.values()))) if per else float("nan"),
+      "component_acc_per_region": per,
+  }

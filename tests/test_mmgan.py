@@ -1,0 +1,193 @@
+"""MMGAN: multi-set data, objective pieces, weights, sampling, component
+accuracy, config checks, and a tiny train run on scikit-learn digits."""
+
+import itertools
+
+import chex
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from configs import mmgan as mmgan_config
+from gan_mixtures import data as data_lib
+from gan_mixtures import methods, validation
+from gan_mixtures.data import splits
+from gan_mixtures.methods import mmgan
+from gan_mixtures.metrics import components
+
+
+def tiny(variant="digits_a", **method):
+  c = mmgan_config.get_config(variant)
+  c.model.g_width = c.model.d_width = 8
+  c.model.z_dim = 8
+  c.method.classifier_hidden = 16
+  c.method.per_component_batch = 4
+  c.train.batch_size = 4
+  c.train.num_steps = 4
+  c.train.tensorboard = False
+  c.eval.num_samples = 64
+  for k, v in method.items():
+    setattr(c.method, k, v)
+  return c
+
+
+def build(c):
+  ds = data_lib.make_dataset(c.data, seed=c.seed)
+  return ds, methods.make_method(c, ds)
+
+
+# ---- data -------------------------------------------------------------------
+@pytest.mark.parametrize("case", ["A", "B", "C"])
+def test_multi_set_batches_disjoint_and_labelled(case):
+  c = tiny(f"digits_{case.lower()}")
+  ds = data_lib.make_dataset(c.data)
+  n = len(splits.CASES[case])
+  x, y = ds.batch_with_labels(3, (2, 16))
+  assert x.shape == (2, 16, n, 8, 8, 1) and y.shape == (2, 16, n)
+  assert x.min() >= -1 and x.max() <= 1
+  for i, s in enumerate(splits.CASES[case]):
+    assert set(y[:, :, i].ravel()) <= set(s)
+  # the sets' underlying examples are disjoint
+  idx = [set(d.source._indices.tolist()) for d in ds.sets]
+  for a, b in itertools.combinations(idx, 2):
+    assert not a & b
+  np.testing.assert_array_equal(ds.host_batch(3, (2, 16)), x)  # deterministic
+
+
+def test_true_priors_by_hand():
+  labels = np.repeat(np.arange(10), 10)  # 10 of every digit
+  parts = splits.disjoint_class_splits(labels, splits.CASES["A"])
+  p = splits.true_priors(labels, parts, splits.CASES["A"])
+  # S1: 30 of {0,1,2} + 20 of {3..6} (each split 5/5); regions r1, r2, r3
+  np.testing.assert_allclose(p, [[0.6, 0.0, 0.4], [0.0, 0.6, 0.4]])
+  assert splits.region_order(2) == [(0,), (1,), (0, 1)]
+  assert splits.region_order(3)[3:] == [(0, 2), (1, 2), (0, 1), (0, 1, 2)]
+
+
+# ---- objective pieces -------------------------------------------------------
+def test_component_ce_and_mixture_term_match_loops():
+  rng = np.random.RandomState(0)
+  k, m, n = 3, 5, 2
+  logits = rng.randn(k, m, k).astype(np.float32)
+  log_p = logits - np.log(np.exp(logits).sum(-1, keepdims=True))
+  want = -np.mean([log_p[j, b, j] for j in range(k) for b in range(m)])
+  np.testing.assert_allclose(mmgan.component_ce(jnp.asarray(logits)), want, rtol=1e-5)
+  alpha = rng.dirichlet(np.ones(k), n)
+  terms = rng.randn(n, k)
+  want = np.mean([sum(alpha[i, j] * terms[i, j] for j in range(k)) for i in range(n)])
+  np.testing.assert_allclose(mmgan.mixture_fake_term(alpha, terms), want, rtol=1e-6)
+
+
+def test_losses_shapes_and_alpha_on_simplex():
+  c = tiny()
+  ds, method = build(c)
+  state = method.init(jax.random.PRNGKey(0), ds.example_batch(4))
+  batch = jnp.asarray(ds.host_batch(0, (1, 4)))
+  d_out, c_out = method.discriminate(state.d.params, batch[0])
+  chex.assert_shape(d_out, (4, 2, 2))  # [B, set, D head]
+  chex.assert_shape(c_out, (4, 2, 3))  # [B, set, K]
+  fakes = method.all_components(state.g.params, jax.random.PRNGKey(1), 5)
+  chex.assert_shape(fakes, (3, 5, 8, 8, 1))
+  step = jax.jit(method.train_step)
+  for i in range(3):
+    state, metrics = step(state, batch, jax.random.PRNGKey(i))
+  for v in metrics.values():
+    chex.assert_shape(v, ())
+    assert np.isfinite(v)
+  alpha = np.asarray(method.alpha(state))
+  chex.assert_shape(alpha, (2, 3))
+  np.testing.assert_allclose(alpha.sum(1), 1.0, rtol=1e-6)
+  assert (alpha > 0).all()
+  assert not np.allclose(alpha, 1 / 3)  # omega was updated
+
+
+def test_omega_gradient_moves_weight_to_the_fooling_component():
+  c = tiny()
+  _, method = build(c)
+  omega = jnp.zeros((2, 3))
+  opt = method.omega_tx.init(omega)
+  # component 1 fools D_1 (log(1 - D) very negative) -> its weight grows
+  log_1m_d = jnp.array([[-0.1, -3.0, -0.1], [-0.1, -0.1, -0.1]])
+  for _ in range(20):
+    omega, opt = method.omega_step(omega, opt, log_1m_d)
+  alpha = np.asarray(jax.nn.softmax(omega, -1))
+  assert alpha[0, 1] > alpha[0, 0] and alpha[0, 1] > alpha[0, 2]
+  np.testing.assert_allclose(alpha[1], 1 / 3, atol=1e-6)  # equal terms: no change
+
+
+def test_fixed_weights_stay_true_priors_and_ema():
+  c = tiny(fix_weights=True)
+  c.train.ema_decay = 0.5
+  ds, method = build(c)
+  state = method.init(jax.random.PRNGKey(0), ds.example_batch(4))
+  np.testing.assert_allclose(method.alpha(state), ds.priors, atol=1e-6)
+  batch = jnp.asarray(ds.host_batch(0, (1, 4)))
+  new, _ = jax.jit(method.train_step)(state, batch, jax.random.PRNGKey(0))
+  np.testing.assert_array_equal(new.aux["omega"], state.aux["omega"])
+  want = jax.tree.map(lambda e, p: 0.5 * e + 0.5 * p, state.g_ema_params, new.g.params)
+  chex.assert_trees_all_close(new.g_ema_params, want, rtol=1e-6)
+
+
+def test_sampling_respects_alpha():
+  c = tiny()
+  ds, method = build(c)
+  state = method.init(jax.random.PRNGKey(0), ds.example_batch(4))
+  omega = jnp.log(jnp.array([[0.7, 0.1, 0.2], [0.05, 0.05, 0.9]]))
+  state = state.replace(aux={**state.aux, "omega": omega})
+  for i, want in enumerate(np.exp(np.asarray(omega))):
+    _, k = method.sample_sets(state, jax.random.PRNGKey(i), jnp.full(4000, i))
+    share = np.bincount(np.asarray(k), minlength=3) / 4000
+    np.testing.assert_allclose(share, want, atol=0.03)
+
+
+# ---- component accuracy -----------------------------------------------------
+def test_match_components_recovers_a_permutation():
+  priors = np.array([[0.6, 0.0, 0.4], [0.0, 0.6, 0.4]])
+  perm = np.array([2, 0, 1])
+  alpha = priors[:, perm] + 0.02  # component k models region perm[k]
+  np.testing.assert_array_equal(components.match_components(alpha, priors), perm)
+
+
+def test_component_accuracy_counts_labels_in_regions():
+  region_classes = [(0, 1, 2), (7, 8, 9), (3, 4, 5, 6)]
+  labels = {0: np.array([0, 1, 2, 7]), 1: np.array([8, 9]), 2: np.array([3, 0])}
+  out = components.component_accuracy(labels, np.array([0, 1, 2]), region_classes,
+                                      ["r1", "r2", "r3"])
+  assert out["component_acc_per_region"] == {"r1": 0.75, "r2": 1.0, "r3": 0.5}
+  np.testing.assert_allclose(out["component_acc"], 0.75)
+  # random: uniform labels hit 3/10, 3/10, 4/10 of the regions
+  uniform = np.repeat(np.arange(10), 10)
+  np.testing.assert_allclose(components.random_baseline(uniform, region_classes), 1 / 3)
+
+
+# ---- config -----------------------------------------------------------------
+@pytest.mark.parametrize("change, message", [
+    (dict(num_components=1), "num_components"),
+    (dict(num_components=5, fix_weights=True), "fix_weights"),
+    (dict(omega_lr=0.0), "omega_lr"),
+])
+def test_bad_config_is_a_clear_error(change, message):
+  c = tiny(**change)
+  with pytest.raises(validation.ConfigError, match=message):
+    validation.validate_config(c, num_devices=1)
+
+
+def test_needs_split_and_dcgan():
+  c = tiny()
+  c.data.split_case = ""
+  with pytest.raises(validation.ConfigError, match="split_case"):
+    validation.validate_config(c, num_devices=1)
+  c = tiny()
+  c.model.name = "mlp"
+  with pytest.raises(validation.ConfigError, match="dcgan"):
+    validation.validate_config(c, num_devices=1)
+  with pytest.raises(ValueError, match="unknown data.split_case"):
+    splits.resolve_label_sets("Z", ())
+
+
+def test_every_variant_builds():
+  for v in mmgan_config.VARIANTS:
+    c = mmgan_config.get_config(v + ",fixed")
+    validation.validate_config(c, num_devices=1)
+    assert c.method.fix_weights and c.data.split_case == v[-1].upper()
