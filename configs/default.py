@@ -103,6 +103,7 @@ def get_config() -> ml_collections.ConfigDict:
   mc.xx_weight = 1.0  # pcmgan: weight of L_{x^,x}
   mc.xz_weight = 1.0  # pcmgan: weight of L_{x^,z}
   mc.c_adv_weight = 1.0  # pcmgan: scale of C's gradient from L_adv (step 2)
+  mc.mi_symmetric = False  # pcmgan: True = 'mi' on the symmetrised joint (IIC)
 
   # ---- optimisers -------------------------------------------------------
   c.g_opt = g = ml_collections.ConfigDict()

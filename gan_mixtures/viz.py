@@ -33,7 +33,10 @@ def scatter_2d(
 
 
 def image_grid(path: str, images: np.ndarray, ncol: int | None = None) -> None:
-  """Writes images [N, H, W, C] in [-1, 1] as one PNG grid."""
+  """Writes images [N, H, W, C] in [-1, 1] as one PNG grid (images under 32
+  px are enlarged by pixel repetition)."""
+  scale = max(1, 32 // images.shape[1])
+  images = np.repeat(np.repeat(images, scale, axis=1), scale, axis=2)
   n, h, w, c = images.shape
   ncol = ncol or int(np.ceil(np.sqrt(n)))
   nrow = int(np.ceil(n / ncol))

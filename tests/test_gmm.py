@@ -80,3 +80,16 @@ def test_consistency_gradients_finite_and_zero_divergence_for_equal(kind):
 def test_unknown_consistency():
   with pytest.raises(ValueError, match="unknown consistency"):
     gmm.consistency(jnp.ones((1, 2)) / 2, jnp.ones((1, 2)) / 2, "wasserstein")
+
+
+def test_symmetrised_mi_has_the_constant_prediction_optimum():
+  k = 10
+  onehot = jnp.eye(k)[jnp.tile(jnp.arange(k), 5)]  # balanced one-hot p
+  constant = jnp.tile(jnp.eye(k)[3], (5 * k, 1))  # q: always class 3
+  want = (k - 1) / k * np.log(2 * k / (k + 1)) + np.log(4 * k / (k + 1) ** 2) / k
+  np.testing.assert_allclose(gmm.mutual_information(onehot, constant), want, rtol=1e-5)
+  np.testing.assert_allclose(want, 0.4274, atol=1e-4)
+  assert abs(float(gmm.mutual_information(onehot, constant, symmetric=False))) < 1e-6
+  np.testing.assert_allclose(
+      gmm.mutual_information(onehot, onehot, symmetric=False), np.log(k), rtol=1e-5)
+  assert gmm.consistency(onehot, constant, "mi", symmetric=False) == pytest.approx(0, abs=1e-6)

@@ -112,3 +112,11 @@ def test_inception_metrics_of_an_image_run(tmp_path):
   assert m["fid"] == pytest.approx(0.0, abs=1e-2)
   assert again["fid"] == pytest.approx(m["fid"], abs=1e-6)
   assert "inception_score" not in m  # default_1.pt has no classifier layer
+
+
+@needs_weights
+def test_torch_backend_gives_the_ports_features(extractor):
+  pytest.importorskip("torch", reason="torch absent: torch backend not tested")
+  x = np.random.RandomState(3).uniform(-1, 1, (3, 28, 28, 1)).astype(np.float32)
+  torch_ext = inception_fid.TorchInceptionFeatures(WEIGHTS, batch_size=2)
+  np.testing.assert_allclose(torch_ext(x), extractor(x), atol=1e-3, rtol=0)

@@ -171,3 +171,27 @@ def test_every_variant_builds():
   c = pcmgan_config.get_config("mnist_imbalanced,separate,kl")
   assert c.data.major_class == 1 and not c.method.shared_encoder
   assert c.method.consistency == "kl"
+
+
+def test_scale_gradient_keeps_values_and_scales_gradients():
+  x = jnp.array([0.3, -1.2])
+  f = lambda v, s: jnp.sum(pcmgan.scale_gradient(v, s) ** 2)
+  np.testing.assert_allclose(pcmgan.scale_gradient(x, 0.25), x)
+  np.testing.assert_allclose(jax.grad(f)(x, 0.25), 0.25 * 2 * x, rtol=1e-6)
+  np.testing.assert_allclose(jax.grad(f)(x, 0.0), 0.0)
+
+
+def test_vanilla_baseline_on_the_image_presets():
+  from configs import vanilla
+  c = vanilla.get_config("mnist_imbalanced")
+  validation.validate_config(c, num_devices=1)
+  assert c.model.name == "dcgan" and c.data.major_class == 1
+
+
+def test_image_grid_enlarges_small_images(tmp_path):
+  from PIL import Image
+
+  from gan_mixtures import viz
+  path = str(tmp_path / "g.png")
+  viz.image_grid(path, np.zeros((4, 8, 8, 1)), ncol=2)
+  assert Image.open(path).size == (2 * 33 + 1, 2 * 33 + 1)  # 8 px -> 32 px

@@ -155,10 +155,11 @@ class PCMGAN(GMGAN):
         lambda zz: gmm.responsibilities(zz, prior["means"], prior["log_scales"])
     )(z_flat)  # [B*K, K]
     q_fake = self.classify(c_params, fake.reshape((-1,) + fake.shape[2:]))  # [B*K, K]
-    l_xz = gmm.consistency(p_z, q_fake, mc.consistency)
+    l_xz = gmm.consistency(p_z, q_fake, mc.consistency, symmetric=mc.mi_symmetric)
     q_real = self.classify(c_params, real)
     p, q, weights = weighted_pairs(q_real, q_fake.reshape(b, self.k, self.k))
-    l_xx = gmm.consistency(p, q, mc.consistency, jax.lax.stop_gradient(weights))
+    l_xx = gmm.consistency(p, q, mc.consistency, jax.lax.stop_gradient(weights),
+                           symmetric=mc.mi_symmetric)
     loss = mc.xz_weight * l_xz + mc.xx_weight * l_xx
     return loss, {"l_xz": l_xz, "l_xx": l_xx}
 

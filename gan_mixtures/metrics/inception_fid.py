@@ -79,6 +79,28 @@ class InceptionFeatures:
     return out if self.num_logits else (out, None)
 
 
+class TorchInceptionFeatures(InceptionFeatures):
+  """The same features from the TorchScript network itself (needs torch; on
+  CPUs its oneDNN convolutions are faster than XLA's). Inputs go through the
+  same `to_network_input` resize as the Flax port."""
+
+  def __init__(self, weights_path: str, batch_size: int = 50):
+    import torch
+
+    self.weights_path, self.batch_size, self.num_logits = weights_path, batch_size, 0
+    self._torch = torch
+    self._net = torch.jit.load(weights_path).eval()
+    self._resize = jax.jit(inception.to_network_input)
+
+  def _run(self, images: np.ndarray):
+    outs = []
+    with self._torch.no_grad():
+      for i in range(0, len(images), self.batch_size):
+        x = np.asarray(self._resize(jnp.asarray(images[i : i + self.batch_size])))
+        outs.append(self._net(self._torch.from_numpy(x).permute(0, 3, 1, 2)).numpy())
+    return np.concatenate(outs)
+
+
 def real_stats(
     data, n: int, extractor: InceptionFeatures, cache_dir: str
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
