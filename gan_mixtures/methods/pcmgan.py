@@ -19,7 +19,11 @@ One step runs the four updates of Algorithm 1, each with its own Adam state:
             C(x^_i^k)                                            (Eq. 4)
 
 Consistency (`method.consistency`): 'mi' maximises the mutual information of
-the symmetrised batch joint (IIC), 'kl' / 'js' are divergences. Steps 3 and 4
+the batch joint of the pairs (IIC), 'kl' / 'js' are divergences. The joint is
+not symmetrised by default (`mi_symmetric`): our pairs come from two
+different predictors, and the symmetrised joint has a degenerate optimum
+where C predicts one constant class (MI 0.4274 at K = 10, kernels/gmm.py);
+on scikit-learn digits training sat there with C collapsed. Steps 3 and 4
 are one update on `xx_weight * L_xx + xz_weight * L_xz`, taken after the G
 update; with both weights 0 it is skipped (the "no PCM" ablation). With a
 shared encoder, C's updates move the encoder and the C head, never D's head.

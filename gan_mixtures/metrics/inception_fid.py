@@ -96,7 +96,7 @@ class TorchInceptionFeatures(InceptionFeatures):
     outs = []
     with self._torch.no_grad():
       for i in range(0, len(images), self.batch_size):
-        x = np.asarray(self._resize(jnp.asarray(images[i : i + self.batch_size])))
+        x = np.array(self._resize(jnp.asarray(images[i : i + self.batch_size])))
         outs.append(self._net(self._torch.from_numpy(x).permute(0, 3, 1, 2)).numpy())
     return np.concatenate(outs)
 
