@@ -6,6 +6,10 @@ A method is an object built from (config, dataset) with three pure functions:
   train_step(state, batch [n_disc, B, ...], rng) -> (GANState, metrics)
   sample(state, rng, n) -> (x [n, ...], aux dict)
 
+plus two evaluation hooks with empty defaults in GANMethod:
+`extra_metrics(state, data, config, rng) -> dict` (MMGAN's component
+accuracy, the PCM GAN's clustering) and `extra_pictures(...)`.
+
 `GANMethod` implements the common structure (n_disc D steps with lax.scan,
 then one G step, then the EMA update); a subclass only says how D's outputs
 become losses (`d_objective`, `g_objective`) and what D outputs (`d_out_dim`).

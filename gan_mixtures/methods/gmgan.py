@@ -7,13 +7,15 @@ TrainState `state.aux['prior']` (their own Adam). The PCM GAN (pcmgan.py)
 builds on this prior.
 """
 
+import os
 from typing import Any
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 from flax.training import train_state
 
-from gan_mixtures import losses
+from gan_mixtures import losses, viz
 from gan_mixtures.kernels import gmm
 from gan_mixtures.methods.base import (
     GANMethod, Metrics, apply_update, joint_update, poison_if, scan_d_steps,
@@ -137,12 +139,6 @@ class GMGAN(GANMethod):
     """Samples of every component, and an interpolation over components 0-2."""
     if data.kind != "image":
       return
-    import os
-
-    import numpy as np
-
-    from gan_mixtures import viz
-
     root, ext = os.path.splitext(sample_path)
     prior = self.prior_params(state)
     z = self.draw_all(prior, rng, 8).transpose(1, 0, 2)  # [K, 8, Dz]

@@ -17,6 +17,7 @@ component:
 (the paper's quantitative protocol); components are then tied to regions.
 """
 
+import os
 from typing import Any
 
 import jax
@@ -233,8 +234,6 @@ class MMGAN(GANMethod):
   def extra_pictures(self, state: GANState, data, config, rng: jax.Array,
                      sample_path: str) -> None:
     """Per-component rows of samples with their weights (paper Fig. 2)."""
-    import os
-
     x = self.sample_components(state, rng, 12, config.eval.use_ema)
     alpha = np.asarray(jax.device_get(self.alpha(state)))
     titles = [
