@@ -99,19 +99,21 @@ def joint_update(
 
 
 def scan_d_steps(
-    d_step: Callable[[train_state.TrainState, jax.Array, jax.Array], tuple],
+    d_loss: Callable[[Any, jax.Array, jax.Array], tuple[jax.Array, Metrics]],
     d_state: train_state.TrainState,
     batch: jax.Array,
     rng: jax.Array,
 ) -> tuple[train_state.TrainState, Metrics]:
-  """Runs `d_step(d_state, real [B, ...], rng)` over batch [n_disc, B, ...].
+  """One D update on `d_loss(d_params, real [B, ...], rng)` per slice of
+  batch [n_disc, B, ...] (lax.scan).
 
   Returns the final D state and the metrics averaged over the D steps.
   """
   rngs = jax.random.split(rng, batch.shape[0])
 
   def body(ts, xs):
-    return d_step(ts, *xs)
+    real, r = xs
+    return apply_update(ts, lambda p: d_loss(p, real, r), "d")
 
   d_state, metrics = jax.lax.scan(body, d_state, (batch, rngs))
   return d_state, jax.tree.map(lambda m: jnp.mean(m, axis=0), metrics)
@@ -227,12 +229,10 @@ class GANMethod:
     """n_disc D steps (lax.scan over batch [n_disc, B, ...]), 1 G step, EMA."""
     rng_d, rng_g = jax.random.split(rng)
 
-    def d_step(d_state, real, r):
-      return apply_update(
-          d_state, lambda p: self.d_loss(p, state.g.params, real, r), "d"
-      )
-
-    d_state, d_metrics = scan_d_steps(d_step, state.d, batch, rng_d)
+    d_state, d_metrics = scan_d_steps(
+        lambda p, real, r: self.d_loss(p, state.g.params, real, r),
+        state.d, batch, rng_d,
+    )
     def g_loss_fn(g_params):
       loss, metrics = self.g_loss(g_params, d_state.params, batch.shape[1], rng_g)
       return poison_if(loss, state.step, self.config.train.debug_nan_step), metrics

@@ -18,7 +18,7 @@ from flax.training import train_state
 from gan_mixtures import losses, viz
 from gan_mixtures.kernels import gmm
 from gan_mixtures.methods.base import (
-    GANMethod, Metrics, apply_update, joint_update, poison_if, scan_d_steps,
+    GANMethod, Metrics, joint_update, poison_if, scan_d_steps,
 )
 from gan_mixtures.state import GANState, ema_update, make_optimizer
 
@@ -82,12 +82,10 @@ class GMGAN(GANMethod):
     rng_d, rng_g = jax.random.split(rng)
     prior = self.prior_params(state)
 
-    def d_step(d_state, real, r):
-      return apply_update(
-          d_state, lambda p: self.d_loss_gm(p, state.g.params, prior, real, r), "d"
-      )
-
-    d_state, d_metrics = scan_d_steps(d_step, state.d, batch, rng_d)
+    d_state, d_metrics = scan_d_steps(
+        lambda p, real, r: self.d_loss_gm(p, state.g.params, prior, real, r),
+        state.d, batch, rng_d,
+    )
 
     def g_loss_fn(params):
       g_params, prior_p = params

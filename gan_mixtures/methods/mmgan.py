@@ -139,12 +139,10 @@ class MMGAN(GANMethod):
     rng_d, rng_g = jax.random.split(rng)
     alpha = self.alpha(state)
 
-    def d_step(d_state, real, r):
-      return apply_update(
-          d_state, lambda p: self.d_loss(p, state.g.params, alpha, real, r), "d"
-      )
-
-    d_state, d_metrics = scan_d_steps(d_step, state.d, batch, rng_d)
+    d_state, d_metrics = scan_d_steps(
+        lambda p, real, r: self.d_loss(p, state.g.params, alpha, real, r),
+        state.d, batch, rng_d,
+    )
 
     def g_loss_fn(g_params):
       loss, aux = self.g_loss(g_params, d_state.params, alpha, rng_g)

@@ -40,7 +40,8 @@ from flax.training import train_state
 
 from gan_mixtures import nets
 from gan_mixtures.kernels import gmm
-from gan_mixtures.methods.base import apply_update, joint_update, poison_if, scan_d_steps
+from gan_mixtures.metrics import clustering
+from gan_mixtures.methods.base import joint_update, poison_if, scan_d_steps
 from gan_mixtures.methods.gmgan import GMGAN
 from gan_mixtures.nets.classifier import PCMClassifier
 from gan_mixtures.state import GANState, make_optimizer
@@ -81,6 +82,8 @@ class PCMGAN(GMGAN):
       )
       c_opt = optax.multi_transform({"c": c_opt, "frozen": optax.set_to_zero()}, labels)
     self.c_tx = c_opt
+    self._classify_jit = jax.jit(self.classify)
+    self._floors: dict[int, dict[str, float]] = {}  # k-means floor per test size
 
   # ---- networks -------------------------------------------------------------
   def discriminate(self, d_params, x: jax.Array) -> jax.Array:
@@ -174,11 +177,11 @@ class PCMGAN(GMGAN):
     prior_ts = aux["prior"]
     c_fixed = None if self.shared else aux["c_params"]
 
-    def d_step(d_state, real, r):  # 1.
-      return apply_update(d_state, lambda p: self.d_loss_pcm(
-          p, state.g.params, prior_ts.params, c_fixed, real, r), "d")
-
-    d_state, metrics = scan_d_steps(d_step, state.d, batch, rng_d)
+    d_state, metrics = scan_d_steps(
+        lambda p, real, r: self.d_loss_pcm(  # 1.
+            p, state.g.params, prior_ts.params, c_fixed, real, r),
+        state.d, batch, rng_d,
+    )
     real = batch[-1]
 
     c_ts = self.c_train_state(
@@ -212,10 +215,9 @@ class PCMGAN(GMGAN):
   def responsibilities(self, state: GANState, images: np.ndarray,
                        batch: int = 500) -> np.ndarray:
     """p(k | x) for images [N, H, W, C] (assigns unseen images); [N, K]."""
-    fn = jax.jit(self.classify)
     params = self.c_params(state)
     return np.concatenate([
-        np.asarray(fn(params, jnp.asarray(images[i : i + batch])))
+        np.asarray(self._classify_jit(params, jnp.asarray(images[i : i + batch])))
         for i in range(0, len(images), batch)
     ])
 
@@ -224,7 +226,6 @@ class PCMGAN(GMGAN):
     k-means-on-pixels floor."""
     del rng
     from gan_mixtures import data as data_lib
-    from gan_mixtures.metrics import clustering
 
     try:
       test = data_lib.make_dataset(config.data, seed=config.seed, split="test")
@@ -240,12 +241,21 @@ class PCMGAN(GMGAN):
         "clusters_used": int(len(np.unique(assign))),
     }
     if config.eval.kmeans_floor:
+      out.update(self.kmeans_floor(x, y))
+    return out
+
+  def kmeans_floor(self, x: np.ndarray, y: np.ndarray) -> dict[str, float]:
+    """k-means on raw pixels of the test images; the same every evaluation,
+    so computed once per run."""
+    if len(y) not in self._floors:
       from sklearn.cluster import KMeans
 
       km = KMeans(self.k, n_init=10, random_state=0).fit_predict(x.reshape(len(x), -1))
-      out["cluster_acc_kmeans_pixels"] = clustering.cluster_accuracy(y, km)
-      out["nmi_kmeans_pixels"] = clustering.nmi(y, km)
-    return out
+      self._floors[len(y)] = {
+          "cluster_acc_kmeans_pixels": clustering.cluster_accuracy(y, km),
+          "nmi_kmeans_pixels": clustering.nmi(y, km),
+      }
+    return self._floors[len(y)]
 
   @classmethod
   def validate_config(cls, config) -> None:
