@@ -1,6 +1,9 @@
 r"""Step-time benchmark of one config: compile time, steady steps/s, memory.
 
   python benchmarks/step_time.py --config=configs/mdgan.py [--steps=500]
+  # an image config where its data set is absent: noise images of its shape
+  python benchmarks/step_time.py --config=configs/ldagan.py:cifar10_resnet \
+      --config.data.source=random --steps=20
 
 Prints one JSON object and writes it to
 benchmarks/results/<config>_<device>.json (or --out). Method parts that a
@@ -66,6 +69,7 @@ def main(argv):
   result = {
       "config": config.name,
       "method": config.method.name,
+      "data_source": getattr(config.data, "source", None),
       "device_kind": dev.device_kind,
       "platform": dev.platform,
       "num_devices": jax.device_count(),

@@ -25,7 +25,8 @@ def get_config() -> ml_collections.ConfigDict:
   d.doc_size = 50  # lda_mixture: samples sharing one pi ~ Dir(alpha)
   d.spiral_turns = 1.5
   # image sets (mnist, fashion_mnist, stacked_mnist, digits, cifar10, ...)
-  d.source = "auto"  # auto | tfds | local_mnist | sklearn_digits
+  d.source = "auto"  # auto | tfds | local_mnist | sklearn_digits | random
+  # ('random': noise images of the set's shape, for speed benchmarks only)
   d.split = "train"
   d.image_size = 32
   d.channels = 0  # 0 = the set's own

@@ -5,10 +5,14 @@
 128, alpha init 2), `lda_mixture` (data from the LDA process, alpha =
 [8, 4, 8, 4, 8, 4, 8, 4]), `small_ring` (radius 0.5, cov 0.02 I).
 
-Image variants (DCGAN generators sharing all but the first layer, Table 2/3
-style; 64 real images, 12 samples per generator, Adam(2e-4, 0.5, 0.999)):
-`cifar10` (K = 10), `imagenet32` (K = 20), `celeba128` (K = 10, 128 px).
-Hours on a GPU.
+Image variants (K generators sharing all but the first layer):
+`cifar10` (K = 10) and `imagenet32` (K = 20): DCGAN nets (Table 2/3 style),
+64 real images, 12 samples per generator, Adam(2e-4, 0.5, 0.999).
+`cifar10_resnet` (Tables 4/5, the reference code's settings): SN-ResNet nets
+(nets/resnet.py), K = 10, z 128, 64 real, 12 samples per generator for G and
+6 for D, hinge loss, 4 D steps per G step, Adam(2e-4, 0, 0.9).
+`celeba128` (Table 8): the 128 px SN-ResNet, K = 5, 32 real, 6 per generator,
+hinge, Adam(2e-4, 0, 0.9). Hours on a GPU.
 
   python -m experiments.main --config=configs/ldagan.py:ring8   # ~1 min CPU
 """
@@ -25,19 +29,32 @@ DATA = {
 }
 
 
+CIFAR10 = dict(name="cifar10", image_size=32, resize="none")
+# variant: (data, nets, K, real batch, samples per generator for G, for D)
 IMAGES = {
-    "cifar10": (dict(name="cifar10", image_size=32, resize="none"), 10),
-    "imagenet32": (dict(name="imagenet32", image_size=32, resize="resize"), 20),
-    "celeba128": (dict(name="celeb_a", image_size=128, resize="resize", crop=148), 10),
+    "cifar10": (CIFAR10, "dcgan", 10, 64, 12, 0),
+    "imagenet32": (dict(name="imagenet32", image_size=32, resize="resize"),
+                   "dcgan", 20, 64, 12, 0),
+    "cifar10_resnet": (CIFAR10, "resnet", 10, 64, 12, 6),
+    "celeba128": (dict(name="celeb_a", image_size=128, resize="resize", crop=148),
+                  "resnet", 5, 32, 6, 0),
 }
 
 
-def _image_setup(c, data: dict, k: int) -> None:
-  variants.image_training(c, data, batch_size=64, z_dim=128, ema_decay=0.0)
+def _image_setup(c, data: dict, nets: str, k: int, batch: int, g_fakes: int,
+                 d_fakes: int) -> None:
+  variants.image_training(c, data, batch_size=batch, z_dim=128, ema_decay=0.0)
+  c.model.name = nets
   c.method.num_generators = k
-  c.method.fakes_per_generator = 12
+  c.method.fakes_per_generator = g_fakes
+  c.method.d_fakes_per_generator = d_fakes
   c.method.alpha_init = 1.0
   c.g_opt.lr = c.d_opt.lr = 2e-4
+  if nets == "resnet":  # the SN-ResNet settings (Tables 4 and 8)
+    c.method.loss = "hinge"
+    c.train.n_disc = 4
+    c.g_opt.b1 = c.d_opt.b1 = 0.0
+    c.g_opt.b2 = c.d_opt.b2 = 0.9
 
 
 def get_config(arg: str | None = None):

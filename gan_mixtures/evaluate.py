@@ -26,11 +26,12 @@ DIGIT_SETS = ("mnist", "stacked_mnist", "digits")
 def draw_samples(
     method, state, rng: jax.Array, n: int, use_ema: bool, chunk: int = 1000
 ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-  """n samples and their aux arrays, drawn `chunk` at a time."""
+  """n samples and their aux arrays, drawn `chunk` at a time (jitted)."""
   xs, auxs = [], []
   for i, start in enumerate(range(0, n, chunk)):
-    x, aux = method.sample(
-        state, jax.random.fold_in(rng, i), min(chunk, n - start), use_ema=use_ema
+    x, aux = method.jitted_sample(
+        state, jax.random.fold_in(rng, i), n=min(chunk, n - start),
+        use_ema=use_ema,
     )
     xs.append(np.asarray(x))
     auxs.append(jax.tree.map(np.asarray, aux))

@@ -18,6 +18,7 @@ import zlib
 from typing import Any, Callable, Iterator
 
 import jax
+import jax.numpy as jnp
 import ml_collections
 import numpy as np
 from jax.sharding import Mesh, NamedSharding, PartitionSpec as P
@@ -42,6 +43,11 @@ def make_mesh() -> Mesh:
   return Mesh(np.asarray(jax.devices()), ("data",))
 
 
+def strong_type(leaf: Any) -> jax.Array:
+  """The array with its dtype made explicit (weak_type False)."""
+  return jnp.asarray(leaf, dtype=jnp.result_type(leaf))
+
+
 @dataclasses.dataclass
 class Experiment:
   """What a run is made of, built from a config (also used by tools)."""
@@ -58,7 +64,12 @@ class Experiment:
 
   def init_state(self):
     sample = self.data.example_batch(2)
-    state = self.method.init(named_rng(self.base_rng, "init"), sample)
+    # Jitted (op by op, a deep net's initialisation compiles every op), with
+    # weak types made strong: a weakly typed leaf (a Python-scalar step or
+    # fill) comes back strong from the first step and the step would compile
+    # a second time.
+    init = lambda rng, x: jax.tree.map(strong_type, self.method.init(rng, x))
+    state = jax.jit(init)(named_rng(self.base_rng, "init"), sample)
     return jax.device_put(state, self.replicated)
 
   @property

@@ -14,6 +14,7 @@ VARIANTS = [
 ] + [(mdgan, v) for v in ("grid25", "ring8", "ring8,paper_nets", *mdgan.IMAGE_VARIANTS)
 ] + [(ldagan, v) for v in (*ldagan.DATA, *ldagan.IMAGES)
 ] + [(hmegan, v) for v in ("spiral", "grid25", "spiral,me", "grid25,constant",
+                           "spiral,z2", "spiral,direct",
                            *hmegan.IMAGE_VARIANTS)]
 
 
@@ -38,7 +39,8 @@ def test_mdgan_default_is_grid25_with_paper_sgmm():
 
 IMAGE_CASES = [(mdgan, v) for v in sorted(mdgan.IMAGE_VARIANTS)] + [
     (hmegan, "mnist_hme_l4"), (hmegan, "mnist_me_l16"), (hmegan, "celeba_hme_l4"),
-    (ldagan, "cifar10"), (ldagan, "imagenet32")]
+    (ldagan, "cifar10"), (ldagan, "imagenet32"), (ldagan, "cifar10_resnet"),
+    (ldagan, "celeba128")]
 
 
 @pytest.mark.parametrize("module,variant", IMAGE_CASES)

@@ -1,9 +1,11 @@
 """HME-GAN analysis: node soft counts and pictures of a trained workdir."""
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 
 from gan_mixtures import train
+from gan_mixtures.nets.mixture import GatedLeaves, MLPTrunk
 from tests.helpers import run_module, tiny_config
 
 
@@ -29,3 +31,27 @@ def test_analyze_cli_writes_pictures(tmp_path):
   for name in ("node_regions.png", "gate_cov.png", "gate_cov.npy", "top_per_leaf.png"):
     assert (out / name).exists(), name
   assert np.load(out / "gate_cov.npy").shape == (8, 8)
+
+
+def test_2d_mixture_is_the_first_layer_or_the_sample():
+  c = tiny_config("hmegan", "spiral")  # g_hidden (16, 16)
+  exp = train.build_experiment(c)
+  state = exp.init_state()
+  params = state.g.params["params"]
+  z = exp.method.noise(jax.random.PRNGKey(0), 50)
+  x, info = exp.method.sample(state, jax.random.PRNGKey(0), 50, use_ema=False)
+  h, gates = GatedLeaves("hme", 8, "linear", 16).apply(
+      {"params": params["GatedLeaves_0"]}, z)
+  want = MLPTrunk((16,), 2).apply({"params": params["trunk"]}, h)
+  np.testing.assert_allclose(x, want, rtol=1e-5, atol=1e-6)
+  np.testing.assert_allclose(info["gates"], gates, rtol=1e-6)
+  c = tiny_config("hmegan", "spiral,direct")
+  c.model.g_hidden = ()  # tiny_config's small nets would override 'direct'
+  exp = train.build_experiment(c)
+  state = exp.init_state()
+  x, info = exp.method.sample(state, jax.random.PRNGKey(0), 50, use_ema=False)
+  h, _ = GatedLeaves("hme", 8, "linear", 2).apply(
+      {"params": state.g.params["params"]["GatedLeaves_0"]},
+      exp.method.noise(jax.random.PRNGKey(0), 50))
+  np.testing.assert_allclose(x, h, rtol=1e-6)
+  assert not jnp.isnan(x).any()

@@ -122,6 +122,20 @@ def test_tfds_pipelines_under_mock_data(name, size, resize, crop, shape):
     assert real.shape == (7,) + shape and labels.shape == (7,)
 
 
+@pytest.mark.parametrize(
+    "name,size,resize,crop,shape",
+    [("cifar10", 32, "none", 0, (32, 32, 3)),
+     ("celeb_a", 128, "resize", 148, (128, 128, 3)),
+     ("stacked_mnist", 28, "none", 0, (28, 28, 3))],
+)
+def test_random_source_has_the_sets_shape(name, size, resize, crop, shape):
+  # what benchmarks use on a machine without the data set (or tfds)
+  dc = data_config(name=name, source="random", image_size=size, resize=resize, crop=crop)
+  x = data_lib.make_dataset(dc, seed=1).host_batch(0, (2, 4))
+  assert x.shape == (2, 4) + shape and x.dtype == np.float32
+  assert -1.0 <= x.min() < 0.0 < x.max() <= 1.0
+
+
 def test_prefetcher_order():
   pf = images.Prefetcher(lambda s: np.full(2, s), 3, 8, depth=3)
   assert [int(b[0]) for b in pf] == [3, 4, 5, 6, 7]

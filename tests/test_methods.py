@@ -83,7 +83,8 @@ class JitConsistencyTest(chex.TestCase):
     new, metrics = self.variant(method.train_step)(state, batch, rng)
     ref, ref_metrics = jax.jit(method.train_step)(state, batch, rng)
     chex.assert_trees_all_close(new.g.params, ref.g.params, rtol=1e-5, atol=1e-6)
-    chex.assert_trees_all_close(metrics, ref_metrics, rtol=1e-5, atol=1e-6)
+    # the grad norms sum many squares: fused (jit) vs op-by-op order, 1e-5
+    chex.assert_trees_all_close(metrics, ref_metrics, rtol=1e-4, atol=1e-6)
 
 
 def test_n_disc_scan_runs_several_d_steps():

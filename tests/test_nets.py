@@ -1,11 +1,14 @@
 """Networks: output shapes and ranges; batch-statistics norm vs numpy."""
 
+import math
+
+import flax.linen as nn
 import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from gan_mixtures.nets import dcgan, mlp
+from gan_mixtures.nets import dcgan, mlp, resnet, shared
 
 
 @pytest.mark.parametrize("size,channels", [(28, 1), (32, 3), (64, 3)])
@@ -50,17 +53,124 @@ def test_mlp_output_scale():
   assert float(jnp.abs(y).max()) <= 6.0
 
 
-def test_shared_trunk_dcgan_batches_only_the_first_layer():
+def test_shared_trunk_generator_batches_only_the_first_layer():
   # norm 'none': with batch statistics the K generators' samples share them
-  g = dcgan.SharedTrunkDCGAN(num_generators=3, size=32, channels=3, width=8, norm="none")
+  trunk = dcgan.DCGANTrunk(32, 3, width=8, norm="none")
+  g = shared.SharedTrunkGenerator(3, (4, 4, 32), trunk)
   z = jax.random.normal(jax.random.PRNGKey(0), (2, 16))
   p = g.init(jax.random.PRNGKey(1), z)["params"]
   assert p["first_kernel"].shape == (3, 16, 4 * 4 * 32)
-  trunk = dcgan.DCGANTrunk(32, 3, width=8, norm="none")
   want = jax.tree.map(jnp.shape, trunk.init(jax.random.PRNGKey(2), jnp.zeros((1, 4, 4, 32)))["params"])
-  assert jax.tree.map(jnp.shape, p["DCGANTrunk_0"]) == want  # one shared trunk
+  assert jax.tree.map(jnp.shape, p["trunk"]) == want  # one shared trunk
   x = g.apply({"params": p}, z)
   assert x.shape == (3, 2, 32, 32, 3)
   # generator k alone equals the trunk applied to its own first layer
   h = (z @ p["first_kernel"][1] + p["first_bias"][1]).reshape(2, 4, 4, 32)
-  np.testing.assert_allclose(trunk.apply({"params": p["DCGANTrunk_0"]}, h), x[1], atol=1e-5)
+  np.testing.assert_allclose(trunk.apply({"params": p["trunk"]}, h), x[1], atol=1e-5)
+
+
+def _matrix_with_spectrum(rng, rows, cols, spectrum):
+  u, _ = np.linalg.qr(rng.normal(size=(rows, rows)))
+  v, _ = np.linalg.qr(rng.normal(size=(cols, cols)))
+  s = np.zeros((rows, cols))
+  s[np.arange(len(spectrum)), np.arange(len(spectrum))] = spectrum
+  return (u @ s @ v.T).astype(np.float32), u[:, 0], v[:, 0]
+
+
+def test_spectral_norm_estimate_matches_svd_and_its_gradient():
+  rng = np.random.default_rng(0)
+  spectrum = [3.0, 1.5] + list(rng.uniform(0.1, 1.0, 14))
+  w, u1, v1 = _matrix_with_spectrum(rng, 48, 16, spectrum)
+  got = resnet.spectral_norm_estimate(jnp.asarray(w), power_iters=20)
+  np.testing.assert_allclose(got, 3.0, rtol=1e-5)
+  # d sigma_max / dW = u1 v1^T (u, v held fixed, as Miyato's update)
+  grad = jax.grad(resnet.spectral_norm_estimate)(jnp.asarray(w), 20)
+  np.testing.assert_allclose(grad, np.outer(u1, v1) * np.sign(u1 @ w @ v1), atol=1e-4)
+  # a conv kernel is read as [kh * kw * in, out]; random ones: from below
+  k = np.asarray(jax.random.normal(jax.random.PRNGKey(3), (3, 3, 32, 64)))
+  s_max = np.linalg.svd(k.reshape(-1, 64), compute_uv=False)[0]
+  est = float(resnet.spectral_norm_estimate(jnp.asarray(k)))
+  assert 0.9 * s_max < est <= s_max * (1 + 1e-5)
+
+
+def test_sn_layers_divide_by_sigma_max():
+  x = jax.random.normal(jax.random.PRNGKey(0), (2, 5, 5, 6))
+  conv = resnet.SNConv(4, kernel_size=1, power_iters=50)
+  p = conv.init(jax.random.PRNGKey(1), x)
+  w = np.asarray(p["params"]["kernel"]).reshape(6, 4)
+  want = np.asarray(x) @ (w / np.linalg.svd(w, compute_uv=False)[0])
+  np.testing.assert_allclose(conv.apply(p, x), want, rtol=1e-4, atol=1e-5)
+  dense = resnet.SNDense(3, power_iters=50)
+  p = dense.init(jax.random.PRNGKey(2), x[:, 0, 0])
+  w = np.asarray(p["params"]["kernel"])
+  want = np.asarray(x[:, 0, 0]) @ (w / np.linalg.svd(w, compute_uv=False)[0])
+  np.testing.assert_allclose(dense.apply(p, x[:, 0, 0]), want, rtol=1e-4, atol=1e-5)
+
+
+def test_resnet_plans_are_the_ldagan_tables():
+  # Table 4 (CIFAR-10): G 4x4x256 and three blocks of 256; D 128 throughout
+  assert resnet.generator_plan(32, 64) == (256, (256, 256, 256))
+  assert resnet.discriminator_plan(32, 64) == (
+      (128, True), (128, True), (128, False), (128, False))
+  # Table 8 (CelebA 128): G 1024 -> 1024, 512, 256, 128, 64; D 64 .. 1024, 1024
+  assert resnet.generator_plan(128, 64) == (1024, (1024, 512, 256, 128, 64))
+  assert resnet.discriminator_plan(128, 64) == (
+      (64, True), (128, True), (256, True), (512, True), (1024, True),
+      (1024, False))
+  with pytest.raises(ValueError, match="4 \\* 2\\^n"):
+    resnet.generator_plan(28, 64)
+
+
+def test_resnet_nets_shapes_and_table4_parameter_count():
+  z = jnp.zeros((2, 128))
+  g = resnet.ResNetGenerator(32, 3, width=64)
+  g_params = jax.eval_shape(g.init, jax.random.PRNGKey(0), z)["params"]
+  count = sum(math.prod(a.shape) for a in jax.tree.leaves(g_params))
+  conv = lambda i, o, k: k * k * i * o + o
+  block = 2 * (2 * 256) + 2 * conv(256, 256, 3)  # two BNs, two 3x3 convs
+  want = (128 * 4096 + 4096) + 3 * block + 2 * 256 + conv(256, 3, 3)
+  assert count == want
+  g = resnet.ResNetGenerator(32, 3, width=8)
+  x = jax.jit(g.apply)(jax.jit(g.init)(jax.random.PRNGKey(0), z), z)
+  assert x.shape == (2, 32, 32, 3) and float(jnp.abs(x).max()) <= 1.0
+  d = resnet.SNResNetDiscriminator(1, width=8)
+  d_params = jax.jit(d.init)(jax.random.PRNGKey(1), jnp.zeros((2, 32, 32, 3)))
+  out = jax.jit(d.apply)(d_params, jax.random.normal(jax.random.PRNGKey(2), (2, 32, 32, 3)))
+  assert out.shape == (2, 1) and bool(jnp.all(jnp.isfinite(out)))
+
+
+
+@pytest.mark.parametrize("shape", [(2, 7, 7, 5), (3, 4, 4, 3), (1, 5, 6, 2)])
+def test_subpixel_conv_transpose_is_flax_conv_transpose(shape):
+  x = jax.random.normal(jax.random.PRNGKey(0), shape)
+  ref = nn.ConvTranspose(4, (4, 4), strides=(2, 2), padding="SAME")
+  p = ref.init(jax.random.PRNGKey(1), x)
+  p = jax.tree.map(lambda a: a + jax.random.normal(jax.random.PRNGKey(2), a.shape), p)
+  ours = dcgan.SubPixelConvTranspose(4)
+  assert jax.tree.map(jnp.shape, ours.init(jax.random.PRNGKey(1), x)) == jax.tree.map(jnp.shape, p)
+  np.testing.assert_allclose(ours.apply(p, x), ref.apply(p, x), atol=1e-5)
+  loss = lambda m: lambda p, x: jnp.sum(jnp.sin(m.apply(p, x)))
+  g_ours = jax.grad(loss(ours), argnums=(0, 1))(p, x)
+  g_ref = jax.grad(loss(ref), argnums=(0, 1))(p, x)
+  for a, b in zip(jax.tree.leaves(g_ours), jax.tree.leaves(g_ref)):
+    np.testing.assert_allclose(a, b, atol=1e-4)
+
+
+@pytest.mark.parametrize("shape", [(2, 8, 8, 3), (3, 14, 14, 2), (2, 7, 7, 2)])
+def test_space_to_depth_conv_is_flax_strided_conv(shape):
+  x = jax.random.normal(jax.random.PRNGKey(0), shape)
+  ref = nn.Conv(5, (4, 4), strides=(2, 2), padding="SAME")
+  p = ref.init(jax.random.PRNGKey(1), x)
+  p = jax.tree.map(lambda a: a + jax.random.normal(jax.random.PRNGKey(2), a.shape), p)
+  ours = dcgan.SpaceToDepthConv(5)
+  assert jax.tree.map(jnp.shape, ours.init(jax.random.PRNGKey(1), x)) == jax.tree.map(jnp.shape, p)
+  np.testing.assert_allclose(ours.apply(p, x), ref.apply(p, x), atol=1e-4)
+
+  def penalty(m):  # the gradient penalty's second-order path
+    def pen(p):
+      g = jax.grad(lambda y: jnp.sum(jnp.tanh(m.apply(p, y))))(x)
+      return jnp.sum((jnp.sqrt(jnp.sum(g**2, axis=(1, 2, 3))) - 1.0) ** 2)
+    return jax.grad(pen)(p)
+
+  for a, b in zip(jax.tree.leaves(penalty(ours)), jax.tree.leaves(penalty(ref))):
+    np.testing.assert_allclose(a, b, rtol=1e-3, atol=1e-3)

@@ -32,7 +32,7 @@ IMAGE_SETS: dict[str, tuple[str, int, int]] = {
 }
 
 DATASETS = sorted(DATASETS_2D) + sorted(IMAGE_SETS)
-SOURCES = ("auto", "tfds", "local_mnist", "sklearn_digits")
+SOURCES = ("auto", "tfds", "local_mnist", "sklearn_digits", "random")
 
 
 def make_source(dc, split: str):
@@ -48,7 +48,13 @@ def make_source(dc, split: str):
       kind = "local_mnist"  # offline by default: the IDX files
     else:
       kind = "tfds"
-  if kind == "sklearn_digits":
+  if kind == "random":  # noise images of the set's native channels
+    side = max(dc.image_size, dc.crop)
+    digits = dc.name in ("stacked_mnist", "digits")
+    src = sources.random_images(
+        (side, side, IMAGE_SETS[dc.name][1]), 10 if digits else IMAGE_SETS[dc.name][2]
+    )
+  elif kind == "sklearn_digits":
     src = sources.sklearn_digits(split)
   elif kind == "local_mnist":
     src = sources.local_mnist(sources.mnist_dir(dc.mnist_dir), split)

@@ -92,6 +92,16 @@ def sklearn_digits(split: str, test_fraction: float = 0.2) -> ArraySource:
   return ArraySource(images[idx], d.target[idx])
 
 
+def random_images(shape: tuple[int, int, int], num_classes: int, n: int = 1024,
+                  seed: int = 0) -> ArraySource:
+  """n uniform random uint8 images [H, W, C] with random labels: stands in
+  for a data set that is not on the machine where only speed matters
+  (benchmarks/step_time.py on a GPU machine without tfds)."""
+  rng = np.random.default_rng(seed)
+  images = rng.integers(0, 256, (n,) + tuple(shape), dtype=np.uint8)
+  return ArraySource(images, rng.integers(0, num_classes, n))
+
+
 class TfdsSource:
   """A tfds `data_source` (array_record, random access, no TensorFlow)."""
 

@@ -10,13 +10,14 @@ plus two evaluation hooks with empty defaults in GANMethod:
 `extra_metrics(state, data, config, rng) -> dict` (MMGAN's component
 accuracy, the PCM GAN's clustering) and `extra_pictures(...)`.
 
-`GANMethod` implements the common structure (n_disc D steps with lax.scan,
+`GANMethod` implements the common structure (n_disc D steps in order,
 then one G step, then the EMA update); a subclass only says how D's outputs
 become losses (`d_objective`, `g_objective`) and what D outputs (`d_out_dim`).
 Methods with richer structure (several generators, priors, classifiers) reuse
 the helpers below (`apply_update`, `scan_d_steps`) in their own train_step.
 """
 
+import functools
 from typing import Any, Callable, Protocol
 
 import jax
@@ -98,6 +99,11 @@ def joint_update(
                f"{prefix}_grad_norm": optax.global_norm(grads)}
 
 
+def _bind(fn: Callable, *args) -> Callable:
+  """p -> fn(p, *args)."""
+  return lambda p: fn(p, *args)
+
+
 def scan_d_steps(
     d_loss: Callable[[Any, jax.Array, jax.Array], tuple[jax.Array, Metrics]],
     d_state: train_state.TrainState,
@@ -105,18 +111,19 @@ def scan_d_steps(
     rng: jax.Array,
 ) -> tuple[train_state.TrainState, Metrics]:
   """One D update on `d_loss(d_params, real [B, ...], rng)` per slice of
-  batch [n_disc, B, ...] (lax.scan).
+  batch [n_disc, B, ...], in order.
 
   Returns the final D state and the metrics averaged over the D steps.
+  A Python loop (n_disc is small and static), not lax.scan: inside XLA:CPU's
+  while loop the convolutions ran ~15x slower (measured on vanilla:mnist, one
+  D step 1.01 s scanned, 0.058 s not; scan(unroll=True) kept the loop).
   """
   rngs = jax.random.split(rng, batch.shape[0])
-
-  def body(ts, xs):
-    real, r = xs
-    return apply_update(ts, lambda p: d_loss(p, real, r), "d")
-
-  d_state, metrics = jax.lax.scan(body, d_state, (batch, rngs))
-  return d_state, jax.tree.map(lambda m: jnp.mean(m, axis=0), metrics)
+  steps = []
+  for real, r in zip(batch, rngs):  # [B, ...], key
+    d_state, metrics = apply_update(d_state, _bind(d_loss, real, r), "d")
+    steps.append(metrics)
+  return d_state, jax.tree.map(lambda *m: jnp.mean(jnp.stack(m), axis=0), *steps)
 
 
 class GANMethod:
@@ -226,7 +233,7 @@ class GANMethod:
   def train_step(
       self, state: GANState, batch: jax.Array, rng: jax.Array
   ) -> tuple[GANState, Metrics]:
-    """n_disc D steps (lax.scan over batch [n_disc, B, ...]), 1 G step, EMA."""
+    """n_disc D steps (one per slice of batch [n_disc, B, ...]), 1 G step, EMA."""
     rng_d, rng_g = jax.random.split(rng)
 
     d_state, d_metrics = scan_d_steps(
@@ -245,6 +252,11 @@ class GANMethod:
         step=state.step + 1, g=g_state, d=d_state, g_ema_params=ema
     )
     return new_state, {**d_metrics, **g_metrics}
+
+  @functools.cached_property
+  def jitted_sample(self) -> Callable:
+    """`sample` compiled once per (n, use_ema); call with n= keyword."""
+    return jax.jit(self.sample, static_argnames=("n", "use_ema"))
 
   def generator_params(self, state: GANState, use_ema: bool = True) -> Any:
     return state.g_ema_params if use_ema else state.g.params

@@ -3,9 +3,11 @@
 like the vanilla GAN (the thesis: WGAN-GP, 5 D steps, Adam(1e-4, 0.5, 0.999,
 amsgrad)). `sample` returns the leaf gates and the most likely leaf.
 
-2D data: the mixture is the output. Images: the mixture is a 4x4xC map (7x7
-for 28 px) that a shared DCGAN trunk (no normalisation by default, as the
-thesis) turns into the image.
+The mixture is the generator's first layer, as the thesis' pipeline: on 2D
+data it is a hidden layer of width model.g_hidden[0] under a shared MLP
+(model.g_hidden[1:]); with model.g_hidden = () it is the 2D sample itself.
+Images: the mixture is a 4x4xC map (7x7 for 28 px) that a shared DCGAN trunk
+(no normalisation by default, as the thesis) turns into the image.
 """
 
 import math
@@ -16,7 +18,9 @@ import jax.numpy as jnp
 from gan_mixtures.kernels import gating
 from gan_mixtures.methods.vanilla import VanillaGAN
 from gan_mixtures.nets import dcgan
-from gan_mixtures.nets.mixture import GatedLeaves, MapTrunk, MixtureGenerator
+from gan_mixtures.nets.mixture import (
+    GatedLeaves, MapTrunk, MixtureGenerator, MLPTrunk,
+)
 from gan_mixtures.state import GANState
 
 GATES = ("hme", "me")
@@ -30,8 +34,14 @@ class HMEGAN(VanillaGAN):
     super().__init__(config, data)
     mc, m = config.method, config.model
     num_leaves = 2**mc.depth if mc.gate == "hme" else mc.num_leaves
-    if len(data.example_shape) == 1:  # 2D: the mixture is the sample
+    if len(data.example_shape) == 1 and not m.g_hidden:  # the sample itself
       (features,), trunk = data.example_shape, None
+    elif len(data.example_shape) == 1:  # 2D: the first hidden layer
+      features = m.g_hidden[0]
+      trunk = MLPTrunk(
+          tuple(m.g_hidden[1:]), data.example_shape[0], m.g_activation,
+          m.g_out_scale,
+      )
     else:
       size, _, channels = data.example_shape
       shape = dcgan.trunk_input_shape(size, m.g_width)

@@ -19,8 +19,7 @@ import optax
 from gan_mixtures import losses
 from gan_mixtures.kernels import dirichlet
 from gan_mixtures.methods.base import GANMethod, Metrics, apply_update, poison_if, scan_d_steps
-from gan_mixtures.nets.dcgan import SharedTrunkDCGAN
-from gan_mixtures.nets.mlp import SharedTrunkMLP
+from gan_mixtures.nets import make_shared_trunk_generator
 from gan_mixtures.state import GANState, ema_update
 
 D_FAKES = ("per_generator", "ancestral")
@@ -33,14 +32,7 @@ class LDAGAN(GANMethod):
     super().__init__(config, data)
     mc, m = config.method, config.model
     self.k = int(mc.num_generators)
-    if m.name == "mlp":
-      (out_dim,) = data.example_shape
-      self.g_net = SharedTrunkMLP(
-          self.k, tuple(m.g_hidden), out_dim, m.g_activation, m.g_out_scale
-      )
-    else:
-      size, _, channels = data.example_shape
-      self.g_net = SharedTrunkDCGAN(self.k, size, channels, m.g_width, m.g_norm)
+    self.g_net = make_shared_trunk_generator(m, data.example_shape, self.k)
     self.alpha_tx = optax.adam(mc.alpha_lr, b1=mc.alpha_b1, b2=mc.alpha_b2)
 
   # ---- state ----------------------------------------------------------------

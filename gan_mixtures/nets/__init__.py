@@ -2,13 +2,16 @@
 
 import flax.linen as nn
 
+from gan_mixtures.nets import dcgan, resnet
 from gan_mixtures.nets.dcgan import (
     ConditionalDCGANGenerator, DCGANDiscriminator, DCGANEncoder, DCGANGenerator,
 )
 from gan_mixtures.nets.heads import EncoderHeads
-from gan_mixtures.nets.mlp import MLP
+from gan_mixtures.nets.mlp import MLP, SharedTrunkMLP
+from gan_mixtures.nets.resnet import ResNetGenerator, SNResNetDiscriminator
+from gan_mixtures.nets.shared import SharedTrunkGenerator
 
-NETS = ("mlp", "dcgan")
+NETS = ("mlp", "dcgan", "resnet")
 
 
 def make_generator(model_config, out_shape: tuple[int, ...]):
@@ -25,6 +28,9 @@ def make_generator(model_config, out_shape: tuple[int, ...]):
   if m.name == "dcgan":
     size, _, channels = out_shape
     return DCGANGenerator(size, channels, width=m.g_width, norm=m.g_norm)
+  if m.name == "resnet":
+    size, _, channels = out_shape
+    return ResNetGenerator(size, channels, width=m.g_width)
   raise ValueError(f"unknown model {m.name!r}; choose from {NETS}")
 
 
@@ -38,6 +44,8 @@ def make_discriminator(model_config, out_dim: int):
     )
   if m.name == "dcgan":
     return DCGANDiscriminator(out_dim, width=m.d_width, norm=m.d_norm)
+  if m.name == "resnet":
+    return SNResNetDiscriminator(out_dim, width=m.d_width)
   raise ValueError(f"unknown model {m.name!r}; choose from {NETS}")
 
 
@@ -61,3 +69,23 @@ def make_conditional_generator(model_config, out_shape, num_classes: int):
     raise ValueError(f"a conditional generator needs model.name='dcgan', got {m.name!r}")
   size, _, channels = out_shape
   return ConditionalDCGANGenerator(num_classes, size, channels, m.g_width, m.g_norm)
+
+
+def make_shared_trunk_generator(model_config, out_shape, num_generators: int):
+  """K generators sharing every layer but the first: z [B, Dz] -> [K, B, ...]."""
+  m, k = model_config, num_generators
+  if m.name == "mlp":
+    (out_dim,) = out_shape
+    return SharedTrunkMLP(k, tuple(m.g_hidden), out_dim, m.g_activation, m.g_out_scale)
+  size, _, channels = out_shape
+  if m.name == "dcgan":
+    return SharedTrunkGenerator(
+        k, dcgan.trunk_input_shape(size, m.g_width),
+        dcgan.DCGANTrunk(size, channels, m.g_width, m.g_norm),
+    )
+  if m.name == "resnet":
+    return SharedTrunkGenerator(
+        k, resnet.trunk_input_shape(size, m.g_width),
+        resnet.ResNetTrunk(size, channels, m.g_width),
+    )
+  raise ValueError(f"unknown model {m.name!r}; choose from {NETS}")

@@ -3,16 +3,18 @@
 h(z) = sum_i a_i(z) G_i(z) with leaves G_i(z) = c_i ('constant') or
 W_i z + w_i0 ('linear') and gates a(z) from a depth-L binary tree ('hme') or
 a softmax ('me'); all leaves are computed at once as one batched op.
-The mixture is the output (2D) or the input map of a shared trunk.
+The mixture is the output (2D without a trunk) or the first layer of a shared
+trunk: an MLP (2D) or a DCGAN trunk (images), as the thesis' pipeline.
 """
 
-from typing import Callable
+from typing import Callable, Sequence
 
 import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
 from gan_mixtures.kernels import gating
+from gan_mixtures.nets.mlp import ACTIVATIONS, MLP
 
 
 class GatedLeaves(nn.Module):
@@ -55,6 +57,20 @@ class MapTrunk(nn.Module):
 
   def __call__(self, h: jax.Array) -> jax.Array:
     return self.trunk(h.reshape((h.shape[0],) + tuple(self.shape)))
+
+
+class MLPTrunk(nn.Module):
+  """The mixture h [B, F] as a hidden layer: activation, then an MLP."""
+
+  hidden: Sequence[int]
+  out_dim: int
+  activation: str = "relu"
+  out_scale: float = 0.0
+
+  @nn.compact
+  def __call__(self, h: jax.Array) -> jax.Array:
+    h = ACTIVATIONS[self.activation](h)
+    return MLP(self.hidden, self.out_dim, self.activation, self.out_scale)(h)
 
 
 class MixtureGenerator(nn.Module):

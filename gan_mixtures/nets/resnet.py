@@ -1,0 +1,206 @@
+"""ResNet GAN networks with a spectrally normalised discriminator (Miyato et
+al. 2018), as LDAGAN's Tables 4, 5 (CIFAR-10, 32 px) and 8 (CelebA, 128 px).
+
+G: Dense -> [B, 4, 4, C0] -> GenResBlocks (BN, ReLU, nearest x2 upsample,
+3x3 conv, BN, ReLU, 3x3 conv; upsampled shortcut, 1x1 conv where the width
+changes) -> BN, ReLU, 3x3 conv, tanh. D: an optimised first block, then
+DisResBlocks (ReLU, 3x3 conv, ReLU, 3x3 conv, 2x2 average pooling where the
+plan downsamples), ReLU, global average pooling, Dense; every D weight is
+spectrally normalised. Widths from `width` (64 gives the tables):
+
+  size <= 32: G 4x4x4w and three blocks of 4w (256); D 2w (128) throughout,
+    downsampling in the first two blocks (Table 4 / Miyato's CIFAR nets).
+  size > 32:  G 4x4x16w, blocks halving to w; D w, 2w, ... up to 16w,
+    downsampling to 4x4, then one block more (Table 8).
+
+Spectral normalisation is stateless: sigma comes from `power_iters` power
+iterations from a fixed start vector in every call (u, v under
+stop_gradient, as Miyato), not from a persistent u carried between steps;
+the estimate approaches sigma_max from below (tests/test_nets.py).
+Initialisation: Xavier uniform with gain sqrt(2) (Table 4).
+"""
+
+import math
+
+import flax.linen as nn
+import jax
+import jax.numpy as jnp
+
+from gan_mixtures.nets.dcgan import BatchStatNorm
+
+XAVIER_SQRT2 = nn.initializers.variance_scaling(2.0, "fan_avg", "uniform")
+POWER_ITERS = 10  # 0.92-0.99 of sigma_max on random 3x3 conv kernels
+
+
+def spectral_norm_estimate(w: jax.Array, power_iters: int = POWER_ITERS) -> jax.Array:
+  """sigma_max of w [..., out] reshaped to [prod(...), out], by power
+  iteration from a fixed start; differentiable in w with u, v held fixed."""
+  mat = w.reshape(-1, w.shape[-1])  # [n_in, n_out]
+  m = jax.lax.stop_gradient(mat)
+  normalise = lambda a: a / (jnp.linalg.norm(a) + 1e-12)
+
+  def sweep(_, v):  # v [n_out] -> the next right singular vector estimate
+    return normalise(m.T @ normalise(m @ v))
+
+  v = jax.random.normal(jax.random.PRNGKey(0), (mat.shape[1],), mat.dtype)
+  v = jax.lax.fori_loop(0, power_iters, sweep, normalise(v))
+  u = m @ v
+  u = u / (jnp.linalg.norm(u) + 1e-12)
+  return u @ mat @ v
+
+
+class SNConv(nn.Module):
+  """Conv (SAME padding, stride 1) whose kernel is divided by its sigma_max."""
+
+  features: int
+  kernel_size: int = 3
+  power_iters: int = POWER_ITERS
+
+  @nn.compact
+  def __call__(self, x: jax.Array) -> jax.Array:
+    k = self.kernel_size
+    kernel = self.param(
+        "kernel", XAVIER_SQRT2, (k, k, x.shape[-1], self.features)
+    )
+    bias = self.param("bias", nn.initializers.zeros, (self.features,))
+    kernel = kernel / spectral_norm_estimate(kernel, self.power_iters)
+    y = jax.lax.conv_general_dilated(
+        x, kernel.astype(x.dtype), (1, 1), "SAME",
+        dimension_numbers=("NHWC", "HWIO", "NHWC"),
+    )
+    return y + bias
+
+
+class SNDense(nn.Module):
+  """Dense layer whose kernel is divided by its sigma_max."""
+
+  features: int
+  power_iters: int = POWER_ITERS
+
+  @nn.compact
+  def __call__(self, x: jax.Array) -> jax.Array:
+    kernel = self.param("kernel", XAVIER_SQRT2, (x.shape[-1], self.features))
+    bias = self.param("bias", nn.initializers.zeros, (self.features,))
+    return x @ (kernel / spectral_norm_estimate(kernel, self.power_iters)) + bias
+
+
+def upsample2(x: jax.Array) -> jax.Array:
+  """Nearest-neighbour x2: [B, H, W, C] -> [B, 2H, 2W, C]."""
+  return jnp.repeat(jnp.repeat(x, 2, axis=1), 2, axis=2)
+
+
+def avg_pool2(x: jax.Array) -> jax.Array:
+  """2x2 average pooling: [B, H, W, C] -> [B, H/2, W/2, C]."""
+  return nn.avg_pool(x, (2, 2), strides=(2, 2))
+
+
+def generator_plan(size: int, width: int) -> tuple[int, tuple[int, ...]]:
+  """(channels of the 4x4 start map, output channels of each up-block)."""
+  n = int(round(math.log2(size // 4)))
+  if 4 * 2**n != size:
+    raise ValueError(f"ResNet nets need a size of 4 * 2^n, got {size}")
+  if size <= 32:
+    return 4 * width, (4 * width,) * n
+  return 16 * width, tuple(max(16 * width >> i, width) for i in range(n))
+
+
+def discriminator_plan(size: int, width: int) -> tuple[tuple[int, bool], ...]:
+  """(channels, downsample) of every D block, the optimised block first."""
+  n = int(round(math.log2(size // 4)))
+  if 4 * 2**n != size:
+    raise ValueError(f"ResNet nets need a size of 4 * 2^n, got {size}")
+  if size <= 32:
+    return ((2 * width, True), (2 * width, True)) + ((2 * width, False),) * 2
+  chans = [min(width << i, 16 * width) for i in range(n)]
+  return tuple((c, True) for c in chans) + ((chans[-1], False),)
+
+
+class GenResBlock(nn.Module):
+  """[B, H, W, Cin] -> [B, 2H, 2W, features]."""
+
+  features: int
+
+  @nn.compact
+  def __call__(self, x: jax.Array) -> jax.Array:
+    conv = lambda f, k: nn.Conv(f, (k, k), padding="SAME", kernel_init=XAVIER_SQRT2)
+    h = upsample2(jax.nn.relu(BatchStatNorm()(x)))
+    h = conv(self.features, 3)(h)
+    h = conv(self.features, 3)(jax.nn.relu(BatchStatNorm()(h)))
+    shortcut = upsample2(x)
+    if x.shape[-1] != self.features:
+      shortcut = conv(self.features, 1)(shortcut)
+    return h + shortcut
+
+
+class ResNetTrunk(nn.Module):
+  """[B, 4, 4, C0] -> images [B, size, size, channels] in (-1, 1)."""
+
+  size: int
+  channels: int
+  width: int = 64
+
+  @nn.compact
+  def __call__(self, x: jax.Array) -> jax.Array:
+    for features in generator_plan(self.size, self.width)[1]:
+      x = GenResBlock(features)(x)
+    x = jax.nn.relu(BatchStatNorm()(x))
+    x = nn.Conv(self.channels, (3, 3), padding="SAME", kernel_init=XAVIER_SQRT2)(x)
+    return jnp.tanh(x)
+
+
+def trunk_input_shape(size: int, width: int) -> tuple[int, int, int]:
+  return 4, 4, generator_plan(size, width)[0]
+
+
+class ResNetGenerator(nn.Module):
+  """z [B, Dz] -> Dense -> [B, 4, 4, C0] -> ResNetTrunk."""
+
+  size: int
+  channels: int
+  width: int = 64
+
+  @nn.compact
+  def __call__(self, z: jax.Array) -> jax.Array:
+    shape = trunk_input_shape(self.size, self.width)
+    x = nn.Dense(math.prod(shape), kernel_init=XAVIER_SQRT2)(z)
+    x = x.reshape((z.shape[0],) + shape)  # [B, 4, 4, C0]
+    return ResNetTrunk(self.size, self.channels, self.width)(x)
+
+
+class DisResBlock(nn.Module):
+  """[B, H, W, Cin] -> [B, H or H/2, ..., features]; `first`: the optimised
+  block that sees the image (no leading ReLU, pooled-then-1x1 shortcut)."""
+
+  features: int
+  down: bool
+  first: bool = False
+
+  @nn.compact
+  def __call__(self, x: jax.Array) -> jax.Array:
+    h = x if self.first else jax.nn.relu(x)
+    h = SNConv(self.features)(h)
+    h = SNConv(self.features)(jax.nn.relu(h))
+    if self.down:
+      h = avg_pool2(h)
+    if self.first:
+      return h + SNConv(self.features, 1)(avg_pool2(x))
+    shortcut = x
+    if self.down or x.shape[-1] != self.features:
+      shortcut = SNConv(self.features, 1)(x)
+      shortcut = avg_pool2(shortcut) if self.down else shortcut
+    return h + shortcut
+
+
+class SNResNetDiscriminator(nn.Module):
+  """images [B, H, W, C] -> [B, out_dim]."""
+
+  out_dim: int
+  width: int = 64
+
+  @nn.compact
+  def __call__(self, x: jax.Array) -> jax.Array:
+    plan = discriminator_plan(x.shape[1], self.width)
+    for i, (features, down) in enumerate(plan):
+      x = DisResBlock(features, down, first=i == 0)(x)
+    x = jnp.mean(jax.nn.relu(x), axis=(1, 2))  # [B, C] global average pool
+    return SNDense(self.out_dim)(x)
