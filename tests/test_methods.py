@@ -87,7 +87,7 @@ class JitConsistencyTest(chex.TestCase):
     chex.assert_trees_all_close(metrics, ref_metrics, rtol=1e-4, atol=1e-6)
 
 
-def test_n_disc_scan_runs_several_d_steps():
+def test_n_disc_runs_several_d_steps():
   c, ds, method = _build("vanilla", "grid25,wgan_gp")
   assert c.train.n_disc == 5
   rng = jax.random.PRNGKey(1)

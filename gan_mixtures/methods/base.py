@@ -14,7 +14,7 @@ accuracy, the PCM GAN's clustering) and `extra_pictures(...)`.
 then one G step, then the EMA update); a subclass only says how D's outputs
 become losses (`d_objective`, `g_objective`) and what D outputs (`d_out_dim`).
 Methods with richer structure (several generators, priors, classifiers) reuse
-the helpers below (`apply_update`, `scan_d_steps`) in their own train_step.
+the helpers below (`apply_update`, `run_d_steps`) in their own train_step.
 """
 
 import functools
@@ -104,7 +104,7 @@ def _bind(fn: Callable, *args) -> Callable:
   return lambda p: fn(p, *args)
 
 
-def scan_d_steps(
+def run_d_steps(
     d_loss: Callable[[Any, jax.Array, jax.Array], tuple[jax.Array, Metrics]],
     d_state: train_state.TrainState,
     batch: jax.Array,
@@ -236,7 +236,7 @@ class GANMethod:
     """n_disc D steps (one per slice of batch [n_disc, B, ...]), 1 G step, EMA."""
     rng_d, rng_g = jax.random.split(rng)
 
-    d_state, d_metrics = scan_d_steps(
+    d_state, d_metrics = run_d_steps(
         lambda p, real, r: self.d_loss(p, state.g.params, real, r),
         state.d, batch, rng_d,
     )

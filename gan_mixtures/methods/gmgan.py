@@ -18,7 +18,7 @@ from flax.training import train_state
 from gan_mixtures import losses, viz
 from gan_mixtures.kernels import gmm
 from gan_mixtures.methods.base import (
-    GANMethod, Metrics, joint_update, poison_if, scan_d_steps,
+    GANMethod, Metrics, joint_update, poison_if, run_d_steps,
 )
 from gan_mixtures.state import GANState, ema_update, make_optimizer
 
@@ -82,7 +82,7 @@ class GMGAN(GANMethod):
     rng_d, rng_g = jax.random.split(rng)
     prior = self.prior_params(state)
 
-    d_state, d_metrics = scan_d_steps(
+    d_state, d_metrics = run_d_steps(
         lambda p, real, r: self.d_loss_gm(p, state.g.params, prior, real, r),
         state.d, batch, rng_d,
     )

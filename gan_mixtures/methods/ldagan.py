@@ -18,7 +18,7 @@ import optax
 
 from gan_mixtures import losses
 from gan_mixtures.kernels import dirichlet
-from gan_mixtures.methods.base import GANMethod, Metrics, apply_update, poison_if, scan_d_steps
+from gan_mixtures.methods.base import GANMethod, Metrics, apply_update, poison_if, run_d_steps
 from gan_mixtures.nets import make_shared_trunk_generator
 from gan_mixtures.state import GANState, ema_update
 
@@ -107,7 +107,7 @@ class LDAGAN(GANMethod):
     rng_d, rng_g = jax.random.split(rng)
     alpha = state.aux["alpha"]
 
-    d_state, d_metrics = scan_d_steps(
+    d_state, d_metrics = run_d_steps(
         lambda p, real, r: self.d_loss(p, state.g.params, alpha, real, r),
         state.d, batch, rng_d,
     )

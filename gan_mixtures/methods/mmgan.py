@@ -28,7 +28,7 @@ import optax
 from gan_mixtures import nets, viz
 from gan_mixtures.data import splits
 from gan_mixtures.methods.base import (
-    GANMethod, Metrics, apply_update, poison_if, scan_d_steps,
+    GANMethod, Metrics, apply_update, poison_if, run_d_steps,
 )
 from gan_mixtures.metrics import components as comp_lib
 from gan_mixtures.state import GANState, ema_update
@@ -139,7 +139,7 @@ class MMGAN(GANMethod):
     rng_d, rng_g = jax.random.split(rng)
     alpha = self.alpha(state)
 
-    d_state, d_metrics = scan_d_steps(
+    d_state, d_metrics = run_d_steps(
         lambda p, real, r: self.d_loss(p, state.g.params, alpha, real, r),
         state.d, batch, rng_d,
     )

@@ -41,7 +41,7 @@ from flax.training import train_state
 from gan_mixtures import nets
 from gan_mixtures.kernels import gmm
 from gan_mixtures.metrics import clustering
-from gan_mixtures.methods.base import joint_update, poison_if, scan_d_steps
+from gan_mixtures.methods.base import joint_update, poison_if, run_d_steps
 from gan_mixtures.methods.gmgan import GMGAN
 from gan_mixtures.nets.classifier import PCMClassifier
 from gan_mixtures.state import GANState, make_optimizer
@@ -177,7 +177,7 @@ class PCMGAN(GMGAN):
     prior_ts = aux["prior"]
     c_fixed = None if self.shared else aux["c_params"]
 
-    d_state, metrics = scan_d_steps(
+    d_state, metrics = run_d_steps(
         lambda p, real, r: self.d_loss_pcm(  # 1.
             p, state.g.params, prior_ts.params, c_fixed, real, r),
         state.d, batch, rng_d,
