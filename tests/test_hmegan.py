@@ -5,7 +5,8 @@ import jax.numpy as jnp
 import numpy as np
 
 from gan_mixtures import train
-from gan_mixtures.nets.mixture import GatedLeaves, MLPTrunk
+from gan_mixtures.nets.mixture import GatedLeaves
+from gan_mixtures.nets.mlp import MLPTrunk
 from tests.helpers import run_module, tiny_config
 
 

@@ -140,12 +140,17 @@ def test_resnet_nets_shapes_and_table4_parameter_count():
 
 
 
+def _perturbed_init(module, x):
+  """module's parameters for x plus N(0, 1) noise (a non-zero bias too)."""
+  p = module.init(jax.random.PRNGKey(1), x)
+  return jax.tree.map(lambda a: a + jax.random.normal(jax.random.PRNGKey(2), a.shape), p)
+
+
 @pytest.mark.parametrize("shape", [(2, 7, 7, 5), (3, 4, 4, 3), (1, 5, 6, 2)])
 def test_subpixel_conv_transpose_is_flax_conv_transpose(shape):
   x = jax.random.normal(jax.random.PRNGKey(0), shape)
   ref = nn.ConvTranspose(4, (4, 4), strides=(2, 2), padding="SAME")
-  p = ref.init(jax.random.PRNGKey(1), x)
-  p = jax.tree.map(lambda a: a + jax.random.normal(jax.random.PRNGKey(2), a.shape), p)
+  p = _perturbed_init(ref, x)
   ours = dcgan.SubPixelConvTranspose(4)
   assert jax.tree.map(jnp.shape, ours.init(jax.random.PRNGKey(1), x)) == jax.tree.map(jnp.shape, p)
   np.testing.assert_allclose(ours.apply(p, x), ref.apply(p, x), atol=1e-5)
@@ -160,8 +165,7 @@ def test_subpixel_conv_transpose_is_flax_conv_transpose(shape):
 def test_space_to_depth_conv_is_flax_strided_conv(shape):
   x = jax.random.normal(jax.random.PRNGKey(0), shape)
   ref = nn.Conv(5, (4, 4), strides=(2, 2), padding="SAME")
-  p = ref.init(jax.random.PRNGKey(1), x)
-  p = jax.tree.map(lambda a: a + jax.random.normal(jax.random.PRNGKey(2), a.shape), p)
+  p = _perturbed_init(ref, x)
   ours = dcgan.SpaceToDepthConv(5)
   assert jax.tree.map(jnp.shape, ours.init(jax.random.PRNGKey(1), x)) == jax.tree.map(jnp.shape, p)
   np.testing.assert_allclose(ours.apply(p, x), ref.apply(p, x), atol=1e-4)

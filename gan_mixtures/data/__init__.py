@@ -50,10 +50,9 @@ def make_source(dc, split: str):
       kind = "tfds"
   if kind == "random":  # noise images of the set's native channels
     side = max(dc.image_size, dc.crop)
-    digits = dc.name in ("stacked_mnist", "digits")
-    src = sources.random_images(
-        (side, side, IMAGE_SETS[dc.name][1]), 10 if digits else IMAGE_SETS[dc.name][2]
-    )
+    _, channels, classes = IMAGE_SETS[dc.name]
+    classes = 10 if dc.name == "stacked_mnist" else classes  # MNIST digits
+    src = sources.random_images((side, side, channels), classes)
   elif kind == "sklearn_digits":
     src = sources.sklearn_digits(split)
   elif kind == "local_mnist":

@@ -18,9 +18,8 @@ import jax.numpy as jnp
 from gan_mixtures.kernels import gating
 from gan_mixtures.methods.vanilla import VanillaGAN
 from gan_mixtures.nets import dcgan
-from gan_mixtures.nets.mixture import (
-    GatedLeaves, MapTrunk, MixtureGenerator, MLPTrunk,
-)
+from gan_mixtures.nets.mixture import GatedLeaves, MapTrunk, MixtureGenerator
+from gan_mixtures.nets.mlp import MLPTrunk
 from gan_mixtures.state import GANState
 
 GATES = ("hme", "me")

@@ -7,14 +7,13 @@ The mixture is the output (2D without a trunk) or the first layer of a shared
 trunk: an MLP (2D) or a DCGAN trunk (images), as the thesis' pipeline.
 """
 
-from typing import Callable, Sequence
+from typing import Callable
 
 import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
 from gan_mixtures.kernels import gating
-from gan_mixtures.nets.mlp import ACTIVATIONS, MLP
 
 
 class GatedLeaves(nn.Module):
@@ -57,20 +56,6 @@ class MapTrunk(nn.Module):
 
   def __call__(self, h: jax.Array) -> jax.Array:
     return self.trunk(h.reshape((h.shape[0],) + tuple(self.shape)))
-
-
-class MLPTrunk(nn.Module):
-  """The mixture h [B, F] as a hidden layer: activation, then an MLP."""
-
-  hidden: Sequence[int]
-  out_dim: int
-  activation: str = "relu"
-  out_scale: float = 0.0
-
-  @nn.compact
-  def __call__(self, h: jax.Array) -> jax.Array:
-    h = ACTIVATIONS[self.activation](h)
-    return MLP(self.hidden, self.out_dim, self.activation, self.out_scale)(h)
 
 
 class MixtureGenerator(nn.Module):

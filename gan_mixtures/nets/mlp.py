@@ -6,6 +6,8 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
+from gan_mixtures.nets.shared import batched_first_layer
+
 ACTIVATIONS = {
     "relu": jax.nn.relu,
     "leaky_relu": lambda x: jax.nn.leaky_relu(x, 0.2),
@@ -45,6 +47,21 @@ class MLP(nn.Module):
     return x
 
 
+class MLPTrunk(nn.Module):
+  """A hidden layer's pre-activation h [B, F] -> activation, then an MLP
+  (on top of the HME/ME mixture layer)."""
+
+  hidden: Sequence[int]
+  out_dim: int
+  activation: str = "relu"
+  out_scale: float = 0.0
+
+  @nn.compact
+  def __call__(self, h: jax.Array) -> jax.Array:
+    h = ACTIVATIONS[self.activation](h)
+    return MLP(self.hidden, self.out_dim, self.activation, self.out_scale)(h)
+
+
 class SharedTrunkMLP(nn.Module):
   """K generators that share every layer but the first (LDAGAN).
 
@@ -62,13 +79,7 @@ class SharedTrunkMLP(nn.Module):
   @nn.compact
   def __call__(self, z: jax.Array) -> jax.Array:
     k, width = self.num_generators, self.hidden[0]
-    w = self.param(
-        "first_kernel", nn.initializers.lecun_normal(batch_axis=(0,)),
-        (k, z.shape[-1], width),
-    )
-    b = self.param("first_bias", nn.initializers.zeros, (k, width))
-    act = ACTIVATIONS[self.activation]
-    h = act(jnp.einsum("bd,kdh->kbh", z, w) + b[:, None, :])  # [K, B, H]
+    h = ACTIVATIONS[self.activation](batched_first_layer(self, z, k, width))
     trunk = MLP(self.hidden[1:], self.out_dim, self.activation, self.out_scale)
     out = trunk(h.reshape(-1, width))  # [K * B, out_dim]
     return out.reshape(k, z.shape[0], self.out_dim)
