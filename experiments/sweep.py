@@ -29,7 +29,7 @@ _WORKDIR = flags.DEFINE_string("workdir", None, "Folder for all runs.")
 flags.mark_flags_as_required(["config", "workdir"])
 
 TABLE_KEYS = ("modes_covered", "hq_fraction", "mode_kl", "knn_real_acc",
-              "knn_fake_acc")
+              "knn_fake_acc", "generator_purity", "modes_claimed")
 
 
 def _value(text: str):

@@ -37,6 +37,11 @@ def test_mdgan_default_is_grid25_with_paper_sgmm():
   assert c.train.batch_size == 500 and c.g_opt.lr == 1e-3 and c.g_opt.b1 == 0.5
 
 
+def test_ldagan_alpha_lr_is_slow_except_where_alpha_is_the_point():
+  assert ldagan.get_config("ring8").method.alpha_lr == 1e-4
+  assert ldagan.get_config("lda_mixture").method.alpha_lr == 1e-3
+
+
 IMAGE_CASES = [(mdgan, v) for v in sorted(mdgan.IMAGE_VARIANTS)] + [
     (hmegan, "mnist_hme_l4"), (hmegan, "mnist_me_l16"), (hmegan, "celeba_hme_l4"),
     (ldagan, "cifar10"), (ldagan, "imagenet32"), (ldagan, "cifar10_resnet"),
