@@ -1,6 +1,7 @@
 r"""Evaluates a workdir's latest (EMA) checkpoint and updates results.json.
 
   python -m experiments.evaluate --workdir=/tmp/md --num_samples=10000
+  python -m experiments.evaluate --workdir=W --noinception   # CPU: skip FID
 """
 
 import json
@@ -13,6 +14,9 @@ _NUM_SAMPLES = flags.DEFINE_integer(
     "num_samples", None, "Samples to evaluate (default: the config's)."
 )
 _STEP = flags.DEFINE_integer("step", None, "Checkpoint step (default: latest).")
+_INCEPTION = flags.DEFINE_bool(
+    "inception", None, "Inception FID / 5-NN on image sets (default: the config's)."
+)
 flags.mark_flags_as_required(["workdir"])
 
 
@@ -27,6 +31,8 @@ def main(argv):
   config = exp.config
   if _NUM_SAMPLES.value:
     config.eval.num_samples = _NUM_SAMPLES.value
+  if _INCEPTION.value is not None:
+    config.eval.inception = _INCEPTION.value
   metrics = evaluate.evaluate(
       exp.method, state, exp.data, config,
       train.named_rng(exp.base_rng, "eval"),

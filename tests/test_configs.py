@@ -14,7 +14,7 @@ VARIANTS = [
 ] + [(mdgan, v) for v in ("grid25", "ring8", "ring8,paper_nets", *mdgan.IMAGE_VARIANTS)
 ] + [(ldagan, v) for v in (*ldagan.DATA, *ldagan.IMAGES)
 ] + [(hmegan, v) for v in ("spiral", "grid25", "spiral,me", "grid25,constant",
-                           "spiral,z2", "spiral,direct",
+                           "spiral,z1", "spiral,z2", "spiral,direct",
                            *hmegan.IMAGE_VARIANTS)]
 
 
@@ -40,6 +40,14 @@ def test_mdgan_default_is_grid25_with_paper_sgmm():
 def test_ldagan_alpha_lr_is_slow_except_where_alpha_is_the_point():
   assert ldagan.get_config("ring8").method.alpha_lr == 1e-4
   assert ldagan.get_config("lda_mixture").method.alpha_lr == 1e-3
+
+
+def test_hmegan_2d_uses_the_toy_gradient_penalty_and_images_the_thesis_one():
+  spiral = hmegan.get_config("spiral")
+  assert spiral.model.z_dim == 2 and spiral.method.gp_weight == hmegan.GP_WEIGHT_2D
+  assert hmegan.get_config("spiral,z1").model.z_dim == 1
+  image = hmegan.get_config("mnist_hme_l4")
+  assert image.method.gp_weight == 10.0 and image.model.z_dim == 100
 
 
 IMAGE_CASES = [(mdgan, v) for v in sorted(mdgan.IMAGE_VARIANTS)] + [

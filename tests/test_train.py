@@ -170,7 +170,7 @@ def test_four_cpu_devices_match_one(tmp_path):
 def test_evaluate_cli_updates_results(tmp_path):
   train.train_and_evaluate(tiny_config("mdgan"), str(tmp_path))
   proc = run_module("experiments.evaluate", f"--workdir={tmp_path}",
-                    "--num_samples=300")
+                    "--num_samples=300", "--noinception")
   assert proc.returncode == 0, proc.stderr[-3000:]
   res = json.loads((tmp_path / "results.json").read_text())
   assert res["step"] == 20 and "hq_fraction" in res["metrics"]
