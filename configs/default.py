@@ -88,6 +88,7 @@ def get_config() -> ml_collections.ConfigDict:
   mc.depth = 3  # hmegan: tree depth L (2^L leaves)
   mc.num_leaves = 16  # hmegan with gate 'me'
   mc.leaf = "linear"  # hmegan: constant | linear
+  mc.gate_init_std = 1.0  # hmegan: std of the initial gate weights
   mc.num_components = 0  # mmgan: K; 0 = 2^n - 1 for n data sets
   mc.omega_lr = 4e-4  # mmgan: Adam lr of the mixture weights omega
   mc.disjoint_weight = 0.5  # mmgan: lambda of the classifier term (Eq. 11)

@@ -3,6 +3,7 @@
 import jax
 import jax.numpy as jnp
 import numpy as np
+import pytest
 
 from gan_mixtures import train
 from gan_mixtures.nets.mixture import GatedLeaves
@@ -56,3 +57,20 @@ def test_2d_mixture_is_the_first_layer_or_the_sample():
       exp.method.noise(jax.random.PRNGKey(0), 50))
   np.testing.assert_allclose(x, h, rtol=1e-6)
   assert not jnp.isnan(x).any()
+
+
+def test_gate_init_std_sets_the_initial_sharpness_of_the_gates():
+  z = jax.random.normal(jax.random.PRNGKey(1), (2000, 2))
+
+  def mean_max_gate(std: float) -> float:
+    net = GatedLeaves("hme", 8, "linear", 4, gate_init_std=std)
+    params = net.init(jax.random.PRNGKey(0), z)
+    return float(net.apply(params, z)[1].max(-1).mean())
+
+  np.testing.assert_allclose(mean_max_gate(0.0), 1 / 8, rtol=1e-6)  # uniform
+  soft, sharp = mean_max_gate(1.0), mean_max_gate(10.0)
+  assert 1 / 8 < soft < sharp and sharp > 0.8, (soft, sharp)
+  c = tiny_config("hmegan", "spiral")
+  c.method.gate_init_std = -1.0
+  with pytest.raises(ValueError, match="gate_init_std"):
+    train.build_experiment(c)

@@ -156,9 +156,15 @@ def test_component_accuracy_counts_labels_in_regions():
                                       ["r1", "r2", "r3"])
   assert out["component_acc_per_region"] == {"r1": 0.75, "r2": 1.0, "r3": 0.5}
   np.testing.assert_allclose(out["component_acc"], 0.75)
-  # random: uniform labels hit 3/10, 3/10, 4/10 of the regions
+  # union baseline: uniform labels hit 3/10, 3/10, 4/10 of the regions
   uniform = np.repeat(np.arange(10), 10)
-  np.testing.assert_allclose(components.random_baseline(uniform, region_classes), 1 / 3)
+  np.testing.assert_allclose(components.union_baseline(uniform, region_classes), 1 / 3)
+
+
+@pytest.mark.parametrize("case, want", [("A", 0.5), ("B", 0.25), ("C", 0.61)])
+def test_random_baseline_is_table_2s(case, want):
+  got = components.random_baseline(splits.CASES[case])
+  np.testing.assert_allclose(got, want, atol=0.005)
 
 
 # ---- config -----------------------------------------------------------------

@@ -46,8 +46,13 @@ class HMEGAN(VanillaGAN):
       shape = dcgan.trunk_input_shape(size, m.g_width)
       features = math.prod(shape)
       trunk = MapTrunk(shape, dcgan.DCGANTrunk(size, channels, m.g_width, m.g_norm))
-    self.mixture = MixtureGenerator(mc.gate, num_leaves, mc.leaf, features, trunk)
-    self.gated_leaves = GatedLeaves(mc.gate, num_leaves, mc.leaf, features)
+    self.mixture = MixtureGenerator(
+        mc.gate, num_leaves, mc.leaf, features, trunk,
+        gate_init_std=mc.gate_init_std,
+    )
+    self.gated_leaves = GatedLeaves(
+        mc.gate, num_leaves, mc.leaf, features, mc.gate_init_std
+    )
     self.g_net = self.mixture.clone(with_gates=False)  # the train-step G
 
   def sample(self, state: GANState, rng: jax.Array, n: int, use_ema: bool = True):
@@ -105,4 +110,6 @@ class HMEGAN(VanillaGAN):
       raise ValueError(f"method.depth must be in 1..16, got {mc.depth}")
     if mc.gate == "me" and mc.num_leaves < 1:
       raise ValueError(f"method.num_leaves must be >= 1, got {mc.num_leaves}")
+    if mc.gate_init_std < 0:
+      raise ValueError(f"method.gate_init_std must be >= 0, got {mc.gate_init_std}")
 

@@ -23,17 +23,19 @@ class GatedLeaves(nn.Module):
   num_leaves: int  # 2^depth for 'hme'
   leaf: str  # 'constant' | 'linear'
   features: int
+  gate_init_std: float = 1.0  # std of the initial gate weights (sharpness)
 
   @nn.compact
   def __call__(self, z: jax.Array) -> tuple[jax.Array, jax.Array]:
     k, dz, f = self.num_leaves, z.shape[-1], self.features
     init = nn.initializers.normal(1.0)
+    gate_init = nn.initializers.normal(self.gate_init_std)
     if self.gate == "hme":
-      w = self.param("node_w", init, (k - 1, dz))
+      w = self.param("node_w", gate_init, (k - 1, dz))
       b = self.param("node_b", nn.initializers.zeros, (k - 1,))
       gates = jax.vmap(gating.hme_gates, in_axes=(0, None, None))(z, w, b)
     else:
-      w = self.param("gate_w", init, (k, dz))
+      w = self.param("gate_w", gate_init, (k, dz))
       b = self.param("gate_b", nn.initializers.zeros, (k,))
       gates = jax.vmap(gating.me_gates, in_axes=(0, None, None))(z, w, b)
     bias = self.param("leaf_bias", init, (k, f))  # c_i or w_i0
@@ -68,9 +70,12 @@ class MixtureGenerator(nn.Module):
   features: int
   trunk: Callable | None = None
   with_gates: bool = True
+  gate_init_std: float = 1.0
 
   @nn.compact
   def __call__(self, z: jax.Array):
-    h, gates = GatedLeaves(self.gate, self.num_leaves, self.leaf, self.features)(z)
+    h, gates = GatedLeaves(
+        self.gate, self.num_leaves, self.leaf, self.features, self.gate_init_std
+    )(z)
     x = h if self.trunk is None else self.trunk(h)
     return (x, gates) if self.with_gates else x
