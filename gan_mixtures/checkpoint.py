@@ -84,6 +84,25 @@ _FROZEN_GROUPS = ("method", "model", "data", "seed")
 _FROZEN_TRAIN_KEYS = ("batch_size", "n_disc")
 
 
+def _leaves(tree: Any, prefix: str = "") -> dict[str, str]:
+  """{'a.b': JSON of the value} of every leaf of a nested dict."""
+  if not isinstance(tree, dict):
+    return {prefix: json.dumps(tree, sort_keys=True)}
+  out: dict[str, str] = {}
+  for k, v in tree.items():
+    out.update(_leaves(v, f"{prefix}.{k}" if prefix else k))
+  return out
+
+
+def _group_differs(saved: Any, current: Any) -> bool:
+  """Whether a saved config group differs from the current one; keys the
+  saved run does not have (added to the defaults since) are not compared."""
+  if not isinstance(saved, dict) or not isinstance(current, dict):
+    return json.dumps(saved, sort_keys=True) != json.dumps(current, sort_keys=True)
+  now = _leaves(current)
+  return any(now.get(k) != v for k, v in _leaves(saved).items())
+
+
 def check_saved_config(workdir: str, config_dict: dict) -> None:
   """Writes WORKDIR/config.json, or checks a resumed run against it.
 
@@ -95,10 +114,7 @@ def check_saved_config(workdir: str, config_dict: dict) -> None:
     with open(path) as f:
       saved = json.load(f)
     diffs = [
-        k
-        for k in _FROZEN_GROUPS
-        if json.dumps(saved.get(k), sort_keys=True)
-        != json.dumps(config_dict.get(k), sort_keys=True)
+        k for k in _FROZEN_GROUPS if _group_differs(saved.get(k), config_dict.get(k))
     ]
     diffs += [
         f"train.{k}"

@@ -286,13 +286,30 @@ def train_and_evaluate(config, workdir: str) -> dict[str, Any]:
   return results
 
 
+def overlay_config(
+    base: ml_collections.ConfigDict, saved: dict[str, Any]
+) -> ml_collections.ConfigDict:
+  """`saved` (a config as JSON) written over `base`, recursively: keys only
+  in `base` keep their values, keys only in `saved` are added."""
+  for key, value in saved.items():
+    if isinstance(value, dict) and isinstance(base.get(key), ml_collections.ConfigDict):
+      overlay_config(base[key], value)
+    else:
+      with base.ignore_type():
+        base[key] = value
+  return base
+
+
 def load_workdir(workdir: str, step: int | None = None):
   """(Experiment, state) of a finished or running workdir's checkpoint.
 
-  The config comes from WORKDIR/config.json; `step` defaults to the latest.
+  The config comes from WORKDIR/config.json, over today's defaults (a key
+  added since the run takes its default); `step` defaults to the latest.
   """
+  from configs import default
+
   with open(os.path.join(workdir, "config.json")) as f:
-    config = ml_collections.ConfigDict(json.load(f))
+    config = overlay_config(default.get_config(), json.load(f))
   exp = build_experiment(config)
   ckpt = workdir_checkpointer(workdir, config)
   if ckpt.latest_step() is None:
