@@ -44,8 +44,10 @@ def test_ldagan_alpha_lr_is_slow_except_where_alpha_is_the_point():
 
 def test_hmegan_2d_uses_the_toy_gradient_penalty_and_images_the_thesis_one():
   spiral = hmegan.get_config("spiral")
-  assert spiral.model.z_dim == 2 and spiral.method.gp_weight == hmegan.GP_WEIGHT_2D
+  assert spiral.model.z_dim == hmegan.Z_DIM_2D == 4
+  assert spiral.method.gp_weight == hmegan.GP_WEIGHT_2D
   assert hmegan.get_config("spiral,z1").model.z_dim == 1
+  assert hmegan.get_config("spiral,z2").model.z_dim == 2
   image = hmegan.get_config("mnist_hme_l4")
   assert image.method.gp_weight == 10.0 and image.model.z_dim == 100
 
