@@ -37,8 +37,8 @@ GP_WEIGHT_2D = 0.1
 LR_2D = 2e-4
 # 2D noise size. Spiral, 5-NN mean of real / fake over 8 evaluation draws of
 # 2,500 samples: z 2-D 0.609 +- 0.014 (seed 1: 0.609 +- 0.009), 4-D 0.576 +-
-# 0.009 (seed 1: 0.567 +- 0.005; fewer samples off the arms), 8-D 0.634 (the centre of the spiral
-# left empty).
+# 0.009 (seed 1: 0.567 +- 0.005; fewer samples off the arms), 8-D 0.634
+# (the centre of the spiral left empty).
 Z_DIM_2D = 4
 # variant: (data preset, gate, depth or leaves, leaf)
 IMAGE_VARIANTS = {

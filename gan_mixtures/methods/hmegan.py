@@ -18,7 +18,7 @@ import jax.numpy as jnp
 from gan_mixtures.kernels import gating
 from gan_mixtures.methods.vanilla import VanillaGAN
 from gan_mixtures.nets import dcgan
-from gan_mixtures.nets.mixture import GatedLeaves, MapTrunk, MixtureGenerator
+from gan_mixtures.nets.mixture import MapTrunk, MixtureGenerator, leaves_of
 from gan_mixtures.nets.mlp import MLPTrunk
 from gan_mixtures.state import GANState
 
@@ -50,9 +50,7 @@ class HMEGAN(VanillaGAN):
         mc.gate, num_leaves, mc.leaf, features, trunk,
         gate_init_std=mc.gate_init_std,
     )
-    self.gated_leaves = GatedLeaves(
-        mc.gate, num_leaves, mc.leaf, features, mc.gate_init_std
-    )
+    self.gated_leaves = leaves_of(self.mixture)  # alone, for benchmark_parts
     self.g_net = self.mixture.clone(with_gates=False)  # the train-step G
 
   def sample(self, state: GANState, rng: jax.Array, n: int, use_ema: bool = True):

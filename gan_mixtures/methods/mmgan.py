@@ -221,7 +221,7 @@ class MMGAN(GANMethod):
     labels = {k: clf.predict(x[k]) for k in range(self.k) if used[k]}
     out = comp_lib.component_accuracy(labels, region_of, region_classes, names)
     _, union_labels = data.real_examples(2000)
-    out["component_acc_random"] = comp_lib.random_baseline(self.data.label_sets)
+    out["component_acc_random"] = comp_lib.random_baseline(data.label_sets)
     out["component_acc_union"] = comp_lib.union_baseline(
         union_labels, [c for c in region_classes if c]
     )

@@ -74,8 +74,16 @@ class MixtureGenerator(nn.Module):
 
   @nn.compact
   def __call__(self, z: jax.Array):
-    h, gates = GatedLeaves(
-        self.gate, self.num_leaves, self.leaf, self.features, self.gate_init_std
-    )(z)
+    h, gates = leaves_of(self)(z)
     x = h if self.trunk is None else self.trunk(h)
     return (x, gates) if self.with_gates else x
+
+
+def leaves_of(mixture: MixtureGenerator) -> GatedLeaves:
+  """The gated-leaves layer of a mixture generator (the mixture without its
+  trunk); a plain function, so it builds an unbound module outside `apply`
+  and the mixture's own submodule inside it."""
+  return GatedLeaves(
+      mixture.gate, mixture.num_leaves, mixture.leaf, mixture.features,
+      mixture.gate_init_std,
+  )
