@@ -94,17 +94,23 @@ def _leaves(tree: Any, prefix: str = "") -> dict[str, str]:
   return out
 
 
-def _group_differs(saved: Any, current: Any) -> bool:
-  """Whether a saved config group differs from the current one; keys the
-  saved run does not have (added to the defaults since) are not compared."""
-  if not isinstance(saved, dict) or not isinstance(current, dict):
-    return json.dumps(saved, sort_keys=True) != json.dumps(current, sort_keys=True)
-  now = _leaves(current)
-  return any(now.get(k) != v for k, v in _leaves(saved).items())
+def over_defaults(saved: dict, defaults: dict) -> dict:
+  """`saved` (a config as JSON) written over `defaults`, recursively: a key
+  added to the defaults since the run was saved takes its default value."""
+  out = dict(defaults)
+  for k, v in saved.items():
+    d = defaults.get(k)
+    out[k] = over_defaults(v, d) if isinstance(v, dict) and isinstance(d, dict) else v
+  return out
 
 
-def check_saved_config(workdir: str, config_dict: dict) -> None:
+def check_saved_config(workdir: str, config_dict: dict,
+                       defaults: dict | None = None) -> None:
   """Writes WORKDIR/config.json, or checks a resumed run against it.
+
+  The saved config is read over `defaults` (today's default config), so a
+  key added since the run was saved counts as its default: resuming with it
+  at the default passes, at another value is refused.
 
   Raises:
     ValueError: when a key that shapes the state or the data differs.
@@ -112,9 +118,9 @@ def check_saved_config(workdir: str, config_dict: dict) -> None:
   path = os.path.join(workdir, "config.json")
   if os.path.exists(path):
     with open(path) as f:
-      saved = json.load(f)
+      saved = over_defaults(json.load(f), defaults or {})
     diffs = [
-        k for k in _FROZEN_GROUPS if _group_differs(saved.get(k), config_dict.get(k))
+        k for k in _FROZEN_GROUPS if _leaves(saved.get(k)) != _leaves(config_dict.get(k))
     ]
     diffs += [
         f"train.{k}"

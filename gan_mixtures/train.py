@@ -206,7 +206,7 @@ def train_and_evaluate(config, workdir: str) -> dict[str, Any]:
   exp = build_experiment(config)
   workdir = os.path.abspath(workdir)
   is_chief = jax.process_index() == 0
-  ckpt_lib.check_saved_config(workdir, config.to_dict())
+  ckpt_lib.check_saved_config(workdir, config.to_dict(), default_config_dict())
   c, t = config, config.train
   ckpt = workdir_checkpointer(workdir, c)
   state = restore_or_init(exp, ckpt)
@@ -286,18 +286,11 @@ def train_and_evaluate(config, workdir: str) -> dict[str, Any]:
   return results
 
 
-def overlay_config(
-    base: ml_collections.ConfigDict, saved: dict[str, Any]
-) -> ml_collections.ConfigDict:
-  """`saved` (a config as JSON) written over `base`, recursively: keys only
-  in `base` keep their values, keys only in `saved` are added."""
-  for key, value in saved.items():
-    if isinstance(value, dict) and isinstance(base.get(key), ml_collections.ConfigDict):
-      overlay_config(base[key], value)
-    else:
-      with base.ignore_type():
-        base[key] = value
-  return base
+def default_config_dict() -> dict[str, Any]:
+  """Today's default config (configs/default.py) as a dict."""
+  from configs import default
+
+  return default.get_config().to_dict()
 
 
 def load_workdir(workdir: str, step: int | None = None):
@@ -306,10 +299,9 @@ def load_workdir(workdir: str, step: int | None = None):
   The config comes from WORKDIR/config.json, over today's defaults (a key
   added since the run takes its default); `step` defaults to the latest.
   """
-  from configs import default
-
   with open(os.path.join(workdir, "config.json")) as f:
-    config = overlay_config(default.get_config(), json.load(f))
+    saved = ckpt_lib.over_defaults(json.load(f), default_config_dict())
+  config = ml_collections.ConfigDict(saved)
   exp = build_experiment(config)
   ckpt = workdir_checkpointer(workdir, config)
   if ckpt.latest_step() is None:
