@@ -159,6 +159,10 @@ def test_component_accuracy_counts_labels_in_regions():
   # union baseline: uniform labels hit 3/10, 3/10, 4/10 of the regions
   uniform = np.repeat(np.arange(10), 10)
   np.testing.assert_allclose(components.union_baseline(uniform, region_classes), 1 / 3)
+  # what component 0 draws, region by region (counted by hand), sums to 1
+  shares = components.region_shares(labels[0], region_classes + [()],
+                                     ["r1", "r2", "r3", "r4"])
+  assert shares == {"r1": 0.75, "r2": 0.25, "r3": 0.0}
 
 
 @pytest.mark.parametrize("case, want", [("A", 0.5), ("B", 0.25), ("C", 0.61)])

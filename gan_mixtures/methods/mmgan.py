@@ -227,6 +227,11 @@ class MMGAN(GANMethod):
     )
     out["component_region"] = {int(k): names[r] if r >= 0 else None
                                for k, r in enumerate(region_of)}
+    out["component_region_share"] = {
+        int(k): {r: round(v, 4) for r, v in
+                 comp_lib.region_shares(lab, region_classes, names).items()}
+        for k, lab in labels.items()
+    }
     out["components_used"] = int(used.sum())
     return out
 

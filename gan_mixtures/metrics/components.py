@@ -41,6 +41,14 @@ def random_baseline(label_sets: tuple[tuple[int, ...], ...]) -> float:
   return float(np.mean([1.0 / m for m in per_set]))
 
 
+def region_shares(labels: np.ndarray, region_classes: list[tuple[int, ...]],
+                  region_names: list[str]) -> dict[str, float]:
+  """Share of labels [N] in every non-empty region (what one component draws,
+  region by region); shares of regions covering all classes sum to 1."""
+  return {name: region_accuracy(labels, c)
+          for name, c in zip(region_names, region_classes) if c}
+
+
 def union_baseline(union_labels: np.ndarray, region_classes: list[tuple[int, ...]]) -> float:
   """Mean over regions of the accuracy of a component that draws real data
   of the union (labels [N]) at random, ignoring its region."""
