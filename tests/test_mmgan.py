@@ -129,6 +129,37 @@ def test_fixed_weights_stay_true_priors_and_ema():
   chex.assert_trees_all_close(new.g_ema_params, want, rtol=1e-6)
 
 
+def test_omega_waits_for_its_start_step():
+  c = tiny(omega_start_step=2)
+  ds, method = build(c)
+  state = method.init(jax.random.PRNGKey(0), ds.example_batch(4))
+  step = jax.jit(method.train_step)
+  omegas = []
+  for i in range(3):
+    state, _ = step(state, jnp.asarray(ds.host_batch(i, (1, 4))), jax.random.PRNGKey(i))
+    omegas.append(np.asarray(state.aux["omega"]))
+  np.testing.assert_array_equal(omegas[0], 0.0)  # steps 0, 1: not learned
+  np.testing.assert_array_equal(omegas[1], 0.0)
+  assert np.abs(omegas[2]).max() > 0  # step 2 on: Adam steps omega
+
+
+@pytest.mark.parametrize("condition", ["batchnorm", "input"])
+def test_conditional_generator_depends_on_the_component(condition):
+  c = tiny()
+  c.model.g_condition = condition
+  ds, method = build(c)
+  state = method.init(jax.random.PRNGKey(0), ds.example_batch(4))
+  z = jax.random.normal(jax.random.PRNGKey(1), (6, c.model.z_dim))
+  # perturbed: conditional batch norm starts with equal per-class gains
+  leaves, tree = jax.tree.flatten(state.g.params)
+  keys = jax.random.split(jax.random.PRNGKey(2), len(leaves))
+  params = jax.tree.unflatten(tree, [
+      p + 0.1 * jax.random.normal(k, p.shape) for p, k in zip(leaves, keys)])
+  x = [method.generate(params, z, jnp.full(6, k)) for k in range(3)]
+  chex.assert_shape(x, (6,) + ds.example_shape)
+  assert float(jnp.abs(x[0] - x[1]).max()) > 1e-3  # same z, other component
+
+
 def test_sampling_respects_alpha():
   c = tiny()
   ds, method = build(c)
@@ -176,6 +207,7 @@ def test_random_baseline_is_table_2s(case, want):
     (dict(num_components=1), "num_components"),
     (dict(num_components=5, fix_weights=True), "fix_weights"),
     (dict(omega_lr=0.0), "omega_lr"),
+    (dict(omega_start_step=-1), "omega_start_step"),
 ])
 def test_bad_config_is_a_clear_error(change, message):
   c = tiny(**change)
@@ -191,6 +223,10 @@ def test_needs_split_and_dcgan():
   c = tiny()
   c.model.name = "mlp"
   with pytest.raises(validation.ConfigError, match="dcgan"):
+    validation.validate_config(c, num_devices=1)
+  c = tiny()
+  c.model.g_condition = "film"
+  with pytest.raises(validation.ConfigError, match="g_condition"):
     validation.validate_config(c, num_devices=1)
   with pytest.raises(ValueError, match="unknown data.split_case"):
     splits.resolve_label_sets("Z", ())

@@ -152,7 +152,11 @@ class MMGAN(GANMethod):
     log_1m_d = g_metrics.pop("log_1m_d")
     omega, omega_opt = state.aux["omega"], state.aux["omega_opt"]
     if not self.config.method.fix_weights:
-      omega, omega_opt = self.omega_step(omega, omega_opt, log_1m_d)
+      stepped = self.omega_step(omega, omega_opt, log_1m_d)
+      learn = state.step >= self.config.method.omega_start_step
+      omega, omega_opt = jax.tree.map(
+          lambda new, old: jnp.where(learn, new, old), stepped, (omega, omega_opt)
+      )
     ema = ema_update(state.g_ema_params, g_state.params, self.config.train.ema_decay)
     new_state = state.replace(
         step=state.step + 1, g=g_state, d=d_state, g_ema_params=ema,
@@ -265,8 +269,12 @@ class MMGAN(GANMethod):
       )
     if config.model.name != "dcgan":
       raise ValueError("mmgan needs model.name='dcgan' (a conditional DCGAN G)")
-    if not mc.omega_lr > 0 or mc.per_component_batch < 1 or mc.disjoint_weight < 0:
+    if config.model.g_condition not in nets.dcgan.CONDITIONINGS:
+      raise ValueError(f"model.g_condition={config.model.g_condition!r}: choose"
+                       f" from {nets.dcgan.CONDITIONINGS}")
+    if (not mc.omega_lr > 0 or mc.per_component_batch < 1 or mc.disjoint_weight < 0
+        or mc.omega_start_step < 0):
       raise ValueError("method.omega_lr must be > 0, per_component_batch >= 1,"
-                       " disjoint_weight >= 0")
+                       " disjoint_weight >= 0, omega_start_step >= 0")
     if mc.loss not in ("ns", "minimax"):
       raise ValueError(f"mmgan losses: ns, minimax; got {mc.loss!r}")

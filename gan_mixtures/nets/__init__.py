@@ -68,7 +68,8 @@ def make_conditional_generator(model_config, out_shape, num_classes: int):
   if m.name != "dcgan":
     raise ValueError(f"a conditional generator needs model.name='dcgan', got {m.name!r}")
   size, _, channels = out_shape
-  return ConditionalDCGANGenerator(num_classes, size, channels, m.g_width, m.g_norm)
+  return ConditionalDCGANGenerator(num_classes, size, channels, m.g_width, m.g_norm,
+                                   m.g_condition)
 
 
 def make_shared_trunk_generator(model_config, out_shape, num_generators: int):

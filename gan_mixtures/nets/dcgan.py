@@ -198,20 +198,30 @@ class DCGANGenerator(nn.Module):
     return DCGANTrunk(self.size, self.channels, self.width, self.norm)(x)
 
 
+CONDITIONINGS = ("batchnorm", "input")
+
+
 class ConditionalDCGANGenerator(nn.Module):
   """(z [B, Dz], c [B] int) -> images; one generator with `num_classes`
-  conditions through conditional batch norm (MMGAN's G(z, c = k))."""
+  conditions (MMGAN's G(z, c = k)): through conditional batch norm in every
+  block (`batchnorm`, as the projection cGAN) or as a one-hot code appended
+  to z (`input`, as InfoGAN's categorical code)."""
 
   num_classes: int
   size: int
   channels: int
   width: int = 64
   norm: str = "batch"
+  condition: str = "batchnorm"
 
   @nn.compact
   def __call__(self, z: jax.Array, c: jax.Array) -> jax.Array:
     shape = trunk_input_shape(self.size, self.width)
+    if self.condition == "input":
+      z = jnp.concatenate([z, jax.nn.one_hot(c, self.num_classes, dtype=z.dtype)], -1)
     x = nn.Dense(math.prod(shape))(z).reshape((z.shape[0],) + shape)
+    if self.condition == "input":
+      return DCGANTrunk(self.size, self.channels, self.width, self.norm)(x)
     return DCGANTrunk(self.size, self.channels, self.width, self.norm,
                       self.num_classes)(x, c)
 
