@@ -196,6 +196,20 @@ def test_component_accuracy_counts_labels_in_regions():
   assert shares == {"r1": 0.75, "r2": 0.25, "r3": 0.0}
 
 
+
+def test_as_sets_imply_needs_content_and_users_to_agree():
+  patterns, names = [(0,), (1,), (0, 1)], ["r1", "r2", "r3"]
+  alpha = np.array([[0.5, 0.0, 0.5, 0.2], [0.0, 0.6, 0.4, 0.0]])  # [n=2, K=4]
+  shares = {
+      0: {"r1": 0.9, "r2": 0.0, "r3": 0.1},  # r1, used by S1 only: yes
+      1: {"r1": 0.0, "r2": 0.5, "r3": 0.5},  # no region drawn clearly: no
+      2: {"r1": 0.1, "r2": 0.1, "r3": 0.8},  # r3, used by S1 and S2: yes
+      3: {"r1": 0.0, "r2": 0.1, "r3": 0.9},  # r3 but S1 alone uses it: no
+  }
+  got = components.as_sets_imply(alpha, shares, patterns, names)
+  assert got == {0: "r1", 2: "r3"}
+
+
 @pytest.mark.parametrize("case, want", [("A", 0.5), ("B", 0.25), ("C", 0.61)])
 def test_random_baseline_is_table_2s(case, want):
   got = components.random_baseline(splits.CASES[case])

@@ -231,11 +231,15 @@ class MMGAN(GANMethod):
     )
     out["component_region"] = {int(k): names[r] if r >= 0 else None
                                for k, r in enumerate(region_of)}
+    shares = {k: comp_lib.region_shares(lab, region_classes, names)
+              for k, lab in labels.items()}
     out["component_region_share"] = {
-        int(k): {r: round(v, 4) for r, v in
-                 comp_lib.region_shares(lab, region_classes, names).items()}
-        for k, lab in labels.items()
+        int(k): {r: round(v, 4) for r, v in by_region.items()}
+        for k, by_region in shares.items()
     }
+    implied = comp_lib.as_sets_imply(alpha, shares, splits.region_order(self.n), names)
+    out["components_as_sets_imply"] = len(implied)
+    out["component_implied_region"] = {int(k): r for k, r in implied.items()}
     out["components_used"] = int(used.sum())
     return out
 

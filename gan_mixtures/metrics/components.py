@@ -49,6 +49,33 @@ def region_shares(labels: np.ndarray, region_classes: list[tuple[int, ...]],
           for name, c in zip(region_names, region_classes) if c}
 
 
+def as_sets_imply(
+    alpha: np.ndarray, shares: dict[int, dict[str, float]],
+    patterns: list[tuple[int, ...]], region_names: list[str],
+    weight_min: float = 0.05, share_min: float = 0.6,
+) -> dict[int, str]:
+  """Components shared / unique as the sets imply: those drawing one region
+  clearly (share >= share_min) and used (alpha >= weight_min) by exactly the
+  sets of that region's pattern. E.g. case A: a component drawing 3..6 and
+  used by S1 and S2, or drawing 0..2 and used by S1 alone.
+
+  Args:
+    alpha: [n, K] mixture weights.
+    shares: {k: {region name: share}} (region_shares of component k).
+    patterns: membership pattern of every region (splits.region_order).
+    region_names: names of the regions, in the order of `patterns`.
+  Returns:
+    {k: region name} of the components that qualify.
+  """
+  out = {}
+  for k, by_region in shares.items():
+    name, share = max(by_region.items(), key=lambda kv: kv[1])
+    users = tuple(int(i) for i in np.flatnonzero(alpha[:, k] >= weight_min))
+    if share >= share_min and users == patterns[region_names.index(name)]:
+      out[k] = name
+  return out
+
+
 def union_baseline(union_labels: np.ndarray, region_classes: list[tuple[int, ...]]) -> float:
   """Mean over regions of the accuracy of a component that draws real data
   of the union (labels [N]) at random, ignoring its region."""
