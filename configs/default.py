@@ -92,7 +92,7 @@ def get_config() -> ml_collections.ConfigDict:
   mc.gate_init_std = 1.0  # hmegan: std of the initial gate weights
   mc.num_components = 0  # mmgan: K; 0 = 2^n - 1 for n data sets
   mc.omega_lr = 4e-4  # mmgan: Adam lr of the mixture weights omega
-  mc.omega_start_step = 0  # mmgan: omega stays at its start (uniform) before
+  mc.omega_start_step = 0  # mmgan: omega held at its start before this step
   mc.disjoint_weight = 0.5  # mmgan: lambda of the classifier term (Eq. 11)
   mc.fix_weights = False  # mmgan: alpha fixed to the true priors
   mc.per_component_batch = 32  # mmgan: fakes of every component per step

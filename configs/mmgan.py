@@ -5,7 +5,8 @@ Variants `<set>_<case>`: set mnist | fashion (28 px, DCGAN) | digits
 (A: S1 = {0..6}, S2 = {3..9}; B: {0,3,5,6}, {1,4,5,6}, {2,3,4,6};
 C: {0..9}, {3..9}, {6..9}). Paper settings: K = 2^n - 1, Adam(2e-4,
 (0, 0.9)), omega Adam(4e-4), 32 samples per component and per set, lambda
-0.5, EMA of G, 100k steps. Add `fixed` (e.g. `mnist_a,fixed`) to fix the
+0.5, EMA of G, 100k steps, G conditioned by conditional batch norm (digits:
+a one-hot code at G's input, `model.g_condition`). Add `fixed` (e.g. `mnist_a,fixed`) to fix the
 weights to the true priors, the paper's protocol for Table 2.
 
   python -m experiments.main --config=configs/mmgan.py:digits_a   # CPU
@@ -32,6 +33,9 @@ def _setup(c, token: str) -> None:
   c.train.batch_size = 32  # per data set
   c.method.per_component_batch = 32
   if name == "digits":
+    # On 8x8 digits conditional batch norm lets the components differ by
+    # style, not class (README, MMGAN): the code goes in at the input.
+    c.model.g_condition = "input"
     c.model.z_dim = 32
     c.model.g_width = c.model.d_width = 64
     c.method.classifier_hidden = 128

@@ -238,7 +238,7 @@ class MMGAN(GANMethod):
         for k, by_region in shares.items()
     }
     implied = comp_lib.as_sets_imply(alpha, shares, splits.region_order(self.n), names)
-    out["components_as_sets_imply"] = len(implied)
+    out["regions_as_sets_imply"] = len(set(implied.values()))
     out["component_implied_region"] = {int(k): r for k, r in implied.items()}
     out["components_used"] = int(used.sum())
     return out
