@@ -6,8 +6,9 @@ Variants `<set>_<case>`: set mnist | fashion (28 px, DCGAN) | digits
 C: {0..9}, {3..9}, {6..9}). Paper settings: K = 2^n - 1, Adam(2e-4,
 (0, 0.9)), omega Adam(4e-4), 32 samples per component and per set, lambda
 0.5, EMA of G, 100k steps, G conditioned by conditional batch norm (digits:
-a one-hot code at G's input, `model.g_condition`). Add `fixed` (e.g. `mnist_a,fixed`) to fix the
-weights to the true priors, the paper's protocol for Table 2.
+a one-hot code at G's input, `model.g_condition`). Add `fixed` (e.g.
+`mnist_a,fixed`) to fix the weights to the true priors, the paper's protocol
+for Table 2.
 
   python -m experiments.main --config=configs/mmgan.py:digits_a   # CPU
   python -m experiments.main --config=configs/mmgan.py:mnist_a,fixed  # GPU

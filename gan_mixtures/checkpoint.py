@@ -100,7 +100,8 @@ def over_defaults(saved: dict, defaults: dict) -> dict:
   out = dict(defaults)
   for k, v in saved.items():
     d = defaults.get(k)
-    out[k] = over_defaults(v, d) if isinstance(v, dict) and isinstance(d, dict) else v
+    nested = isinstance(v, dict) and isinstance(d, dict)
+    out[k] = over_defaults(v, d) if nested else v
   return out
 
 
@@ -120,7 +121,8 @@ def check_saved_config(workdir: str, config_dict: dict,
     with open(path) as f:
       saved = over_defaults(json.load(f), defaults or {})
     diffs = [
-        k for k in _FROZEN_GROUPS if _leaves(saved.get(k)) != _leaves(config_dict.get(k))
+        k for k in _FROZEN_GROUPS
+        if _leaves(saved.get(k)) != _leaves(config_dict.get(k))
     ]
     diffs += [
         f"train.{k}"

@@ -237,7 +237,9 @@ class MMGAN(GANMethod):
         int(k): {r: round(v, 4) for r, v in by_region.items()}
         for k, by_region in shares.items()
     }
-    implied = comp_lib.as_sets_imply(alpha, shares, splits.region_order(self.n), names)
+    implied = comp_lib.as_sets_imply(
+        alpha, shares, splits.region_order(self.n), names
+    )
     out["regions_as_sets_imply"] = len(set(implied.values()))
     out["component_implied_region"] = {int(k): r for k, r in implied.items()}
     out["components_used"] = int(used.sum())

@@ -218,7 +218,8 @@ class ConditionalDCGANGenerator(nn.Module):
   def __call__(self, z: jax.Array, c: jax.Array) -> jax.Array:
     shape = trunk_input_shape(self.size, self.width)
     if self.condition == "input":
-      z = jnp.concatenate([z, jax.nn.one_hot(c, self.num_classes, dtype=z.dtype)], -1)
+      code = jax.nn.one_hot(c, self.num_classes, dtype=z.dtype)  # [B, K]
+      z = jnp.concatenate([z, code], -1)
     x = nn.Dense(math.prod(shape))(z).reshape((z.shape[0],) + shape)
     if self.condition == "input":
       return DCGANTrunk(self.size, self.channels, self.width, self.norm)(x)
