@@ -217,14 +217,13 @@ class ConditionalDCGANGenerator(nn.Module):
   @nn.compact
   def __call__(self, z: jax.Array, c: jax.Array) -> jax.Array:
     shape = trunk_input_shape(self.size, self.width)
-    if self.condition == "input":
+    by_norm = self.condition == "batchnorm"
+    if not by_norm:
       code = jax.nn.one_hot(c, self.num_classes, dtype=z.dtype)  # [B, K]
       z = jnp.concatenate([z, code], -1)
     x = nn.Dense(math.prod(shape))(z).reshape((z.shape[0],) + shape)
-    if self.condition == "input":
-      return DCGANTrunk(self.size, self.channels, self.width, self.norm)(x)
     return DCGANTrunk(self.size, self.channels, self.width, self.norm,
-                      self.num_classes)(x, c)
+                      self.num_classes if by_norm else 0)(x, c if by_norm else None)
 
 
 class DCGANEncoder(nn.Module):
