@@ -103,6 +103,9 @@ def get_config() -> ml_collections.ConfigDict:
   mc.prior_scale_init = 1.0  # gmgan / pcmgan: initial sigma
   mc.prior_lr = 0.0  # gmgan / pcmgan: Adam lr of mu, sigma; 0 = g_opt.lr
   mc.shared_encoder = True  # pcmgan: C is a head on D's encoder
+  mc.d_per_component = False  # pcmgan: D outputs K logits, pair (i, k) uses k
+  mc.xz_prior_grad = "full"  # pcmgan: L_xz moves mu, sigma: full | ...
+  # ... responsibility (through p(k|z) only) | none
   mc.consistency = "mi"  # pcmgan: mi | kl | js
   mc.xx_weight = 1.0  # pcmgan: weight of L_{x^,x}
   mc.xz_weight = 1.0  # pcmgan: weight of L_{x^,z}

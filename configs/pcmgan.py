@@ -7,7 +7,9 @@ classes of oxford_flowers102, 64 px; tfds data must be prepared), `digits`
 (scikit-learn 8x8, small nets, minutes on a 2-core CPU). Modifiers:
 `separate` (C is its own CNN, Table I "not shared"), `kl` / `js` (the
 consistency divergence; default mutual information), `no_pcm` (both
-consistency weights 0: the ablation floor).
+consistency weights 0: the ablation floor), `d_per_component` (D outputs
+one logit per Gaussian, Table I), `xz_prior_none` / `xz_prior_resp` (L_xz
+does not move the prior / moves it through p(k | z) alone).
 
 Clustering of the test split (`cluster_acc`, `nmi`) needs MNIST in
 data.mnist_dir / $MNIST_DIR / ../shared/data/mnist.
@@ -23,6 +25,9 @@ MODIFIERS = {
     "kl": dict(consistency="kl"),
     "js": dict(consistency="js"),
     "no_pcm": dict(xx_weight=0.0, xz_weight=0.0),
+    "d_per_component": dict(d_per_component=True),
+    "xz_prior_none": dict(xz_prior_grad="none"),
+    "xz_prior_resp": dict(xz_prior_grad="responsibility"),
 }
 
 

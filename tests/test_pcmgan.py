@@ -85,7 +85,10 @@ def test_nmi_matches_sklearn():
 
 
 # ---- the method ---------------------------------------------------------------
-@pytest.mark.parametrize("variant", ["digits", "digits,separate", "digits,js", "digits,no_pcm"])
+@pytest.mark.parametrize("variant", [
+    "digits", "digits,separate", "digits,js", "digits,no_pcm",
+    "digits,d_per_component", "digits,separate,d_per_component,xz_prior_none",
+])
 def test_pcm_step_finite_and_moves_every_part(variant):
   c = tiny(variant=variant)
   ds, method, state = build(c)
@@ -105,6 +108,60 @@ def test_pcm_step_finite_and_moves_every_part(variant):
   r = method.responsibilities(new, ds.example_batch(7))
   chex.assert_shape(r, (7, 4))
   np.testing.assert_allclose(r.sum(1), 1.0, rtol=1e-5)
+
+
+def test_pair_logits_one_output_or_one_per_component():
+  rng = np.random.RandomState(4)
+  d_real, d_fake = rng.randn(3, 1), rng.randn(3, 4, 1)
+  r, f = pcmgan.pair_logits(jnp.asarray(d_real), jnp.asarray(d_fake))
+  for i, k in itertools.product(range(3), range(4)):
+    assert r[i, k] == d_real[i, 0] and f[i, k] == d_fake[i, k, 0]
+  d_real, d_fake = rng.randn(3, 4), rng.randn(3, 4, 4)
+  r, f = pcmgan.pair_logits(jnp.asarray(d_real), jnp.asarray(d_fake))
+  for i, k in itertools.product(range(3), range(4)):  # pair (i, k): output k
+    assert r[i, k] == d_real[i, k] and f[i, k] == d_fake[i, k, k]
+
+
+def test_per_component_d_has_one_output_per_gaussian():
+  for variant in ("digits,d_per_component", "digits,separate,d_per_component"):
+    ds, method, state = build(tiny(variant=variant))
+    d_out = method.discriminate(state.d.params, ds.example_batch(5))
+    chex.assert_shape(d_out, (5, 4))
+  ds, method, state = build(tiny())
+  chex.assert_shape(method.discriminate(state.d.params, ds.example_batch(5)),
+                    (5, 1))
+
+
+@pytest.mark.parametrize("path", pcmgan.XZ_PRIOR_GRAD)
+def test_xz_prior_grad_paths(path):
+  """'none': L_xz leaves mu, sigma alone; 'responsibility': their gradient is
+  that of consistency(p(k | z(mu, sigma)), C(G(z))) with C(G(z)) a constant;
+  'full' adds the path through G."""
+  c = tiny(xz_prior_grad=path, xx_weight=0.0)
+  ds, method, state = build(c)
+  real = jnp.asarray(ds.example_batch(4))
+  prior, c_params = state.aux["prior"].params, state.d.params
+  rng = jax.random.PRNGKey(5)
+  grad = jax.grad(lambda p: method.consistency_loss(
+      (p, c_params), state.g.params, real, rng)[0])(prior)
+  q = method.classify(c_params, method.fakes(state.g.params, prior, rng, 4)[1]
+                      .reshape((16,) + real.shape[1:]))
+
+  def resp_only(p):
+    z = method.draw_all(p, rng, 4).reshape(16, -1)
+    p_z = jax.vmap(lambda zz: gmm.responsibilities(
+        zz, p["means"], p["log_scales"]))(z)
+    return gmm.consistency(p_z, q, "mi", symmetric=False)
+
+  want = jax.grad(resp_only)(prior)
+  if path == "none":
+    chex.assert_trees_all_close(grad, jax.tree.map(jnp.zeros_like, grad))
+  elif path == "responsibility":
+    chex.assert_trees_all_close(grad, want, atol=1e-6, rtol=1e-5)
+  else:
+    diff = max(float(jnp.abs(a - b).max()) for a, b in zip(
+        jax.tree.leaves(grad), jax.tree.leaves(want)))
+    assert diff > 1e-6
 
 
 def test_shared_c_optimizer_never_moves_the_d_head():
@@ -155,6 +212,7 @@ def test_gmgan_step_trains_the_prior_through_the_reparameterisation():
 @pytest.mark.parametrize("module, change, message", [
     (pcmgan_config, dict(consistency="l2"), "consistency"),
     (pcmgan_config, dict(xx_weight=-1.0), "xx_weight"),
+    (pcmgan_config, dict(xz_prior_grad="g_only"), "xz_prior_grad"),
     (gmgan_config, dict(num_gaussians=0), "num_gaussians"),
     (gmgan_config, dict(prior_scale_init=0.0), "prior_scale_init"),
 ])

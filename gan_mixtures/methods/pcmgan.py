@@ -8,15 +8,25 @@ One step runs the four updates of Algorithm 1, each with its own Adam state:
 
   1. D      min -L_adv,  L_adv = E_i 1/K sum_k C(x_i)_k (log D(x_i)
                                  + log(1 - D(x^_i^k)))            (Eq. 6)
-  2. G, mu, sigma and C  min the generator side of L_adv (C(x_i) weighs
-     -log D(x^_i^k), the non-saturating form; `loss='minimax'`: log(1 - D));
-     C's gradient here is scaled by `c_adv_weight` (1 = Algorithm 1 as
-     written; it only reaches C through C(x_i) of real images and pulls them
-     all towards the component whose fakes fool D best)
+  2. G, mu, sigma and C  min L_adv (G's term the non-saturating -log
+     D(x^_i^k) by default, `loss='minimax'`: log(1 - D)); C's gradient
+     here is scaled by `c_adv_weight` (1 = Algorithm 1 as written)
   3. C      min L_{x^,x}: consistency of C(x_i) and C(x^_i^k), the pairs
             weighted by C(x_i)_k (a real and the fakes of its component)
   4. C, mu, sigma  min L_{x^,z}: consistency of p(k | z_i^k) (Eq. 3) and
             C(x^_i^k)                                            (Eq. 4)
+
+D has one output as Eq. 6 is typeset, or K (`d_per_component`, Table I's
+"Linear -> K"): pair (i, k) is judged by output k, so component k's fakes
+are compared with the reals C gives to k, and C's L_adv gradient puts a
+real on the component whose D output finds it least real. With one output,
+C only gets the fake term, which pulls every real towards the component
+whose fakes fool D best.
+
+`xz_prior_grad` says how L_{x^,z} moves mu and sigma: 'full' (through
+p(k | z) and through G(z), what autodiff of Algorithm 1 gives),
+'responsibility' (through p(k | z) alone) or 'none'. On scikit-learn digits
+'full' made each component draw nearly one image (README, PCM).
 
 Consistency (`method.consistency`): 'mi' maximises the mutual information of
 the batch joint of the pairs (IIC), 'kl' / 'js' are divergences. The joint is
@@ -47,6 +57,11 @@ from gan_mixtures.nets.classifier import PCMClassifier
 from gan_mixtures.state import GANState, make_optimizer
 
 
+# How L_{x^,z} moves the prior: through p(k | z) and G(z) (Algorithm 1, by
+# autodiff), through p(k | z) alone, or not at all.
+XZ_PRIOR_GRAD = ("full", "responsibility", "none")
+
+
 def weighted_pairs(q_real: jax.Array, q_fake: jax.Array) -> tuple[jax.Array, ...]:
   """(p, q, weights) of the real-fake pairs of L_{x^,x}.
 
@@ -64,15 +79,30 @@ def scale_gradient(x: jax.Array, scale: float) -> jax.Array:
   return stopped + scale * (x - stopped)
 
 
+def pair_logits(d_real: jax.Array,
+                d_fake: jax.Array) -> tuple[jax.Array, jax.Array]:
+  """D's logits of the pairs (x_i, x^_i^k) of Eq. 6; [B, K] each.
+
+  d_real [B, O], d_fake [B, K, O] with O = 1 (one D output for every pair)
+  or O = K (`method.d_per_component`: pair (i, k) is judged by output k).
+  """
+  b, k, o = d_fake.shape
+  if o == 1:
+    return jnp.broadcast_to(d_real, (b, k)), d_fake[..., 0]
+  return d_real, jnp.diagonal(d_fake, axis1=1, axis2=2)
+
+
 class PCMGAN(GMGAN):
   """GM-GAN prior + classifier C trained for posterior consistency."""
 
   def __init__(self, config, data):
-    super().__init__(config, data)
     mc = config.method
+    # D's outputs: one, or one per Gaussian (Table I: D's last layer -> K)
+    self.d_out_dim = int(mc.num_gaussians) if mc.d_per_component else 1
+    super().__init__(config, data)
     self.shared = bool(mc.shared_encoder)
     if self.shared:
-      self.d_net = nets.make_encoder_heads(config.model, 1, self.k)
+      self.d_net = nets.make_encoder_heads(config.model, self.d_out_dim, self.k)
     else:
       self.c_net = PCMClassifier(self.k)
     c_opt = make_optimizer(config.g_opt, config.train.num_steps)
@@ -87,9 +117,9 @@ class PCMGAN(GMGAN):
 
   # ---- networks -------------------------------------------------------------
   def discriminate(self, d_params, x: jax.Array) -> jax.Array:
-    """D logits [B] of images x [B, ...]."""
+    """D logits [B, O] of images x [B, ...] (O = d_out_dim)."""
     out = self.d_net.apply(d_params, x)
-    return (out[0] if self.shared else out)[:, 0]
+    return out[0] if self.shared else out
 
   def classify(self, c_params, x: jax.Array) -> jax.Array:
     """p(k | x) = C(x) [B, K]; c_params are D's params when shared."""
@@ -100,11 +130,15 @@ class PCMGAN(GMGAN):
   def c_params(self, state: GANState):
     return state.d.params if self.shared else state.aux["c_params"]
 
+  def generate(self, g_params, z: jax.Array) -> jax.Array:
+    """G of z [B, K, Dz]; [B, K, H, W, C]."""
+    x = self.g_net.apply(g_params, z.reshape((-1, z.shape[-1])))
+    return x.reshape(z.shape[:2] + x.shape[1:])
+
   def fakes(self, g_params, prior, rng: jax.Array, b: int):
     """(z [B, K, Dz], x^ [B, K, H, W, C]): one fake of every component per real."""
     z = self.draw_all(prior, rng, b)
-    x = self.g_net.apply(g_params, z.reshape(b * self.k, -1))
-    return z, x.reshape((b, self.k) + x.shape[1:])
+    return z, self.generate(g_params, z)
 
   # ---- state ----------------------------------------------------------------
   def init(self, rng: jax.Array, sample_batch: jax.Array) -> GANState:
@@ -123,32 +157,41 @@ class PCMGAN(GMGAN):
                                   tx=self.c_tx, opt_state=opt_state)
 
   # ---- losses ---------------------------------------------------------------
+  def pair_logits_of(self, d_params, real, fake) -> tuple[jax.Array, jax.Array]:
+    """D's logits of the pairs (x_i, x^_i^k): real [B, ...], fake [B, K, ...]
+    -> ([B, K], [B, K]) (pair_logits)."""
+    b = real.shape[0]
+    d_real = self.discriminate(d_params, real)  # [B, O]
+    d_fake = self.discriminate(d_params, fake.reshape((-1,) + fake.shape[2:]))
+    return pair_logits(d_real, d_fake.reshape(b, self.k, -1))
+
   def d_loss_pcm(self, d_params, g_params, prior, c_params, real, rng):
     """-L_adv (Eq. 6) for D; C's weights and the fakes are constants."""
     b = real.shape[0]
     w = jax.lax.stop_gradient(self.classify(d_params if self.shared else c_params, real))
     _, fake = self.fakes(g_params, prior, rng, b)
-    fake = jax.lax.stop_gradient(fake)
-    d_real = self.discriminate(d_params, real)  # [B]
-    d_fake = self.discriminate(d_params, fake.reshape((-1,) + fake.shape[2:]))
-    d_fake = d_fake.reshape(b, self.k)
-    pair = jax.nn.log_sigmoid(d_real)[:, None] + jax.nn.log_sigmoid(-d_fake)
+    d_real, d_fake = self.pair_logits_of(
+        d_params, real, jax.lax.stop_gradient(fake))
+    pair = jax.nn.log_sigmoid(d_real) + jax.nn.log_sigmoid(-d_fake)  # [B, K]
     l_adv = jnp.mean(jnp.sum(w * pair, -1)) / self.k
     return -l_adv, {"l_adv": l_adv, "d_real": d_real.mean(), "d_fake": d_fake.mean()}
 
   def g_side_loss(self, params, d_params, real, rng, step):
-    """Generator side of L_adv for (G, prior, C)."""
+    """L_adv for (G, prior, C), D fixed: G's term is log(1 - D(x^)) or, by
+    default, the non-saturating -log D(x^); the real term log D(x_i) reaches
+    C alone (with one D output it is the same for every k, so C's weights,
+    which sum to 1, get nothing from it)."""
     g_params, prior, c_params = params
     b = real.shape[0]
     w = scale_gradient(self.classify(c_params, real), self.config.method.c_adv_weight)
     _, fake = self.fakes(g_params, prior, rng, b)
-    d_fake = self.discriminate(d_params, fake.reshape((-1,) + fake.shape[2:]))
-    d_fake = d_fake.reshape(b, self.k)
+    d_real, d_fake = self.pair_logits_of(d_params, real, fake)  # [B, K] each
     if self.config.method.loss == "minimax":
-      term = jax.nn.log_sigmoid(-d_fake)  # log(1 - D)
+      fake_term = jax.nn.log_sigmoid(-d_fake)  # log(1 - D)
     else:
-      term = -jax.nn.log_sigmoid(d_fake)  # -log D
-    loss = jnp.mean(jnp.sum(w * term, -1)) / self.k
+      fake_term = -jax.nn.log_sigmoid(d_fake)  # -log D
+    pair = jax.nn.log_sigmoid(d_real) + fake_term
+    loss = jnp.mean(jnp.sum(w * pair, -1)) / self.k
     return poison_if(loss, step, self.config.train.debug_nan_step), {}
 
   def consistency_loss(self, params, g_params, real, rng):
@@ -156,7 +199,12 @@ class PCMGAN(GMGAN):
     prior, c_params = params
     mc = self.config.method
     b = real.shape[0]
-    z, fake = self.fakes(g_params, prior, rng, b)
+    if mc.xz_prior_grad == "none":
+      prior = jax.lax.stop_gradient(prior)
+    z = self.draw_all(prior, rng, b)  # [B, K, Dz]
+    # 'responsibility': mu, sigma move by p(k | z) alone, not through G
+    through_g = mc.xz_prior_grad != "responsibility"
+    fake = self.generate(g_params, z if through_g else jax.lax.stop_gradient(z))
     z_flat = z.reshape(b * self.k, -1)
     p_z = jax.vmap(
         lambda zz: gmm.responsibilities(zz, prior["means"], prior["log_scales"])
@@ -264,6 +312,9 @@ class PCMGAN(GMGAN):
     if mc.consistency not in gmm.CONSISTENCY:
       raise ValueError(f"method.consistency must be one of {gmm.CONSISTENCY}, got"
                        f" {mc.consistency!r}")
+    if mc.xz_prior_grad not in XZ_PRIOR_GRAD:
+      raise ValueError(f"method.xz_prior_grad must be one of {XZ_PRIOR_GRAD},"
+                       f" got {mc.xz_prior_grad!r}")
     if mc.xx_weight < 0 or mc.xz_weight < 0:
       raise ValueError("method.xx_weight and xz_weight must be >= 0")
     if config.model.name != "dcgan":
