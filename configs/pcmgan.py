@@ -16,6 +16,9 @@ data.mnist_dir / $MNIST_DIR / ../shared/data/mnist.
 
   python -m experiments.main --config=configs/pcmgan.py:digits   # CPU
   python -m experiments.main --config=configs/pcmgan.py:mnist    # GPU
+
+Expected time on a 2-core CPU: `digits` 5,000 steps in about 5 min; `mnist`
+about 4.2 s a step (64 reals x 10 fakes), so its 50,000 steps need a GPU.
 """
 
 from configs import default, variants
