@@ -132,6 +132,26 @@ def test_per_component_d_has_one_output_per_gaussian():
                     (5, 1))
 
 
+def test_g_side_loss_is_eq6_with_output_k_for_pair_k():
+  """With a per-component D, L_adv of (G, prior, C) equals a loop over the
+  pairs of 1/K sum_k C(x_i)_k (log D_k(x_i) - log D_k(x^_i^k)) (the
+  non-saturating G term), the real term included."""
+  ds, method, state = build(tiny(variant="digits,d_per_component"))
+  real = jnp.asarray(ds.example_batch(3))
+  prior, d = state.aux["prior"].params, state.d.params
+  rng = jax.random.PRNGKey(6)
+  loss, _ = method.g_side_loss((state.g.params, prior, d), d, real, rng, 0)
+  w = np.asarray(method.classify(d, real))  # [3, 4]
+  fake = method.fakes(state.g.params, prior, rng, 3)[1]  # [3, 4, ...]
+  d_real = np.asarray(method.discriminate(d, real))  # [3, 4]
+  log_sig = lambda v: -np.log1p(np.exp(-v))
+  want = 0.0
+  for i, k in itertools.product(range(3), range(4)):
+    d_fake = np.asarray(method.discriminate(d, fake[i, k][None]))[0, k]
+    want += w[i, k] * (log_sig(d_real[i, k]) - log_sig(d_fake)) / 4 / 3
+  np.testing.assert_allclose(loss, want, rtol=1e-4, atol=1e-6)
+
+
 @pytest.mark.parametrize("path", pcmgan.XZ_PRIOR_GRAD)
 def test_xz_prior_grad_paths(path):
   """'none': L_xz leaves mu, sigma alone; 'responsibility': their gradient is
