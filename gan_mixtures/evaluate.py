@@ -144,14 +144,14 @@ def image_metrics(data, fake: np.ndarray, config) -> dict[str, Any]:
   except FileNotFoundError as e:
     logging.warning("digit metrics skipped: %s", e)
     return {"skipped": f"no classifier in {config.eval.classifier_dir}"}
-  real, _ = data.real_examples(len(fake))
+  real, real_labels = data.real_examples(len(fake))
   out = {}
   if data.name == "stacked_mnist":
     out.update(digits.stacked_mnist_metrics(fake, clf))
     # domain features per channel would mix digits; use the first channel
     real, fake = real[..., :1], fake[..., :1]
   else:
-    out.update(digits.digit_histogram(fake, clf))
+    out.update(digits.digit_histogram(fake, clf, np.asarray(real_labels)))
   out.update(digits.domain_feature_metrics(real, fake, clf, k=config.eval.knn_k))
   return out
 

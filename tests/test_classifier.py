@@ -4,6 +4,7 @@ import os
 
 import numpy as np
 import pytest
+import scipy.stats
 
 from gan_mixtures.data import sources
 from gan_mixtures.data.images import to_unit_range
@@ -42,6 +43,21 @@ def test_digit_histogram_and_domain_metrics():
   imgs[:60] = 1.0  # 60 % nines, 40 % zeros
   h = digits.digit_histogram(imgs, MeanClassifier())
   assert h["digits_present"] == 2 and h["digit_share"][9] == pytest.approx(0.6)
+  assert "label_kl_data" not in h
+  # against real labels 20 % nines, 80 % zeros: KL(0.6, 0.4 || q) by scipy,
+  # q the real counts plus 0.5 each
+  real = np.array([9] * 20 + [0] * 80)
+  h = digits.digit_histogram(imgs, MeanClassifier(), real)
+  q = np.full(10, 0.5)
+  q[9], q[0] = 20.5, 80.5
+  p = np.zeros(10)
+  p[9], p[0] = 0.6, 0.4
+  want = scipy.stats.entropy(p, q)
+  assert h["label_kl_data"] == pytest.approx(want, rel=1e-9)
+  assert h["digit_share_data"][9] == pytest.approx(0.2)
+  real = np.array([9] * 6000 + [0] * 4000)  # the samples' shares
+  same = digits.digit_histogram(imgs, MeanClassifier(), real)
+  assert same["label_kl_data"] < 1e-3  # only the 0.5-count smoothing
   same = digits.domain_feature_metrics(imgs, imgs.copy(), MeanClassifier())
   assert same["fid_domain"] == pytest.approx(0.0, abs=1e-6)
 

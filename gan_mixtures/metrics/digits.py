@@ -16,6 +16,20 @@ def label_kl_to_uniform(labels: np.ndarray, num_classes: int) -> float:
   return float(np.sum(p[nz] * np.log(p[nz] * num_classes)))
 
 
+def label_kl_to_reference(labels: np.ndarray, reference: np.ndarray,
+                          num_classes: int) -> float:
+  """KL(label histogram of the samples || that of the reference labels).
+
+  The reference counts get 0.5 each, so a class the reference lacks makes
+  the KL large but finite.
+  """
+  p = np.bincount(labels, minlength=num_classes) / len(labels)
+  q = np.bincount(reference, minlength=num_classes) + 0.5
+  q = q / q.sum()
+  nz = p > 0
+  return float(np.sum(p[nz] * np.log(p[nz] / q[nz])))
+
+
 def stacked_labels(images: np.ndarray, classifier) -> np.ndarray:
   """100 d0 + 10 d1 + d2 for images [N, H, W, 3] (one digit per channel)."""
   labels = np.zeros(len(images), np.int64)
@@ -33,14 +47,23 @@ def stacked_mnist_metrics(images: np.ndarray, classifier) -> dict[str, Any]:
   }
 
 
-def digit_histogram(images: np.ndarray, classifier, min_share: float = 0.01) -> dict[str, Any]:
+def digit_histogram(images: np.ndarray, classifier,
+                    real_labels: np.ndarray | None = None,
+                    min_share: float = 0.01) -> dict[str, Any]:
+  """Digit shares of the samples; with the labels of real examples also
+  their shares and the samples' KL to them (imbalanced sets)."""
   labels = classifier.predict(images)
   share = np.bincount(labels, minlength=10) / len(labels)
-  return {
+  out = {
       "digit_share": share.tolist(),
       "digits_present": int(np.sum(share >= min_share)),
       "label_kl": label_kl_to_uniform(labels, 10),
   }
+  if real_labels is not None:
+    real_share = np.bincount(real_labels, minlength=10) / len(real_labels)
+    out["digit_share_data"] = real_share.round(4).tolist()
+    out["label_kl_data"] = label_kl_to_reference(labels, real_labels, 10)
+  return out
 
 
 def domain_feature_metrics(
