@@ -50,10 +50,20 @@ class Checkpointer:
     """Restores `step` (default: latest) into the structure of `template`.
 
     Raises:
-      CheckpointError: with the path, when the files are unreadable or do not
-        match the template. Nothing on disk is changed.
+      CheckpointError: with the path, when `step` was not saved, or the files
+        are unreadable or do not match the template. Nothing on disk is
+        changed.
     """
-    step = self.latest_step() if step is None else step
+    if step is None:
+      step = self.latest_step()
+    else:
+      with quiet_orbax():
+        saved = sorted(self.manager.all_steps())
+      if step not in saved:
+        raise CheckpointError(
+            f"no checkpoint at step {step} in {self.directory}; saved steps:"
+            f" {saved or 'none'}"
+        )
     abstract = jax.tree.map(ocp.utils.to_shape_dtype_struct, template)
     try:
       with quiet_orbax():

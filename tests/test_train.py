@@ -78,6 +78,10 @@ def test_a_workdir_from_before_a_new_config_key_loads_and_resumes(tmp_path):
 
 def test_corrupt_checkpoint_is_reported_and_left_alone(tmp_path):
   train.train_and_evaluate(tiny_config("vanilla"), str(tmp_path))
+  # a step never saved is named as such, not called corrupt
+  with pytest.raises(checkpoint.CheckpointError,
+                     match=r"no checkpoint at step 7 .*saved steps: \[.*20\]"):
+    train.load_workdir(str(tmp_path), 7)
   ckpt_dir = tmp_path / "checkpoints" / "20"
   files = [p for p in ckpt_dir.rglob("*") if p.is_file() and p.stat().st_size > 0]
   for p in files:
