@@ -9,11 +9,21 @@ import numpy as np
 from gan_mixtures.metrics import fid, knn
 
 
+def label_shares(labels: np.ndarray, num_classes: int) -> np.ndarray:
+  """Empirical label histogram; [num_classes], sums to 1."""
+  return np.bincount(labels, minlength=num_classes) / len(labels)
+
+
+def _kl(p: np.ndarray, q: np.ndarray) -> float:
+  """KL(p || q) of histograms, 0 log 0 = 0."""
+  nz = p > 0
+  return float(np.sum(p[nz] * np.log(p[nz] / q[nz])))
+
+
 def label_kl_to_uniform(labels: np.ndarray, num_classes: int) -> float:
   """KL(empirical label histogram || uniform over num_classes)."""
-  p = np.bincount(labels, minlength=num_classes) / len(labels)
-  nz = p > 0
-  return float(np.sum(p[nz] * np.log(p[nz] * num_classes)))
+  return _kl(label_shares(labels, num_classes),
+             np.full(num_classes, 1.0 / num_classes))
 
 
 def label_kl_to_reference(labels: np.ndarray, reference: np.ndarray,
@@ -23,11 +33,8 @@ def label_kl_to_reference(labels: np.ndarray, reference: np.ndarray,
   The reference counts get 0.5 each, so a class the reference lacks makes
   the KL large but finite.
   """
-  p = np.bincount(labels, minlength=num_classes) / len(labels)
   q = np.bincount(reference, minlength=num_classes) + 0.5
-  q = q / q.sum()
-  nz = p > 0
-  return float(np.sum(p[nz] * np.log(p[nz] / q[nz])))
+  return _kl(label_shares(labels, num_classes), q / q.sum())
 
 
 def stacked_labels(images: np.ndarray, classifier) -> np.ndarray:
@@ -53,15 +60,14 @@ def digit_histogram(images: np.ndarray, classifier,
   """Digit shares of the samples; with the labels of real examples also
   their shares and the samples' KL to them (imbalanced sets)."""
   labels = classifier.predict(images)
-  share = np.bincount(labels, minlength=10) / len(labels)
+  share = label_shares(labels, 10)
   out = {
       "digit_share": share.tolist(),
       "digits_present": int(np.sum(share >= min_share)),
       "label_kl": label_kl_to_uniform(labels, 10),
   }
   if real_labels is not None:
-    real_share = np.bincount(real_labels, minlength=10) / len(real_labels)
-    out["digit_share_data"] = real_share.round(4).tolist()
+    out["digit_share_data"] = label_shares(real_labels, 10).round(4).tolist()
     out["label_kl_data"] = label_kl_to_reference(labels, real_labels, 10)
   return out
 
