@@ -23,7 +23,8 @@ def quiet_orbax() -> Iterator[None]:
 
 
 class CheckpointError(RuntimeError):
-  """A checkpoint could not be restored (corrupt or from another config)."""
+  """A checkpoint could not be restored (missing, corrupt or from another
+  config)."""
 
 
 class Checkpointer:
@@ -50,20 +51,20 @@ class Checkpointer:
     """Restores `step` (default: latest) into the structure of `template`.
 
     Raises:
-      CheckpointError: with the path, when `step` was not saved, or the files
-        are unreadable or do not match the template. Nothing on disk is
-        changed.
+      CheckpointError: with the path, when there is no checkpoint or `step`
+        was not saved, or the files are unreadable or do not match the
+        template. Nothing on disk is changed.
     """
-    if step is None:
-      step = self.latest_step()
-    else:
-      with quiet_orbax():
-        saved = sorted(self.manager.all_steps())
-      if step not in saved:
-        raise CheckpointError(
-            f"no checkpoint at step {step} in {self.directory}; saved steps:"
-            f" {saved or 'none'}"
-        )
+    with quiet_orbax():
+      saved = sorted(self.manager.all_steps())
+    if not saved:
+      raise CheckpointError(f"no checkpoint under {self.directory}")
+    step = saved[-1] if step is None else step
+    if step not in saved:
+      raise CheckpointError(
+          f"no checkpoint at step {step} in {self.directory}; saved steps:"
+          f" {saved}"
+      )
     abstract = jax.tree.map(ocp.utils.to_shape_dtype_struct, template)
     try:
       with quiet_orbax():

@@ -304,8 +304,6 @@ def load_workdir(workdir: str, step: int | None = None):
   config = ml_collections.ConfigDict(saved)
   exp = build_experiment(config)
   ckpt = workdir_checkpointer(workdir, config)
-  if ckpt.latest_step() is None:
-    raise ckpt_lib.CheckpointError(f"no checkpoint under {ckpt.directory}")
   state = jax.device_put(ckpt.restore(exp.init_state(), step), exp.replicated)
   ckpt.close()
   return exp, state

@@ -76,6 +76,14 @@ def test_a_workdir_from_before_a_new_config_key_loads_and_resumes(tmp_path):
     train.train_and_evaluate(tiny_config("vanilla", num_steps=30), str(tmp_path))
 
 
+def test_restore_without_any_checkpoint_says_so(tmp_path):
+  ckpt = checkpoint.Checkpointer(str(tmp_path / "checkpoints"), 10, 2)
+  with pytest.raises(checkpoint.CheckpointError, match="no checkpoint under"):
+    ckpt.restore({"w": np.zeros(2)})
+  with pytest.raises(checkpoint.CheckpointError, match="no checkpoint under"):
+    ckpt.restore({"w": np.zeros(2)}, step=5)
+
+
 def test_corrupt_checkpoint_is_reported_and_left_alone(tmp_path):
   train.train_and_evaluate(tiny_config("vanilla"), str(tmp_path))
   # a step never saved is named as such, not called corrupt
