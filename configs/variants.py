@@ -39,7 +39,6 @@ def image_data_setup(c, token: str) -> None:
     c.train.num_steps = 5000
     c.train.log_every = 500
     c.checkpoint.every_steps = 2500
-    c.eval.classifier_dir = "runs/classifier_digits"
     c.eval.num_samples = 2000
     c.eval.inception = False
   else:

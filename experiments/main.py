@@ -26,22 +26,10 @@ _DISTRIBUTED = flags.DEFINE_bool(
 )
 flags.mark_flags_as_required(["config"])
 
-SUMMARY_KEYS = (
-    "modes_covered", "num_modes", "hq_fraction", "mode_kl", "knn_real_acc",
-    "knn_fake_acc", "fid",
-)
-
-
 def default_workdir(config_name: str) -> str:
   stamp = datetime.datetime.now().strftime("%Y%m%d_%H%M%S")
   safe = config_name.replace(":", "_").replace(",", "_").replace("/", "_")
   return os.path.join("runs", f"{safe}_{stamp}")
-
-
-def summary_line(results: dict) -> str:
-  m = results["metrics"]
-  parts = [f"{k}={m[k]:.4g}" for k in SUMMARY_KEYS if k in m]
-  return f"{results['config']} step {results['step']}: " + " ".join(parts)
 
 
 def parse_flags(argv: list[str]) -> list[str]:
@@ -62,7 +50,7 @@ def main(argv):
   # Imported here so --help stays fast and flags parse before JAX starts.
   import jax
 
-  from gan_mixtures import checkpoint, train, validation
+  from gan_mixtures import checkpoint, eval_setup, train, validation
 
   if _DISTRIBUTED.value:
     jax.distributed.initialize()
@@ -74,7 +62,10 @@ def main(argv):
     sys.exit(f"error: cannot load config file {path!r}")
   try:  # bad values stop here, before JAX starts a backend or logs anything
     validation.validate_config(config, num_devices=1)
-  except validation.ConfigError as e:
+    # ... and so does what the evaluation needs (the data, the reference
+    # split, the classifier, the Inception weights)
+    eval_setup.prepare(config, validation.make_dataset_or_fail(config))
+  except (validation.ConfigError, eval_setup.EvalSetupError) as e:
     sys.exit(f"error: {e}")
   workdir = _WORKDIR.value or default_workdir(name)
   logging.info("config %s, workdir %s", name, workdir)
@@ -89,7 +80,9 @@ def main(argv):
   except ValueError as e:  # e.g. a resumed workdir with another config
     sys.exit(f"error: {e}")
   print(f"results: {os.path.join(os.path.abspath(workdir), 'results.json')}")
-  print(summary_line(results))
+  from gan_mixtures import evaluate
+
+  print(evaluate.summary_line(results))
 
 
 if __name__ == "__main__":

@@ -22,31 +22,16 @@ _SEED = flags.DEFINE_integer("seed", 0, "Seed.")
 
 def main(argv):
   del argv
-  from configs import default
-  from gan_mixtures import data as data_lib
   from gan_mixtures.metrics import classifier
 
   t0 = time.time()
-  dc = default.get_config().data
-  dc.name = _DATASET.value
-  dc.mnist_dir = _MNIST_DIR.value
-  dc.image_size = 28 if dc.name != "digits" else 8
-  dc.resize = "none"
-  splits = {}
-  for split in ("train", "test"):
-    splits[split] = data_lib.make_dataset(dc, split=split).all_examples()
-  model, params = classifier.train_classifier(
-      *splits["train"], num_classes=10, epochs=_EPOCHS.value, seed=_SEED.value,
-      log=logging.info,
-  )
-  meta = {"dataset": dc.name, "image_size": dc.image_size, "channels": 1}
-  clf = classifier.Classifier(model, params, {**meta, "num_classes": 10})
-  test_acc = clf.accuracy(*splits["test"])
-  workdir = _WORKDIR.value or os.path.join("runs", f"classifier_{dc.name}")
-  classifier.save_classifier(
-      workdir, model, params,
-      {**meta, "test_acc": test_acc, "train_s": time.time() - t0},
-  )
+  workdir = _WORKDIR.value or os.path.join("runs", f"classifier_{_DATASET.value}")
+  try:
+    test_acc = classifier.train_and_save(
+        _DATASET.value, workdir, epochs=_EPOCHS.value,
+        mnist_dir=_MNIST_DIR.value, seed=_SEED.value, log=logging.info)
+  except FileNotFoundError as e:
+    raise SystemExit(f"error: {e}")
   print(f"saved: {os.path.abspath(workdir)} ({time.time() - t0:.0f} s)")
   print(f"test_acc={test_acc:.4f}")
 

@@ -4,8 +4,14 @@ Metrics by data kind (README lists the keys):
   2d: modes_covered, modes_covered_1pct, num_modes, hq_fraction, mode_kl
       (where the set has modes), knn_real_acc, knn_fake_acc; the same with
       the suffix `_n<N>` at eval.num_samples_large.
+  images: generated images quantised to uint8 levels (eval.quantize), then
+      compared with the reference split (eval.reference_split, eval_setup):
+      on the digit classifier's features (`_domain` keys, digit sets) and on
+      Inception features (fid, kid, precision, recall, density, coverage,
+      knn_*, inception_score where the logits layer is known).
   every kind: component usage where the method returns components; a picture
       (2D scatter or image grid) when asked.
+`protocol` describes how (results.json `eval_protocol`).
 """
 
 import json
@@ -16,11 +22,9 @@ from typing import Any
 import jax
 import numpy as np
 
-from gan_mixtures import viz
+from gan_mixtures import eval_setup, viz
 from gan_mixtures.metrics import classifier as clf_lib
-from gan_mixtures.metrics import digits, inception_fid, knn, modes
-
-DIGIT_SETS = ("mnist", "stacked_mnist", "digits")
+from gan_mixtures.metrics import digits, feature_metrics, inception_fid, knn, modes
 
 
 def draw_samples(
@@ -73,16 +77,36 @@ def component_purity(
   return {"generator_purity": float(np.mean(purities)), "modes_claimed": len(claimed)}
 
 
+def quantized(images: np.ndarray) -> np.ndarray:
+  """Images in [-1, 1] rounded to the 256 levels a PNG keeps (as every
+  reference implementation sees generated images)."""
+  from gan_mixtures.data.images import to_unit_range
+
+  return to_unit_range(inception_fid.to_uint8(images))
+
+
+def num_fake(ec) -> int:
+  """Generated images for the image metrics (eval.num_fake, 0 = num_samples)."""
+  return ec.num_fake or ec.num_samples
+
+
 def evaluate(
-    method, state, data, config, rng: jax.Array, sample_path: str | None = None
+    method, state, data, config, rng: jax.Array, sample_path: str | None = None,
+    resources: eval_setup.EvalResources | None = None,
 ) -> dict[str, Any]:
-  """Computes the metrics the data set supports; optionally draws a picture."""
+  """Computes the metrics the data set supports; optionally draws a picture.
+
+  `resources` (eval_setup.prepare) hold the reference split, classifier and
+  weights; built here when not given.
+  """
   ec = config.eval
   rng_fake, rng_real = jax.random.split(rng)
-  sizes = [ec.num_samples] + (
-      [ec.num_samples_large] if ec.num_samples_large > 0 else []
-  )
-  n_draw = max(sizes) if data.kind == "2d" else ec.num_samples
+  if data.kind == "2d":
+    sizes = [ec.num_samples] + (
+        [ec.num_samples_large] if ec.num_samples_large > 0 else [])
+    n_draw = max(sizes)
+  else:
+    n_draw = max(ec.num_samples, num_fake(ec))
   fake_all, aux = draw_samples(method, state, rng_fake, n_draw, ec.use_ema)
   components = aux.get("component")
   metrics: dict[str, Any] = {}
@@ -93,10 +117,12 @@ def evaluate(
       suffix = "" if i == 0 else f"_n{n}"
       metrics.update({k + suffix: v for k, v in m.items()})
   else:
-    fake = fake_all[: ec.num_samples]
-    metrics.update(image_metrics(data, fake, config))
+    resources = resources or eval_setup.prepare(config, data)
+    images = quantized(fake_all) if ec.quantize else fake_all
+    metrics.update(image_metrics(resources, images[: ec.num_samples], config))
     if ec.inception:
-      metrics.update(inception_fid.inception_metrics(data, fake, config))
+      metrics.update(inception_fid.inception_metrics(
+          resources.reference, images[: num_fake(ec)], ec))
   metrics.update(method.state_metrics(state))
   metrics.update(method.extra_metrics(state, data, config, jax.random.fold_in(rng, 7)))
   if components is not None:
@@ -135,25 +161,91 @@ def save_samples_picture(method, state, data, config, rng, path: str) -> None:
                f"{config.name} step {int(state.step)}")
 
 
-def image_metrics(data, fake: np.ndarray, config) -> dict[str, Any]:
-  """Classifier-based metrics of digit sets (others: FID with Inception)."""
-  if data.name not in DIGIT_SETS:
+def image_metrics(resources: eval_setup.EvalResources, fake: np.ndarray,
+                  config) -> dict[str, Any]:
+  """Class-based metrics of sets with a classifier (digit histogram, and the
+  feature metrics on its features, suffix `_domain`) against the reference
+  split; {} for the others."""
+  if resources.classifier_dir is None:
     return {}
-  try:
-    clf = clf_lib.load_classifier(config.eval.classifier_dir)
-  except FileNotFoundError as e:
-    logging.warning("digit metrics skipped: %s", e)
-    return {"skipped": f"no classifier in {config.eval.classifier_dir}"}
-  real, real_labels = data.real_examples(len(fake))
+  clf = clf_lib.load_classifier(resources.classifier_dir)
+  n_real = inception_fid.reference_size(resources.reference, config.eval, len(fake))
+  real, real_labels = resources.reference.reference_examples(n_real)
   out = {}
-  if data.name == "stacked_mnist":
+  if config.data.name == "stacked_mnist":
     out.update(digits.stacked_mnist_metrics(fake, clf))
     # domain features per channel would mix digits; use the first channel
     real, fake = real[..., :1], fake[..., :1]
   else:
     out.update(digits.digit_histogram(fake, clf, np.asarray(real_labels)))
-  out.update(digits.domain_feature_metrics(real, fake, clf, k=config.eval.knn_k))
+  out.update(feature_metrics.feature_metrics(
+      clf.features(real), clf.features(fake), config.eval, suffix="_domain"))
   return out
+
+
+def protocol(config, data, resources: eval_setup.EvalResources | None,
+             state=None) -> dict[str, Any]:
+  """How the metrics of a run were computed (results.json `eval_protocol`)."""
+  ec, t = config.eval, config.train
+  uses_ema = bool(ec.use_ema and t.ema_decay > 0)
+  out: dict[str, Any] = {
+      "generator": "ema" if uses_ema else "raw",
+      "ema_decay": float(t.ema_decay) if uses_ema else None,
+      "ema_warmup": bool(t.ema_warmup) if uses_ema else None,
+  }
+  if data.kind == "2d":
+    return {**out, "n_fake": ec.num_samples, "n_real": ec.num_samples,
+            "reference": "drawn from the true distribution",
+            "knn_k": ec.knn_k, "n_large": ec.num_samples_large or None}
+  reference = resources.reference if resources else None
+  n_fake = num_fake(ec)
+  out.update({
+      "reference_split": reference.split_name if reference else None,
+      "reference_size": reference.size if reference else None,
+      "n_fake": n_fake,
+      "n_real": (inception_fid.reference_size(reference, ec, n_fake)
+                 if reference else None),
+      "quantized": bool(ec.quantize),
+      "knn_k": ec.knn_k, "pr_k": ec.pr_k, "dc_k": ec.dc_k,
+      "kid_subsets": ec.kid_subsets, "kid_subset_size": ec.kid_subset_size,
+  })
+  if resources and resources.classifier_dir:
+    meta = clf_lib.read_meta(resources.classifier_dir) or {}
+    out["domain_features"] = {
+        "classifier": os.path.abspath(resources.classifier_dir),
+        "dataset": meta.get("dataset"), "test_acc": meta.get("test_acc"),
+        "n_fake": ec.num_samples}
+  if ec.inception and resources and resources.inception_weights:
+    out["inception"] = {
+        "weights": os.path.basename(resources.inception_weights),
+        "weights_sha256": inception_fid.file_sha256(resources.inception_weights),
+        "logits": (None if not resources.inception_logits else {
+            "file": os.path.basename(resources.inception_logits),
+            "sha256": inception_fid.file_sha256(resources.inception_logits)}),
+        "resize": ec.resize, "is_splits": ec.is_splits,
+        "inception_score": not resources.notes,
+    }
+  return out
+
+
+# The headline metrics of a run's one-line summary, in this order, where
+# the run has them.
+SUMMARY_KEYS = (
+    "modes_covered", "num_modes", "hq_fraction", "mode_kl", "knn_real_acc",
+    "knn_fake_acc", "fid", "kid", "inception_score", "precision", "recall",
+    "density", "coverage", "fid_domain", "knn_real_acc_domain",
+    "knn_fake_acc_domain", "digits_present", "label_kl", "label_kl_data",
+    "component_acc", "regions_as_sets_imply", "cluster_acc", "nmi",
+    "clusters_used", "generator_purity", "modes_claimed",
+)
+
+
+def summary_line(results: dict[str, Any]) -> str:
+  """'<config> step <n>: key=value ...' of the headline metrics."""
+  m = results["metrics"]
+  parts = [f"{k}={m[k]:.4g}" for k in SUMMARY_KEYS
+           if isinstance(m.get(k), (int, float)) and not isinstance(m.get(k), bool)]
+  return f"{results['config']} step {results['step']}: " + " ".join(parts)
 
 
 def write_results(workdir: str, results: dict[str, Any]) -> str:

@@ -4,6 +4,7 @@ from typing import Any
 
 import flax
 import jax
+import jax.numpy as jnp
 import optax
 from flax.training import train_state
 
@@ -60,7 +61,19 @@ def make_optimizer(opt_config, num_updates: int) -> optax.GradientTransformation
   )
 
 
-def ema_update(ema_params: Any, params: Any, decay: float) -> Any:
+def ema_decay_at(decay: float, step: jax.Array, warmup: bool) -> jax.Array:
+  """The EMA decay after `step` completed updates: `decay`, or with warm-up
+  min(decay, (1 + step) / (10 + step)), so early averages follow G instead of
+  keeping its initial weights (tf.train.ExponentialMovingAverage's schedule
+  with num_updates: 0.1 at step 0, `decay` from step (10 decay - 1) /
+  (1 - decay) on, 8,990 for 0.999)."""
+  if not warmup or decay == 0.0:
+    return jnp.asarray(decay, jnp.float32)
+  t = step.astype(jnp.float32)
+  return jnp.minimum(decay, (1.0 + t) / (10.0 + t))
+
+
+def ema_update(ema_params: Any, params: Any, decay: float | jax.Array) -> Any:
   """ema <- decay * ema + (1 - decay) * params (decay 0 copies params)."""
   return jax.tree.map(
       lambda e, p: decay * e + (1.0 - decay) * p, ema_params, params

@@ -24,6 +24,7 @@ import numpy as np
 from jax.sharding import Mesh, NamedSharding, PartitionSpec as P
 
 from gan_mixtures import checkpoint as ckpt_lib
+from gan_mixtures import eval_setup
 from gan_mixtures import evaluate as eval_lib
 from gan_mixtures import methods, validation, writers
 from gan_mixtures.data import images
@@ -184,7 +185,8 @@ def _device_info() -> dict[str, Any]:
   }
 
 
-def final_evaluation(exp: Experiment, state, workdir: str) -> dict[str, Any]:
+def final_evaluation(exp: Experiment, state, workdir: str,
+                     resources: eval_setup.EvalResources) -> dict[str, Any]:
   step = int(state.step)
   return eval_lib.evaluate(
       exp.method,
@@ -193,6 +195,7 @@ def final_evaluation(exp: Experiment, state, workdir: str) -> dict[str, Any]:
       exp.config,
       named_rng(exp.base_rng, "eval"),
       sample_path=os.path.join(workdir, "samples", f"step_{step}.png"),
+      resources=resources,
   )
 
 
@@ -207,6 +210,7 @@ def train_and_evaluate(config, workdir: str) -> dict[str, Any]:
   workdir = os.path.abspath(workdir)
   is_chief = jax.process_index() == 0
   ckpt_lib.check_saved_config(workdir, config.to_dict(), default_config_dict())
+  resources = eval_setup.prepare(config, exp.data)  # before any step runs
   c, t = config, config.train
   ckpt = workdir_checkpointer(workdir, c)
   state = restore_or_init(exp, ckpt)
@@ -254,7 +258,7 @@ def train_and_evaluate(config, workdir: str) -> dict[str, Any]:
     if periodic_eval:
       m = eval_lib.evaluate(
           exp.method, state, exp.data, c, named_rng(exp.base_rng, "eval"),
-          sample_path=path if is_chief else None,
+          sample_path=path if is_chief else None, resources=resources,
       )
       writer.write_scalars(done, scalars(m, "eval/"))
     elif periodic_pic and is_chief:
@@ -264,7 +268,7 @@ def train_and_evaluate(config, workdir: str) -> dict[str, Any]:
     writer.flush()
   train_s = time.time() - t_loop
 
-  metrics = final_evaluation(exp, state, workdir)
+  metrics = final_evaluation(exp, state, workdir, resources)
   writer.write_scalars(int(state.step), scalars(metrics, "eval/"))
   writer.close()
   ckpt.close()
@@ -275,6 +279,7 @@ def train_and_evaluate(config, workdir: str) -> dict[str, Any]:
       "step": int(state.step),
       "seed": int(c.seed),
       "metrics": metrics,
+      "eval_protocol": eval_lib.protocol(c, exp.data, resources),
       "wall_s": time.time() - t_start,
       "compile_s": compile_s,
       "train_steps_per_s": steps_timed / train_s if steps_timed else None,

@@ -8,6 +8,7 @@ from gan_mixtures.state import OPTIMIZERS, SCHEDULES
 
 
 NOISE = ("uniform", "normal")  # methods.base.sample_noise
+REFERENCE_SPLITS = ("test", "train")
 
 
 class ConfigError(ValueError):
@@ -62,7 +63,7 @@ def validate_config(config, num_devices: int | None = None) -> None:
           f"train.batch_size={t.batch_size} is not divisible by the"
           f" {n_dev} devices"
       )
-    _positive("eval.num_samples", config.eval.num_samples)
+    validate_eval(config)
     _positive("checkpoint.every_steps", config.checkpoint.every_steps)
     _positive("checkpoint.max_to_keep", config.checkpoint.max_to_keep)
     method_cls.validate_config(config)
@@ -70,6 +71,34 @@ def validate_config(config, num_devices: int | None = None) -> None:
     raise
   except ValueError as e:
     raise ConfigError(str(e)) from None
+
+
+def validate_eval(config) -> None:
+  """The `eval` group's values (before anything is built)."""
+  from gan_mixtures.metrics import feature_metrics, inception_fid
+
+  e = config.eval
+  _positive("eval.num_samples", e.num_samples)
+  for key in ("knn_k", "pr_k", "dc_k", "kid_subsets", "is_splits"):
+    _positive(f"eval.{key}", e[key])
+  for key in ("num_real", "num_fake", "num_samples_large"):
+    if e[key] < 0:
+      raise ConfigError(f"eval.{key} must be >= 0, got {e[key]}")
+  if e.kid_subset_size < 2:
+    raise ConfigError(f"eval.kid_subset_size must be >= 2, got {e.kid_subset_size}")
+  if e.reference_split not in REFERENCE_SPLITS:
+    raise ConfigError(f"eval.reference_split must be one of {REFERENCE_SPLITS},"
+                      f" got {e.reference_split!r}")
+  if e.resize not in inception_fid.RESIZE_MODES:
+    raise ConfigError(f"eval.resize must be one of {inception_fid.RESIZE_MODES},"
+                      f" got {e.resize!r}")
+  if config.data.name in data_lib.IMAGE_SETS:
+    need = feature_metrics.min_samples(e)
+    n = min(e.num_samples, e.num_fake or e.num_samples)
+    if n < need:
+      raise ConfigError(
+          f"eval.num_samples / num_fake = {n}: the feature metrics need at"
+          f" least {need} samples (the largest k + 1)")
 
 
 def make_dataset_or_fail(config):

@@ -39,6 +39,14 @@ def tiny_config(kind: str = "vanilla", variant: str | None = None, **train):
   return c
 
 
+def eval_config(**overrides):
+  """The default `eval` group with `overrides` applied."""
+  c = default.get_config().eval
+  for k, v in overrides.items():
+    setattr(c, k, v)
+  return c
+
+
 def data_config(**overrides):
   """The default `data` group with `overrides` applied."""
   c = default.get_config().data

@@ -8,7 +8,8 @@ import scipy.stats
 
 from gan_mixtures.data import sources
 from gan_mixtures.data.images import to_unit_range
-from gan_mixtures.metrics import classifier, digits
+from gan_mixtures.metrics import classifier, digits, feature_metrics
+from tests.helpers import eval_config
 
 FIXTURE = os.path.join(os.path.dirname(__file__), "testdata", "mnist_small")
 
@@ -58,7 +59,9 @@ def test_digit_histogram_and_domain_metrics():
   real = np.array([9] * 6000 + [0] * 4000)  # the samples' shares
   same = digits.digit_histogram(imgs, MeanClassifier(), real)
   assert same["label_kl_data"] < 1e-3  # only the 0.5-count smoothing
-  same = digits.domain_feature_metrics(imgs, imgs.copy(), MeanClassifier())
+  clf = MeanClassifier()
+  same = feature_metrics.feature_metrics(
+      clf.features(imgs), clf.features(imgs.copy()), eval_config(), "_domain")
   assert same["fid_domain"] == pytest.approx(0.0, abs=1e-6)
 
 

@@ -24,7 +24,8 @@ def _inputs(seed: int, n: int = 2) -> np.ndarray:
 
 @pytest.fixture(scope="module")
 def extractor():
-  return inception_fid.InceptionFeatures(WEIGHTS)
+  # 'bilinear': inputs already 299 x 299 reach the network unchanged
+  return inception_fid.InceptionFeatures(WEIGHTS, resize="bilinear")
 
 
 @needs_weights
@@ -103,20 +104,25 @@ def test_inception_metrics_of_an_image_run(tmp_path):
   c = mdgan.get_config("cifar10")
   c.data.source = "tfds"
   c.eval.fid_stats_dir = str(tmp_path)
+  c.eval.num_real = 8
+  c.eval.kid_subset_size = 8
   with tfds.testing.mock_data(num_examples=8):
-    ds = data_lib.make_dataset(c.data)
-    real, _ = ds.real_examples(6)
-    m = inception_fid.inception_metrics(ds, real, c)  # fake = the same images
-    assert len(list(tmp_path.glob("*.npz"))) == 1  # real statistics cached
-    again = inception_fid.inception_metrics(ds, real, c)
+    ds = data_lib.make_dataset(c.data, split="test")
+    real, _ = ds.reference_examples(8)
+    m = inception_fid.inception_metrics(ds, real, c.eval)  # fake = the reals
+    assert len(list(tmp_path.glob("*.npz"))) == 1  # real features cached
+    again = inception_fid.inception_metrics(ds, real, c.eval)
   assert m["fid"] == pytest.approx(0.0, abs=1e-2)
+  assert m["precision"] == m["recall"] == m["coverage"] == 1.0
   assert again["fid"] == pytest.approx(m["fid"], abs=1e-6)
   assert "inception_score" not in m  # default_1.pt has no classifier layer
+  assert "logits" in m["inception_score_skipped"]
 
 
 @needs_weights
 def test_torch_backend_gives_the_ports_features(extractor):
   pytest.importorskip("torch", reason="torch absent: torch backend not tested")
   x = np.random.RandomState(3).uniform(-1, 1, (3, 28, 28, 1)).astype(np.float32)
-  torch_ext = inception_fid.TorchInceptionFeatures(WEIGHTS, batch_size=2)
+  torch_ext = inception_fid.TorchInceptionFeatures(WEIGHTS, "bilinear",
+                                                   batch_size=2)
   np.testing.assert_allclose(torch_ext(x), extractor(x), atol=1e-3, rtol=0)

@@ -85,7 +85,15 @@ def make_dataset(data_config, seed: int = 0, split: str | None = None):
   return _image_dataset(dc, source, seed, split)
 
 
-def _image_dataset(dc, source, seed: int, split: str) -> images.ImageDataset:
+def source_key(dc) -> dict:
+  """The data options that select a source's examples (cache keys)."""
+  return {"source": dc.source, "tfds_name": dc.tfds_name,
+          "classes": list(dc.classes), "major_class": dc.major_class,
+          "minor_count": dc.minor_count if dc.major_class >= 0 else None}
+
+
+def _image_dataset(dc, source, seed: int, split: str,
+                   part: int | None = None) -> images.ImageDataset:
   _, native_channels, num_classes = IMAGE_SETS[dc.name]
   return images.ImageDataset(
       name=dc.name,
@@ -98,6 +106,7 @@ def _image_dataset(dc, source, seed: int, split: str) -> images.ImageDataset:
       seed=seed,
       stack=3 if dc.name == "stacked_mnist" else 1,
       num_classes=num_classes,
+      source_key={**source_key(dc), "part": part},
   )
 
 
@@ -107,7 +116,8 @@ def make_multi_set(dc, source, seed: int, split: str) -> splits.MultiSetDataset:
   labels = source.all_labels
   parts = splits.disjoint_class_splits(labels, label_sets, seed=seed)
   sets = [
-      _image_dataset(dc, sources.SubsetSource(source, idx), seed * 1000 + i, split)
+      _image_dataset(dc, sources.SubsetSource(source, idx), seed * 1000 + i,
+                     split, part=i)
       for i, idx in enumerate(parts)
   ]
   return splits.MultiSetDataset(

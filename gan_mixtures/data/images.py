@@ -85,6 +85,8 @@ class ImageDataset:
     stack: images stacked along channels (3 for Stacked MNIST).
     num_classes: label classes (10 ** stack for a stacked digit set).
     split_name: the split the source reads (names cached statistics).
+    source_key: the source's kind and class filters (a JSON-able value that
+      enters `cache_key`).
   """
 
   name: str
@@ -97,6 +99,7 @@ class ImageDataset:
   stack: int = 1
   num_classes: int = 10
   split_name: str = "train"
+  source_key: Any = ()  # what selects the source's examples (cache keys)
 
   kind = "image"
   on_device = False
@@ -105,6 +108,21 @@ class ImageDataset:
   @property
   def example_shape(self) -> tuple[int, int, int]:
     return (self.image_size, self.image_size, self.channels * self.stack)
+
+  @property
+  def size(self) -> int:
+    """Examples in the split (after class filters)."""
+    return len(self.source)
+
+  def cache_key(self) -> dict[str, Any]:
+    """Every option that changes this set's evaluation images: name, split,
+    size, channels, stacking, resize and crop, the source and its filters."""
+    return {
+        "name": self.name, "split": self.split_name, "size": self.size,
+        "image_size": self.image_size, "channels": self.channels,
+        "stack": self.stack, "resize": self.resize, "crop": self.crop,
+        "source": self.source_key,
+    }
 
   def __post_init__(self):
     self._perms: dict[tuple[int, int], np.ndarray] = {}
@@ -160,7 +178,17 @@ class ImageDataset:
 
   def real_examples(self, n: int, seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
     """n examples (and labels) drawn without replacement for evaluation."""
-    rs = np.random.default_rng([self.seed, 10_000 + seed])
+    return self._draw(n, np.random.default_rng([self.seed, 10_000 + seed]))
+
+  def reference_examples(self, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The n real examples the feature metrics compare with: the same
+    whatever the run's seed (so cached features serve every seed); the whole
+    split in source order when n covers it."""
+    if n >= self.size and self.stack == 1:
+      return self._load([np.arange(self.size)])
+    return self._draw(n, np.random.default_rng([0, 20_000]))
+
+  def _draw(self, n: int, rs: np.random.Generator):
     size = len(self.source)
     streams = [rs.choice(size, n, replace=n > size) for _ in range(self.stack)]
     return self._load(streams)

@@ -120,6 +120,14 @@ class MultiSetDataset:
   def num_sets(self) -> int:
     return len(self.sets)
 
+  @property
+  def size(self) -> int:
+    return sum(s.size for s in self.sets)
+
+  def cache_key(self) -> dict:
+    return {"sets": [s.cache_key() for s in self.sets],
+            "label_sets": [list(map(int, ls)) for ls in self.label_sets]}
+
   def batch_with_labels(self, step: int, shape: tuple[int, ...]):
     parts = [s.batch_with_labels(step, shape) for s in self.sets]
     axis = len(shape)
@@ -134,6 +142,13 @@ class MultiSetDataset:
 
   def real_examples(self, n: int, seed: int = 1):
     """n examples of the union, an equal share from every set."""
+    return self._union(n, lambda s, m: s.real_examples(m, seed))
+
+  def reference_examples(self, n: int):
+    """As real_examples, from every set's seed-independent reference draw."""
+    return self._union(n, lambda s, m: s.reference_examples(m))
+
+  def _union(self, n: int, draw):
     shares = np.array_split(np.arange(n), self.num_sets)
-    xs, ys = zip(*(s.real_examples(len(a), seed) for s, a in zip(self.sets, shares)))
+    xs, ys = zip(*(draw(s, len(a)) for s, a in zip(self.sets, shares)))
     return np.concatenate(xs), np.concatenate(ys)

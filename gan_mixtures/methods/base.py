@@ -26,7 +26,7 @@ import optax
 from flax.training import train_state
 
 from gan_mixtures import losses, nets
-from gan_mixtures.state import GANState, ema_update, make_optimizer
+from gan_mixtures.state import GANState, ema_decay_at, ema_update, make_optimizer
 
 Metrics = dict[str, jax.Array]
 
@@ -245,13 +245,18 @@ class GANMethod:
       return poison_if(loss, state.step, self.config.train.debug_nan_step), metrics
 
     g_state, g_metrics = apply_update(state.g, g_loss_fn, "g")
-    ema = ema_update(
-        state.g_ema_params, g_state.params, self.config.train.ema_decay
-    )
+    ema = self.next_ema(state, g_state.params)
     new_state = state.replace(
         step=state.step + 1, g=g_state, d=d_state, g_ema_params=ema
     )
     return new_state, {**d_metrics, **g_metrics}
+
+  def next_ema(self, state: GANState, g_params: Any) -> Any:
+    """The EMA of G after this step's update of G to `g_params`
+    (`train.ema_decay`, warmed up with `train.ema_warmup`)."""
+    t = self.config.train
+    decay = ema_decay_at(t.ema_decay, state.step, t.ema_warmup)
+    return ema_update(state.g_ema_params, g_params, decay)
 
   @functools.cached_property
   def jitted_sample(self) -> Callable:

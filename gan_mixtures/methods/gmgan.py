@@ -20,7 +20,7 @@ from gan_mixtures.kernels import gmm
 from gan_mixtures.methods.base import (
     GANMethod, Metrics, joint_update, poison_if, run_d_steps,
 )
-from gan_mixtures.state import GANState, ema_update, make_optimizer
+from gan_mixtures.state import GANState, make_optimizer
 
 
 class GMGAN(GANMethod):
@@ -102,7 +102,7 @@ class GMGAN(GANMethod):
 
   def finish_step(self, state, g_state, d_state, aux, metrics: Metrics):
     """The next state (step + 1, EMA of G) and the metrics with prior stats."""
-    ema = ema_update(state.g_ema_params, g_state.params, self.config.train.ema_decay)
+    ema = self.next_ema(state, g_state.params)
     prior = aux["prior"].params
     metrics = {**metrics, "prior_scale": jnp.exp(prior["log_scales"]).mean(),
                "prior_mean_norm": jnp.linalg.norm(prior["means"], axis=-1).mean()}

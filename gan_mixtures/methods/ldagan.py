@@ -20,7 +20,7 @@ from gan_mixtures import losses
 from gan_mixtures.kernels import dirichlet
 from gan_mixtures.methods.base import GANMethod, Metrics, apply_update, poison_if, run_d_steps
 from gan_mixtures.nets import make_shared_trunk_generator
-from gan_mixtures.state import GANState, ema_update
+from gan_mixtures.state import GANState
 
 D_FAKES = ("per_generator", "ancestral")
 
@@ -121,7 +121,7 @@ class LDAGAN(GANMethod):
     g_state, g_metrics = apply_update(state.g, g_loss_fn, "g")
     gamma = g_metrics.pop("gamma")
     new_alpha, alpha_opt = self.alpha_ascent(alpha, state.aux["alpha_opt"], gamma)
-    ema = ema_update(state.g_ema_params, g_state.params, self.config.train.ema_decay)
+    ema = self.next_ema(state, g_state.params)
     new_state = state.replace(
         step=state.step + 1, g=g_state, d=d_state, g_ema_params=ema,
         aux={"alpha": new_alpha, "alpha_opt": alpha_opt},

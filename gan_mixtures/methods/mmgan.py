@@ -31,7 +31,7 @@ from gan_mixtures.methods.base import (
     GANMethod, Metrics, apply_update, poison_if, run_d_steps,
 )
 from gan_mixtures.metrics import components as comp_lib
-from gan_mixtures.state import GANState, ema_update
+from gan_mixtures.state import GANState
 
 LOG_EPS = 1e-12
 
@@ -157,7 +157,7 @@ class MMGAN(GANMethod):
       omega, omega_opt = jax.tree.map(
           lambda new, old: jnp.where(learn, new, old), stepped, (omega, omega_opt)
       )
-    ema = ema_update(state.g_ema_params, g_state.params, self.config.train.ema_decay)
+    ema = self.next_ema(state, g_state.params)
     new_state = state.replace(
         step=state.step + 1, g=g_state, d=d_state, g_ema_params=ema,
         aux={"omega": omega, "omega_opt": omega_opt},
@@ -207,12 +207,13 @@ class MMGAN(GANMethod):
 
   def extra_metrics(self, state: GANState, data, config, rng: jax.Array) -> dict[str, Any]:
     """Component accuracy (Table 2) with the project's digit classifier."""
+    from gan_mixtures import eval_setup
     from gan_mixtures.metrics import classifier as clf_lib
 
-    try:
-      clf = clf_lib.load_classifier(config.eval.classifier_dir)
-    except FileNotFoundError:
-      return {"component_acc_skipped": f"no classifier in {config.eval.classifier_dir}"}
+    directory = eval_setup.classifier_dir(config)
+    if directory is None:  # eval.classifier_metrics off
+      return {"component_acc_skipped": "eval.classifier_metrics is False"}
+    clf = clf_lib.load_classifier(directory)
     alpha = np.asarray(jax.device_get(self.alpha(state)))
     region_classes, names = self.region_table()
     if config.method.fix_weights:

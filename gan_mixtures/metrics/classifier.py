@@ -113,20 +113,56 @@ def save_classifier(directory: str, model: DigitClassifier, params: Any, meta: d
     json.dump(meta, f, indent=2)
 
 
+def read_meta(directory: str) -> dict | None:
+  """meta.json of a classifier folder, or None when there is none."""
+  path = os.path.join(directory, "meta.json")
+  if not os.path.exists(path):
+    return None
+  with open(path) as f:
+    return json.load(f)
+
+
+def train_and_save(dataset: str, directory: str, *, epochs: int,
+                   mnist_dir: str = "", seed: int = 0, log=None) -> float:
+  """Trains the classifier of `dataset` (mnist | fashion_mnist | digits) on
+  its train split, saves it to `directory`, returns its test accuracy."""
+  import time
+
+  from configs import default
+  from gan_mixtures import data as data_lib
+
+  t0 = time.time()
+  dc = default.get_config().data
+  dc.name, dc.mnist_dir = dataset, mnist_dir
+  dc.image_size = 8 if dataset == "digits" else 28
+  dc.resize = "none"
+  train_x, train_y = data_lib.make_dataset(dc, split="train").all_examples()
+  test_x, test_y = data_lib.make_dataset(dc, split="test").all_examples()
+  model, params = train_classifier(train_x, train_y, num_classes=10,
+                                   epochs=epochs, seed=seed,
+                                   log=log or (lambda *_: None))
+  meta = {"dataset": dataset, "image_size": dc.image_size, "channels": 1}
+  test_acc = Classifier(model, params, {**meta, "num_classes": 10}).accuracy(
+      test_x, test_y)
+  save_classifier(directory, model, params,
+                  {**meta, "test_acc": test_acc, "epochs": epochs,
+                   "train_s": time.time() - t0})
+  return test_acc
+
+
 def load_classifier(directory: str) -> Classifier:
   """Loads a classifier folder written by save_classifier.
 
   Raises:
     FileNotFoundError: with the command that makes one, when it is absent.
   """
-  meta_path = os.path.join(directory, "meta.json")
-  if not os.path.exists(meta_path):
+  meta = read_meta(directory)
+  if meta is None:
     raise FileNotFoundError(
         f"no classifier in {directory!r}; train one with `python -m"
-        " experiments.train_classifier --dataset=mnist` (eval.classifier_dir)"
+        " experiments.train_classifier --dataset=<its data set>"
+        f" --workdir={directory}` (eval.classifier_dir)"
     )
-  with open(meta_path) as f:
-    meta = json.load(f)
   model = DigitClassifier(num_classes=meta["num_classes"])
   template = model.init(
       jax.random.PRNGKey(0),

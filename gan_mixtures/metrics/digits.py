@@ -1,12 +1,11 @@
 """Metrics of generated digit images through the project's classifier:
-Stacked MNIST modes and KL to uniform, digit histograms, and FID / 5-NN on
-the classifier's features ("domain features")."""
+Stacked MNIST modes and KL to uniform, and digit histograms (the feature
+metrics on its features, "domain features", are feature_metrics.py's)."""
 
 from typing import Any
 
 import numpy as np
 
-from gan_mixtures.metrics import fid, knn
 
 
 def label_shares(labels: np.ndarray, num_classes: int) -> np.ndarray:
@@ -69,15 +68,4 @@ def digit_histogram(images: np.ndarray, classifier,
   if real_labels is not None:
     out["digit_share_data"] = label_shares(real_labels, 10).round(4).tolist()
     out["label_kl_data"] = label_kl_to_reference(labels, real_labels, 10)
-  return out
-
-
-def domain_feature_metrics(
-    real: np.ndarray, fake: np.ndarray, classifier, k: int = 5
-) -> dict[str, Any]:
-  """FID and 5-NN accuracies on the classifier's penultimate features."""
-  f_real, f_fake = classifier.features(real), classifier.features(fake)
-  out = {"fid_domain": fid.fid_from_features(f_real, f_fake)}
-  nn = knn.knn_two_sample(f_real, f_fake, k=k)
-  out.update({f"{key}_domain": v for key, v in nn.items()})
   return out

@@ -7,16 +7,20 @@ import jax.numpy as jnp
 import numpy as np
 
 
+def pairwise_sq_dists(q: jax.Array, pool: jax.Array) -> jax.Array:
+  """Squared Euclidean distances [Q, P] of queries q [Q, d] to pool [P, d]
+  (|q|^2 - 2 q.p + |p|^2, clipped at 0)."""
+  d2 = (jnp.sum(q**2, 1)[:, None] - 2.0 * q @ pool.T
+        + jnp.sum(pool**2, 1)[None, :])
+  return jnp.maximum(d2, 0.0)
+
+
 @functools.partial(jax.jit, static_argnames=("k",))
 def _fake_votes(
     queries: jax.Array, query_ids: jax.Array, pool: jax.Array, is_fake: jax.Array, k: int
 ) -> jax.Array:
   """Number of fake samples among each query's k nearest others; [Q]."""
-  d2 = (
-      jnp.sum(queries**2, 1)[:, None]
-      - 2.0 * queries @ pool.T
-      + jnp.sum(pool**2, 1)[None, :]
-  )  # [Q, P]
+  d2 = pairwise_sq_dists(queries, pool)  # [Q, P]
   d2 = jnp.where(query_ids[:, None] == jnp.arange(pool.shape[0])[None], jnp.inf, d2)
   _, nn_idx = jax.lax.top_k(-d2, k)  # [Q, k]
   return jnp.sum(is_fake[nn_idx], axis=1)

@@ -144,13 +144,8 @@ class InceptionE(nn.Module):
 
 
 class InceptionV3FID(nn.Module):
-  """[B, 299, 299, 3] in (-1, 1) -> pool3 features [B, 2048].
-
-  With `num_logits > 0` (weights that carry the classifier layer `fc`, e.g.
-  for the Inception Score) it returns (features, logits [B, num_logits]).
-  """
-
-  num_logits: int = 0
+  """[B, 299, 299, 3] in (-1, 1) -> pool3 features [B, 2048] (the logits
+  layer of the Inception Score is applied outside, metrics/logits.py)."""
 
   @nn.compact
   def __call__(self, x: jax.Array):
@@ -170,10 +165,7 @@ class InceptionV3FID(nn.Module):
     x = InceptionD(name="mixed_8")(x)  # [B, 8, 8, 1280]
     x = InceptionE(False, name="mixed_9")(x)
     x = InceptionE(True, name="mixed_10")(x)  # [B, 8, 8, 2048]
-    feats = jnp.mean(x, axis=(1, 2))  # the 8x8 average pool -> [B, 2048]
-    if self.num_logits:
-      return feats, nn.Dense(self.num_logits, name="fc")(feats)
-    return feats
+    return jnp.mean(x, axis=(1, 2))  # the 8x8 average pool -> [B, 2048]
 
 
 def to_network_input(images: jax.Array, size: int = 299) -> jax.Array:
