@@ -25,7 +25,7 @@ def get_config() -> ml_collections.ConfigDict:
   d.doc_size = 50  # lda_mixture: samples sharing one pi ~ Dir(alpha)
   d.spiral_turns = 1.5
   # image sets (mnist, fashion_mnist, stacked_mnist, digits, cifar10, ...)
-  d.source = "auto"  # auto | tfds | local_mnist | sklearn_digits | random
+  d.source = "auto"  # auto | tfds | local_mnist | sklearn_digits | folder | random
   # ('random': noise images of the set's shape, for speed benchmarks only)
   d.split = "train"
   d.image_size = 32
@@ -36,6 +36,8 @@ def get_config() -> ml_collections.ConfigDict:
   d.tfds_data_dir = ""  # "" = tfds default; nothing downloads unless download
   d.download = False
   d.mnist_dir = ""  # IDX folder; "" = $MNIST_DIR or ../shared/data/mnist
+  d.image_dir = ""  # source 'folder': a folder of images (UTZap50K, ...)
+  d.folder_test_size = 5000  # ... the last images of a seeded permutation
   d.prefetch = 2  # host batches prepared ahead
   d.classes = ()  # keep only these labels; () = all
   d.major_class = -1  # imbalanced view: this class whole, ...
@@ -55,11 +57,24 @@ def get_config() -> ml_collections.ConfigDict:
   m.g_activation = "relu"
   m.d_activation = "leaky_relu"
   m.g_out_scale = 6.0  # G output 6 * tanh(h) (MD-GAN reference); 0 = linear
-  m.g_width = 64  # dcgan: channels of the last G block / first D block
-  m.d_width = 64
-  m.g_norm = "batch"  # dcgan: none | layer | batch (batch statistics)
+  # dcgan G: Dense -> [s0, s0, g_width * 2^(n-1)] -> n transposed convs
+  # halving the channels, the last to the image (nets/dcgan.py)
+  m.g_width = 64
+  m.g_norm = "batch"  # dcgan G: none | layer | batch | batch_scale (no centre)
+  m.g_out_conv = False  # True: last block to g_width / 2, then a 3x3 conv
+  m.g_kernel = 4  # transposed-conv kernel (4, or 5 as LDAGAN's ImageNet G)
+  m.g_init_std = 0.0  # 0 = LeCun normal; else N(0, std) weights
   m.g_condition = "batchnorm"  # conditional G: batchnorm (per-class BN) | input
-  m.d_norm = "none"
+  # K generators sharing all but their first layers (LDAGAN, MGAN, ...):
+  m.g_first_norm = ""  # "" = g_norm per generator | none | unit | batch | ...
+  m.g_unshared = 1  # layers per generator (LDAGAN Table 6: 2)
+  # dcgan D: n stride-2 convs of d_width, 2 d_width, ... channels, Dense
+  m.d_width = 64
+  m.d_norm = "none"  # none | layer (channels) | layer_chw (C x H x W) | batch
+  m.d_norm_first = False  # normalise the first conv too
+  m.d_kernels = ()  # kernel of every conv (4 or 5); () = 4
+  m.d_layers = 0  # convs; 0 = down to the 4x4 (7x7) map
+  m.d_init_std = 0.0  # 0 = LeCun normal; else N(0, std) weights
 
   # ---- method knobs (every method's, under one group) -------------------
   c.method = mc = ml_collections.ConfigDict()
@@ -72,7 +87,7 @@ def get_config() -> ml_collections.ConfigDict:
   mc.eps = 1e-8  # mdgan: inside every log
   mc.embed_bound = 2.5  # mdgan: D embedding squashed into (-b, b)^d
   mc.g_loss = "mdgan"  # mdgan: mdgan (log(lambda - lk)) | ns (-log lk)
-  mc.num_generators = 8  # ldagan: K
+  mc.num_generators = 8  # ldagan, madgan, mgan, megan: K
   mc.alpha_init = 2.0  # ldagan: Dirichlet init (paper 2 or 8; reference 1)
   mc.alpha_min = 0.1  # ldagan: alpha clipped from below
   mc.alpha_lr = 1e-3  # ldagan: Adam ascent on Eq. 30
@@ -81,10 +96,17 @@ def get_config() -> ml_collections.ConfigDict:
   mc.estep_max_iters = 100  # ldagan: E-step sweeps at most
   mc.estep_tol = 1e-4  # ldagan: stop when max |d gamma| < tol
   mc.estep_start_step = 0  # ldagan: omega uniform before this step (App. E)
+  mc.estep_delay_epochs = 0.0  # ldagan: ... or before this many epochs
+  mc.estep_likelihood = "probability"  # ldagan: | sigmoid_critic (hinge / W)
   mc.d_fakes = "per_generator"  # ldagan: per_generator | ancestral (App. F)
-  mc.fakes_per_generator = 64  # ldagan: noise samples per generator (G step)
+  mc.fakes_per_generator = 64  # ldagan, madgan, mgan: noise samples of
+  # every generator per step (ldagan: the G step)
   mc.d_fakes_per_generator = 0  # ldagan: per generator in a D step; 0 = same
   mc.sample_mode = "ancestral"  # ldagan: ancestral | per_generator
+  mc.diversity_weight = 1.0  # mgan: beta of the generator classifier's CE
+  mc.gate_features = 100  # megan: the shared projection of each generator
+  mc.gumbel_tau = 1.0  # megan: Gumbel-softmax temperature
+  mc.balance_weight = 1.0  # megan: weight of the load-balancing term
   mc.gate = "hme"  # hmegan: hme (binary tree) | me (softmax)
   mc.depth = 3  # hmegan: tree depth L (2^L leaves)
   mc.num_leaves = 16  # hmegan with gate 'me'
@@ -93,6 +115,10 @@ def get_config() -> ml_collections.ConfigDict:
   mc.num_components = 0  # mmgan: K; 0 = 2^n - 1 for n data sets
   mc.omega_lr = 4e-4  # mmgan: Adam lr of the mixture weights omega
   mc.omega_start_step = 0  # mmgan: omega held at its start before this step
+  mc.omega_init = "uniform"  # mmgan: uniform | priors (the true priors)
+  mc.omega_optimizer = "adam"  # mmgan: adam | sgd
+  mc.omega_b1 = 0.0  # mmgan: Adam betas of omega (the paper's (0, 0.9))
+  mc.omega_b2 = 0.9
   mc.disjoint_weight = 0.5  # mmgan: lambda of the classifier term (Eq. 11)
   mc.fix_weights = False  # mmgan: alpha fixed to the true priors
   mc.per_component_batch = 32  # mmgan: fakes of every component per step
@@ -101,6 +127,7 @@ def get_config() -> ml_collections.ConfigDict:
   mc.num_gaussians = 10  # gmgan / pcmgan: K Gaussians of the noise prior
   mc.prior_mean_init = 1.0  # gmgan / pcmgan: means U(-a, a)^Dz
   mc.prior_scale_init = 1.0  # gmgan / pcmgan: initial sigma
+  mc.prior_covariance = "full"  # gmgan / pcmgan: full (S_k: Dz x Dz) | diagonal
   mc.prior_lr = 0.0  # gmgan / pcmgan: Adam lr of mu, sigma; 0 = g_opt.lr
   mc.shared_encoder = True  # pcmgan: C is a head on D's encoder
   mc.d_per_component = False  # pcmgan: D outputs K logits, pair (i, k) uses k
@@ -108,6 +135,7 @@ def get_config() -> ml_collections.ConfigDict:
   # ... responsibility (through p(k|z) only) | none
   mc.consistency = "mi"  # pcmgan: mi | kl | js
   mc.xx_weight = 1.0  # pcmgan: weight of L_{x^,x}
+  mc.xx_form = "match"  # pcmgan: L_{x^,x} as KL of mean C(x^) to mean C(x) | weighted
   mc.xz_weight = 1.0  # pcmgan: weight of L_{x^,z}
   mc.c_adv_weight = 1.0  # pcmgan: scale of C's gradient from L_adv (step 2)
   mc.mi_symmetric = False  # pcmgan: True = 'mi' on the symmetrised joint (IIC)
@@ -133,6 +161,7 @@ def get_config() -> ml_collections.ConfigDict:
   t.eval_every = 0  # 0 = only at the end
   t.tensorboard = True  # clu TensorBoard writer (needs TensorFlow)
   t.debug_nan_step = -1  # test hook: poison G at this step
+  t.init_from = ""  # a workdir whose latest checkpoint starts a new run
 
   # ---- evaluation -------------------------------------------------------
   c.eval = e = ml_collections.ConfigDict()

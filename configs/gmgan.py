@@ -9,4 +9,5 @@ from configs import pcmgan
 
 
 def get_config(arg: str | None = None):
-  return pcmgan.build("gmgan", arg, {})
+  return pcmgan.build("gmgan", arg, {"ns": dict(loss="ns"),
+                                     "diagonal": dict(prior_covariance="diagonal")})

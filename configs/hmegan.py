@@ -14,18 +14,22 @@ the gradient penalty near 0.7 and G never reached the spiral), the
 gradient penalty weighs 0.1 (GP_WEIGHT_2D) and the learning rate is 2e-4,
 decayed linearly to 0.
 
-Image variants (DCGAN trunk after a 4x4xC mixture map, z 100-D Gaussian,
-32x32 MNIST / Fashion-MNIST padded, CelebA 64x64): `mnist_hme_l4` (depth
-4, linear leaves), `mnist_me_l16` (16 leaves, softmax gate), `mnist_hme_5`
-(depth 5, constant leaves), `fashion_mnist_hme_l5`, `fashion_mnist_me_l16`,
-`celeba_hme_l4`, `celeba_me_l16`; hours on a GPU. Training as the thesis:
-WGAN-GP (two-sided, lambda 10), 5 D steps per G step, Adam(1e-4, 0.5,
-0.999) with AMSGrad, batch 128, layer norm in D.
+Image variants `<data>_<model>`, every model of the thesis' Tables 5.3-5.12
+on every data set (configs/thesis.py: the Tables 5.1 / 5.2 nets, WGAN-GP, 5
+D steps, AMSGrad Adam 1e-4, batch 128, 250 epochs, layer norm over C x H x
+W in D, no normalisation or EMA in G): data `mnist`, `fashion_mnist`
+(resized to 32 px), `celeba`, `flowers`, `utzap` (64 px; UTZap50K from an
+image folder, data.image_dir); model `hme_5` .. `hme_8` (depth, constant
+leaves), `me_32` .. `me_256` (softmax gate, constant leaves), `hme_l2` ..
+`hme_l5` (depth, linear leaves), `me_l4` .. `me_l32` (linear leaves), `fc`
+(the thesis' baseline: one fully-connected first layer, method 'vanilla').
+E.g. `mnist_hme_l4`, `fashion_mnist_me_l16`, `celeba_fc`. Hours on a GPU.
 
   python -m experiments.main --config=configs/hmegan.py:spiral   # CPU, minutes
+  python -m experiments.main --config=configs/hmegan.py:mnist_hme_l4  # GPU
 """
 
-from configs import default, variants
+from configs import default, thesis, variants
 
 OPTIONS = ("spiral", "grid25", "me", "constant", "z1", "z2", "direct")
 # 2D training. Gradient penalty: the WGAN-GP paper's own toy setting
@@ -40,34 +44,29 @@ LR_2D = 2e-4
 # 0.009 (seed 1: 0.567 +- 0.005; fewer samples off the arms), 8-D 0.634
 # (the centre of the spiral left empty).
 Z_DIM_2D = 4
-# variant: (data preset, gate, depth or leaves, leaf)
-IMAGE_VARIANTS = {
-    "mnist_hme_l4": ("mnist", "hme", 4, "linear"),
-    "mnist_me_l16": ("mnist", "me", 16, "linear"),
-    "mnist_hme_5": ("mnist", "hme", 5, "constant"),
-    "fashion_mnist_hme_l5": ("fashion_mnist", "hme", 5, "linear"),
-    "fashion_mnist_me_l16": ("fashion_mnist", "me", 16, "linear"),
-    "celeba_hme_l4": ("celeba", "hme", 4, "linear"),
-    "celeba_me_l16": ("celeba", "me", 16, "linear"),
+# model token: (gate, depth or leaves, leaf); 'fc' is the vanilla baseline
+MODELS = {
+    **{f"hme_{d}": ("hme", d, "constant") for d in (5, 6, 7, 8)},
+    **{f"me_{k}": ("me", k, "constant") for k in (32, 64, 128, 256)},
+    **{f"hme_l{d}": ("hme", d, "linear") for d in (2, 3, 4, 5)},
+    **{f"me_l{k}": ("me", k, "linear") for k in (4, 8, 16, 32)},
+    "fc": None,
 }
-IMAGE_DATA = {
-    "mnist": dict(name="mnist", image_size=32, resize="pad"),
-    "fashion_mnist": dict(name="fashion_mnist", image_size=32, resize="pad"),
-    "celeba": dict(name="celeb_a", image_size=64, resize="resize", crop=148),
-}
+IMAGE_VARIANTS = {f"{data}_{model}": (data, model)
+                  for data in thesis.DATA for model in MODELS}
 
 
-def _image_setup(c, data: str, gate: str, size: int, leaf: str) -> None:
-  variants.image_training(
-      c, IMAGE_DATA[data], batch_size=128, z_dim=100, ema_decay=0.999
-  )
+def _image_setup(c, data: str, model: str) -> None:
+  thesis.image_setup(c, data, "wgan")
+  if MODELS[model] is None:  # the FC baseline
+    c.method.name = "vanilla"
+    return
+  gate, size, leaf = MODELS[model]
   c.method.gate, c.method.leaf = gate, leaf
   if gate == "hme":
     c.method.depth = size
   else:
     c.method.num_leaves = size
-  c.model.g_norm = "none"  # the thesis: no normalisation in G
-  c.model.d_norm = "layer"
 
 
 def get_config(arg: str | None = None):

@@ -1,20 +1,57 @@
-"""LDAGAN (Latent Dirichlet Allocation GAN).
+"""LDAGAN (Latent Dirichlet Allocation GAN, Pan et al.; seed
+000_877fa804a0d97734.txt, cited as L<n>).
 
-2D variants: `ring8` (default: 8 Gaussians on a circle of radius 2, cov
-0.08 I; 8 generators sharing all but their first layer, one hidden layer of
-128, alpha init 2), `lda_mixture` (data from the LDA process, alpha =
-[8, 4, 8, 4, 8, 4, 8, 4]), `small_ring` (radius 0.5, cov 0.02 I).
+2D variants (section 6.1, L176-186): `ring8` (default: 8 Gaussians on a
+circle of radius 2, cov 0.08 I), `lda_mixture` (data from the LDA process,
+alpha = [8, 4, 8, 4, 8, 4, 8, 4]), `small_ring` (LDA-weighted like the
+second, radius 0.5, cov 0.02 I: L178). 8 generators, alpha init 2 (L184).
+G: "an input layer with 256 units" and "one fully connected hidden layer
+with 128 ReLU units" (L184), read as a per-generator 256-unit layer, a shared
+128-unit layer, the 2D output. The noise is not given: 10-D Gaussian (with
+2-D noise each generator spread over 2-3 modes, generator_purity 0.40-0.49
+in our runs; 10-D, 0.99). D, optimiser and steps are not given: D 2 x 128,
+Adam 1e-3, batch 512, 10,000 steps.
 
 Image variants (K generators sharing all but the first layer):
-`cifar10` (K = 10) and `imagenet32` (K = 20): DCGAN nets (Table 2/3 style),
-64 real images, 12 samples per generator, Adam(2e-4, 0.5, 0.999).
-`cifar10_resnet` (Tables 4/5, the reference code's settings): SN-ResNet nets
-(nets/resnet.py), K = 10, z 128, 64 real, 12 samples per generator for G and
-6 for D, hinge loss, 4 D steps per G step, Adam(2e-4, 0, 0.9).
-`celeba128` (Table 8): the 128 px SN-ResNet, K = 5, 32 real, 6 per generator,
-hinge, Adam(2e-4, 0, 0.9). Hours on a GPU.
+- DCGAN, Tables 2 / 3: `cifar10`, `cifar100` (K = 10, 4x4 kernels),
+  `imagenet32` (K = 20, 5x5 transposed convs in G's layers 2-4). z
+  U[-1, 1]^100; G: the unshared first layer (a 4x4 transposed conv on the
+  1x1 noise, i.e. a Dense) to 4x4x512 with its own batch norm per generator,
+  then 256, 128, 3 (tanh), batch norm without centre in every G layer
+  (L218), weights N(0, 0.08); D: 5x5 stride-2 convs 128, 256, 512, batch
+  norm on layers 2-3, LeakyReLU 0.2, a 4x4 conv (a Dense) to 1, weights
+  N(0, 0.02); Adam(1e-4, 0.5, 0.999); 64 real images.
+- SN-ResNet, Tables 4 / 5 / 8: `cifar10_resnet`, `cifar100_resnet`,
+  `imagenet32_resnet` (K = 10 on all three, L224), `celeba128` (K = 5, 32
+  real, 6 per generator). z N(0, I)^128, Xavier uniform (gain sqrt 2)
+  everywhere, the unshared Linear included; Adam(2e-4, 0, 0.9); 64 real.
+- alpha initialised to 8 for every image variant (L224: the sentence follows
+  the ResNet ones; we read it as every real-data model).
+Where the paper is silent or contradicts itself, the choices:
+- samples per generator: the tables' 12 (CIFAR) and 24 (ImageNet, Table 3)
+  where the text (L224) has them swapped; D sees the same number of every
+  generator (Appendix F's "fixed number of real and fake samples"), so K x
+  12 fakes against 64 reals, as MGAN's code which the tables follow;
+- the SN-ResNet loss and D steps are not stated: Algorithm 1's log D and one
+  D step per G step (`ns`), so the E-step's D(G_k(z')) is the probability
+  the paper defines. `reference_code` switches to the reference code's
+  hinge loss, 4 D steps, 6 fakes per generator for D and sigmoid(critic) in
+  the E-step (method.estep_likelihood='sigmoid_critic': not the paper's);
+- E-step delay (Appendix E): CIFAR-10 100 epochs, the run behind the
+  reported FID 24.3 (L537); ImageNet 4 epochs (the FID 28.9 of Table 1);
+  CIFAR-100 and the SN models are not stated: 100 and 0. `delay<N>` sets N
+  epochs;
+- length: not stated; the figures reach epoch 250 on CIFAR (L591: 195,250
+  steps of 64 reals) and 8 on ImageNet (L626: 160,144 steps); the SN models
+  the same;
+- evaluation: IS and FID on 50,000 samples (Table 1's first FID column; its
+  second is 5,000: `--config.eval.num_fake=5000`) against the 50,000
+  training images (the reference set is not stated; the usual CIFAR one).
+Options: `untie2` (Table 6: generators unshared in layers 1-2), `k<N>` (Table
+7: N generators), `delay<N>`, `reference_code`.
 
   python -m experiments.main --config=configs/ldagan.py:ring8   # ~1 min CPU
+  python -m experiments.main --config=configs/ldagan.py:cifar10  # GPU
 """
 
 import math
@@ -23,38 +60,81 @@ from configs import default, variants
 
 DATA = {
     "ring8": dict(name="ring", num_modes=8, radius=2.0, std=math.sqrt(0.08)),
-    "small_ring": dict(name="ring", num_modes=8, radius=0.5, std=math.sqrt(0.02)),
+    "small_ring": dict(name="lda_mixture", num_modes=8, radius=0.5,
+                       std=math.sqrt(0.02), lda_alpha=(8, 4, 8, 4, 8, 4, 8, 4)),
     "lda_mixture": dict(name="lda_mixture", num_modes=8, radius=2.0,
                         std=math.sqrt(0.08), lda_alpha=(8, 4, 8, 4, 8, 4, 8, 4)),
 }
 
-
 CIFAR10 = dict(name="cifar10", image_size=32, resize="none")
-# variant: (data, nets, K, real batch, samples per generator for G, for D)
+CIFAR100 = dict(name="cifar100", image_size=32, resize="none")
+IMAGENET32 = dict(name="imagenet32", image_size=32, resize="resize")
+CELEBA128 = dict(name="celeb_a", image_size=128, resize="resize", crop=148)
+EPOCH_STEPS = {"cifar10": 50_000 // 64, "cifar100": 50_000 // 64,
+               "imagenet32": 1_281_167 // 64, "celeb_a": 162_770 // 32}
+# variant: (data, nets, K, real batch, per generator, E-step delay epochs,
+# epochs)
 IMAGES = {
-    "cifar10": (CIFAR10, "dcgan", 10, 64, 12, 0),
-    "imagenet32": (dict(name="imagenet32", image_size=32, resize="resize"),
-                   "dcgan", 20, 64, 12, 0),
-    "cifar10_resnet": (CIFAR10, "resnet", 10, 64, 12, 6),
-    "celeba128": (dict(name="celeb_a", image_size=128, resize="resize", crop=148),
-                  "resnet", 5, 32, 6, 0),
+    "cifar10": (CIFAR10, "dcgan", 10, 64, 12, 100, 250),
+    "cifar100": (CIFAR100, "dcgan", 10, 64, 12, 100, 250),
+    "imagenet32": (IMAGENET32, "dcgan", 20, 64, 24, 4, 8),
+    "cifar10_resnet": (CIFAR10, "resnet", 10, 64, 12, 0, 250),
+    "cifar100_resnet": (CIFAR100, "resnet", 10, 64, 12, 0, 250),
+    "imagenet32_resnet": (IMAGENET32, "resnet", 10, 64, 12, 0, 8),
+    "celeba128": (CELEBA128, "resnet", 5, 32, 6, 0, 50),
 }
 
 
-def _image_setup(c, data: dict, nets: str, k: int, batch: int, g_fakes: int,
-                 d_fakes: int) -> None:
+def _dcgan_nets(c, kernel: int) -> None:
+  """Tables 2 / 3."""
+  m = c.model
+  m.name = "dcgan"
+  m.z_dim, m.z_dist = 100, "uniform"
+  m.g_width = 128  # 4x4x512 -> 256 -> 128 -> 3
+  m.g_norm = m.g_first_norm = "batch_scale"  # "center fixed to zero"
+  m.g_kernel = kernel
+  m.g_init_std = 0.08
+  m.d_width = 128  # 128, 256, 512
+  m.d_kernels = (5, 5, 5)
+  m.d_norm, m.d_norm_first = "batch", False
+  m.d_activation = "leaky_relu"
+  m.d_init_std = 0.02
+  c.g_opt.lr = c.d_opt.lr = 1e-4
+  c.g_opt.b1 = c.d_opt.b1 = 0.5
+  c.g_opt.b2 = c.d_opt.b2 = 0.999
+
+
+def _image_setup(c, data: dict, nets: str, k: int, batch: int, per_gen: int,
+                 delay: int, epochs: int) -> None:
   variants.image_training(c, data, batch_size=batch, z_dim=128, ema_decay=0.0)
-  c.model.name = nets
   c.method.num_generators = k
-  c.method.fakes_per_generator = g_fakes
-  c.method.d_fakes_per_generator = d_fakes
-  c.method.alpha_init = 1.0
-  c.g_opt.lr = c.d_opt.lr = 2e-4
-  if nets == "resnet":  # the SN-ResNet settings (Tables 4 and 8)
-    c.method.loss = "hinge"
-    c.train.n_disc = 4
+  c.method.fakes_per_generator = per_gen
+  c.method.d_fakes_per_generator = 0  # the same number for D
+  c.method.alpha_init = 8.0
+  c.method.estep_delay_epochs = float(delay)
+  c.method.loss = "ns"
+  c.train.n_disc = 1
+  c.train.num_steps = epochs * EPOCH_STEPS[data["name"]]
+  if nets == "dcgan":
+    _dcgan_nets(c, 5 if data["name"] == "imagenet32" else 4)
+  else:  # Tables 4 / 8
+    c.model.name = "resnet"
+    c.model.z_dist = "normal"
+    c.g_opt.lr = c.d_opt.lr = 2e-4
     c.g_opt.b1 = c.d_opt.b1 = 0.0
     c.g_opt.b2 = c.d_opt.b2 = 0.9
+  c.eval.num_fake = c.eval.num_samples = c.eval.num_real = 50_000
+  c.eval.reference_split = "train"
+  c.method.sample_mode = "ancestral"
+  c.checkpoint.every_steps = c.train.sample_every = 5000
+
+
+def _reference_code(c) -> None:
+  """Sumching/LDAGAN's SN-ResNet settings (not the paper's)."""
+  c.method.loss = "hinge"
+  c.method.estep_likelihood = "sigmoid_critic"
+  c.train.n_disc = 4
+  c.method.d_fakes_per_generator = 6
 
 
 def get_config(arg: str | None = None):
@@ -67,11 +147,9 @@ def get_config(arg: str | None = None):
   # modes claimed); with 1e-4, purity 0.86-1.00, 8 claimed, in all 4.
   # `lda_mixture`, where learning alpha is the point, keeps 1e-3.
   c.method.alpha_lr = 1e-4
-  # 10-D noise: with 2-D noise every generator spread over 2-3 modes
-  # (generator_purity 0.40-0.49 in our runs), with 10-D each takes one (0.99).
   c.model.z_dim = 10
   c.model.z_dist = "normal"
-  c.model.g_hidden = (128,)
+  c.model.g_hidden = (256, 128)  # per generator 256, shared 128 (L184)
   c.model.d_hidden = (128, 128)
   c.model.g_out_scale = 0.0
   c.g_opt.lr = c.d_opt.lr = 1e-3
@@ -84,11 +162,20 @@ def get_config(arg: str | None = None):
   for token in tokens:
     if token in DATA:
       variants.apply_data(c, DATA[token])
-      if token == "lda_mixture":
+      if token != "ring8":
         c.method.alpha_lr = 1e-3
     elif token in IMAGES:
       _image_setup(c, *IMAGES[token])
+    elif token == "untie2":
+      c.model.g_unshared = 2
+    elif token == "reference_code":
+      _reference_code(c)
+    elif token.startswith("k") and token[1:].isdigit():
+      c.method.num_generators = int(token[1:])
+    elif token.startswith("delay") and token[5:].isdigit():
+      c.method.estep_delay_epochs = float(token[5:])
     else:
-      raise variants.unknown(token, (*DATA, *IMAGES))
+      raise variants.unknown(token, (*DATA, *IMAGES, "untie2", "reference_code",
+                                     "k<N>", "delay<N>"))
   c.name = "ldagan:" + ",".join(tokens)
   return c

@@ -1,24 +1,31 @@
 """GMM-responsibility GAN with a posterior consistency module (PCM).
 
-Variants (K = number of classes Gaussians, DCGAN nets, Adam(2e-4, 0.5)):
-`mnist` and `fashion_mnist` (28 px, batch 64, K = 10), `mnist_imbalanced`
+The default is Algorithm 1 as published (methods/pcmgan.py and
+configs/variants.py image_data_setup give the settings and every choice
+where the paper is silent): one D output, Eq. 6's log(1 - D) for G, Table
+I's encoder, full covariances, lines 13, 14 and 15 as separate updates,
+mutual information for L_{x^,z} and our distribution-matching reading of
+Eq. 5 for L_{x^,x}, 200 epochs; the batch size (64) is not given.
+
+Variants: `mnist`, `fashion_mnist` (28 px, K = 10), `mnist_imbalanced`
 (digit 1 kept whole, 1000 of every other digit), `flowers10` (first 10
 classes of oxford_flowers102, 64 px; tfds data must be prepared), `digits`
-(scikit-learn 8x8, small nets, minutes on a 2-core CPU). Modifiers:
-`separate` (C is its own CNN, Table I "not shared"), `kl` / `js` (the
-consistency divergence; default mutual information), `no_pcm` (both
-consistency weights 0: the ablation floor), `d_per_component` (D outputs
-one logit per Gaussian, Table I), `xz_prior_none` / `xz_prior_resp` (L_xz
-does not move the prior / moves it through p(k | z) alone).
+(scikit-learn 8x8, minutes on a 2-core CPU). Modifiers: `separate` (C is its
+own CNN, Table I "not shared"), `kl` / `js` (the L_{x^,z} consistency;
+default mutual information), `weighted_xx` (the project's earlier reading of
+Eq. 5: pairs weighted by C(x_i)_k), `no_c_adv` (no gradient of L_adv into C:
+line 13 without C), `no_pcm` (both consistency weights 0), `ns` (G's
+non-saturating -log D), `diagonal` (diagonal covariances), `small` (widths
+32, batch 16: the CPU-sized MNIST experiment). Ours, not the paper's:
+`d_per_component` (D outputs one logit per Gaussian), `xz_prior_none` /
+`xz_prior_resp` (L_{x^,z} does not move the prior / moves it through
+p(k | z) alone).
 
 Clustering of the test split (`cluster_acc`, `nmi`) needs MNIST in
 data.mnist_dir / $MNIST_DIR / ../shared/data/mnist.
 
   python -m experiments.main --config=configs/pcmgan.py:digits   # CPU
   python -m experiments.main --config=configs/pcmgan.py:mnist    # GPU
-
-Expected time on a 2-core CPU: `digits` 5,000 steps in about 5 min; `mnist`
-about 4.2 s a step (64 reals x 10 fakes), so its 50,000 steps need a GPU.
 """
 
 from configs import default, variants
@@ -27,10 +34,19 @@ MODIFIERS = {
     "separate": dict(shared_encoder=False),
     "kl": dict(consistency="kl"),
     "js": dict(consistency="js"),
+    "weighted_xx": dict(xx_form="weighted"),
+    "no_c_adv": dict(c_adv_weight=0.0),
     "no_pcm": dict(xx_weight=0.0, xz_weight=0.0),
+    "ns": dict(loss="ns"),
+    "diagonal": dict(prior_covariance="diagonal"),
     "d_per_component": dict(d_per_component=True),
     "xz_prior_none": dict(xz_prior_grad="none"),
     "xz_prior_resp": dict(xz_prior_grad="responsibility"),
+}
+# modifiers of other groups: (group, key, value)
+MODEL_MODIFIERS = {
+    "small": (("model", "g_width", 32), ("model", "d_width", 32),
+              ("train", "batch_size", 16)),
 }
 
 
@@ -46,8 +62,12 @@ def build(method: str, arg: str | None, modifiers: dict):
     elif token in modifiers:
       for k, v in modifiers[token].items():
         setattr(c.method, k, v)
+    elif token in MODEL_MODIFIERS:
+      for group, k, v in MODEL_MODIFIERS[token]:
+        setattr(c[group], k, v)
     else:
-      raise variants.unknown(token, (*variants.IMAGE_DATA, *modifiers))
+      raise variants.unknown(token, (*variants.IMAGE_DATA, *modifiers,
+                                     *MODEL_MODIFIERS))
   c.name = f"{method}:" + ",".join(tokens)
   return c
 

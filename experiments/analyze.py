@@ -1,6 +1,13 @@
-r"""Interpretability pictures of an HME-GAN / ME-GAN workdir.
+r"""Analyses of a trained workdir: HME-GAN / ME-GAN interpretability
+pictures, and MMGAN's Eq. 11 under a refitted D and C.
 
   python -m experiments.analyze --workdir=/tmp/hme [--num_samples=5000]
+  python -m experiments.analyze --workdir=/tmp/mm --refit_steps=2000
+
+MMGAN (--refit_steps): G and the weights frozen, D and C refitted from a
+fresh initialisation (--refit_from=saved: from the checkpoint's) for N
+steps; V, the classifier CE and V + lambda CE (what G minimises) go to
+stdout and WORKDIR/analysis/refit.json, G's parameters untouched.
 
 Writes WORKDIR/analysis/: node_tree.png (soft-count-weighted mean sample of
 every tree node; images) or node_regions.png (samples coloured by their most
@@ -17,7 +24,21 @@ from absl import app, flags
 
 _WORKDIR = flags.DEFINE_string("workdir", None, "An hmegan run's workdir.")
 _NUM = flags.DEFINE_integer("num_samples", 5000, "Samples to analyse.")
+_REFIT = flags.DEFINE_integer("refit_steps", 0, "MMGAN: refit D and C this long.")
+_REFIT_FROM = flags.DEFINE_enum("refit_from", "fresh", ["fresh", "saved"],
+                                "MMGAN: the refit's starting D and C.")
 flags.mark_flags_as_required(["workdir"])
+
+
+def refit(exp, state, out: str) -> None:
+  import json
+
+  result = exp.method.refit_objective(state, _REFIT.value, jax.random.PRNGKey(0),
+                                      fresh=_REFIT_FROM.value == "fresh")
+  result.update(step=int(state.step), config=exp.config.name)
+  with open(os.path.join(out, "refit.json"), "w") as f:
+    json.dump(result, f, indent=2)
+  print(json.dumps(result))
 
 
 def main(argv):
@@ -25,10 +46,16 @@ def main(argv):
   from gan_mixtures import train, viz
 
   exp, state = train.load_workdir(_WORKDIR.value)
-  if exp.config.method.name != "hmegan":
-    raise SystemExit(f"error: analyze needs an hmegan run, not {exp.config.method.name}")
   out = os.path.join(_WORKDIR.value, "analysis")
   os.makedirs(out, exist_ok=True)
+  if _REFIT.value:
+    if exp.config.method.name != "mmgan":
+      raise SystemExit("error: --refit_steps needs an mmgan run, not"
+                       f" {exp.config.method.name}")
+    refit(exp, state, out)
+    return
+  if exp.config.method.name != "hmegan":
+    raise SystemExit(f"error: analyze needs an hmegan run, not {exp.config.method.name}")
   a = jax.device_get(exp.method.analyse(state, jax.random.PRNGKey(0), _NUM.value))
   np.save(os.path.join(out, "gate_cov.npy"), a["gate_cov"])
   np.save(os.path.join(out, "soft_counts.npy"), a["soft_counts"])

@@ -22,8 +22,19 @@ _WORKDIR = flags.DEFINE_string(
     "workdir", None, "Output folder (default: a new folder under ./runs/)."
 )
 _DISTRIBUTED = flags.DEFINE_bool(
-    "distributed", False, "Call jax.distributed.initialize() (multi-host)."
+    "distributed", False,
+    "A multi-process job: jax.distributed.initialize(), which finds the"
+    " coordinator, process count and id itself on SLURM, TPU pods and Open"
+    " MPI (implied by --coordinator_address).",
 )
+_COORDINATOR = flags.DEFINE_string(
+    "coordinator_address", None, "host:port of process 0 (multi-process).")
+_NUM_PROCESSES = flags.DEFINE_integer("num_processes", None, "Processes of the job.")
+_PROCESS_ID = flags.DEFINE_integer("process_id", None, "This process's index.")
+_HEARTBEAT = flags.DEFINE_integer(
+    "heartbeat_timeout", 30,
+    "Seconds without a heartbeat before the job's other processes stop"
+    " (a process that died).")
 flags.mark_flags_as_required(["config"])
 
 def default_workdir(config_name: str) -> str:
@@ -50,10 +61,11 @@ def main(argv):
   # Imported here so --help stays fast and flags parse before JAX starts.
   import jax
 
-  from gan_mixtures import checkpoint, eval_setup, train, validation
+  from gan_mixtures import checkpoint, distributed, eval_setup, train, validation
 
-  if _DISTRIBUTED.value:
-    jax.distributed.initialize()
+  if _DISTRIBUTED.value or _COORDINATOR.value:
+    distributed.initialize(_COORDINATOR.value, _NUM_PROCESSES.value,
+                           _PROCESS_ID.value, _HEARTBEAT.value)
   try:
     config = _CONFIG.value
     name = config.name  # touching the config raises if its file failed
@@ -67,10 +79,16 @@ def main(argv):
     eval_setup.prepare(config, validation.make_dataset_or_fail(config))
   except (validation.ConfigError, eval_setup.EvalSetupError) as e:
     sys.exit(f"error: {e}")
+  if jax.process_count() > 1 and not _WORKDIR.value:
+    sys.exit("error: a multi-process job needs --workdir (one folder for all"
+             " processes)")
   workdir = _WORKDIR.value or default_workdir(name)
   logging.info("config %s, workdir %s", name, workdir)
   try:
     results = train.train_and_evaluate(config, workdir)
+  except distributed.Preempted as e:
+    print(f"stopped: {e}", flush=True)
+    sys.exit(143)  # 128 + SIGTERM, as a killed job; the checkpoint is saved
   except (
       validation.ConfigError,
       checkpoint.CheckpointError,
@@ -79,6 +97,14 @@ def main(argv):
     sys.exit(f"error: {e}")
   except ValueError as e:  # e.g. a resumed workdir with another config
     sys.exit(f"error: {e}")
+  except jax.errors.JaxRuntimeError as e:  # e.g. another process of the job died
+    first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+    print(f"error: the step failed in XLA ({first[:400]}); if another process"
+          " of the job stopped, rerun the job to resume from its last"
+          " checkpoint", file=sys.stderr, flush=True)
+    # Not sys.exit: at exit jax.distributed waits for the dead process at its
+    # shutdown barrier, then aborts with a stack dump.
+    os._exit(1)
   print(f"results: {os.path.join(os.path.abspath(workdir), 'results.json')}")
   from gan_mixtures import evaluate
 

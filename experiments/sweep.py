@@ -8,6 +8,17 @@ r"""Runs a config over seeds (and a grid of values); prints a paper-style table.
 Every run is a normal workdir under --workdir (finished runs are reused, so
 an interrupted sweep resumes); `sweep.json` there holds every run's metrics
 and the mean +- std per grid point.
+
+On a cluster, `--launcher=submitit` submits one job per run (a SLURM job
+array through the `submitit` package: --partition, --time_min,
+--gpus_per_job, --cpus_per_job, --array_parallelism; submitit's files in
+WORKDIR/submitit), waits for them and collects sweep.json from the finished
+workdirs exactly as the local loop does. Where SLURM is absent it runs the
+jobs with submitit's local executor (the tests' path).
+
+  python -m experiments.sweep --config=configs/mdgan.py:ring8 --seeds=5 \
+      --workdir=/shared/sweep_ring8 --launcher=submitit --partition=gpu \
+      --gpus_per_job=1 --time_min=60
 """
 
 import ast
@@ -26,6 +37,16 @@ _GRID = flags.DEFINE_string(
     "grid", "", "Grid `key=v1,v2;key2=w1,w2` over dotted config keys."
 )
 _WORKDIR = flags.DEFINE_string("workdir", None, "Folder for all runs.")
+_LAUNCHER = flags.DEFINE_enum("launcher", "local", ["local", "submitit"],
+                              "Run here one after another, or as cluster jobs.")
+_PARTITION = flags.DEFINE_string("partition", None, "submitit: SLURM partition.")
+_TIME_MIN = flags.DEFINE_integer("time_min", 60, "submitit: minutes per job.")
+_GPUS = flags.DEFINE_integer("gpus_per_job", 0, "submitit: GPUs per job.")
+_CPUS = flags.DEFINE_integer("cpus_per_job", 2, "submitit: CPUs per job.")
+_PARALLEL = flags.DEFINE_integer("array_parallelism", 64,
+                                 "submitit: jobs of the array at once.")
+_EXECUTOR = flags.DEFINE_enum("executor", "auto", ["auto", "local"],
+                              "submitit: auto (SLURM where present) or local.")
 flags.mark_flags_as_required(["config", "workdir"])
 
 TABLE_KEYS = ("modes_covered", "hq_fraction", "mode_kl", "knn_real_acc",
@@ -75,38 +96,88 @@ def format_table(summaries: list[tuple[dict, dict]]) -> str:
   return "\n".join(lines)
 
 
-def run_point(base_config, point: dict, seeds: int, root: str) -> list[dict]:
+def finished(workdir: str, num_steps: int) -> dict | None:
+  """results.json of a run that reached num_steps, else None."""
+  path = os.path.join(workdir, "results.json")
+  if not os.path.exists(path):
+    return None
+  with open(path) as f:
+    results = json.load(f)
+  return results if results.get("step") == num_steps else None
+
+
+def planned_runs(base_config, points: list[dict], seeds: int, root: str):
+  """(point, seed, config, workdir) of every run of the sweep."""
+  runs = []
+  for point in points:
+    for seed in range(seeds):
+      config = copy.deepcopy(base_config)
+      config.update_from_flattened_dict({**point, "seed": seed})
+      runs.append((point, seed, config,
+                   os.path.join(root, point_name(point), f"seed{seed}")))
+  return runs
+
+
+def train_run(config_json: str, workdir: str) -> dict:
+  """One run (a picklable job for submitit): the config as JSON."""
+  import ml_collections
+
   from gan_mixtures import train
 
-  runs = []
-  for seed in range(seeds):
-    config = copy.deepcopy(base_config)
-    config.update_from_flattened_dict({**point, "seed": seed})
-    workdir = os.path.join(root, point_name(point), f"seed{seed}")
-    results_path = os.path.join(workdir, "results.json")
-    results = None
-    if os.path.exists(results_path):
-      with open(results_path) as f:
-        results = json.load(f)
-      if results.get("step") != config.train.num_steps:
-        results = None
-    if results is None:
-      results = train.train_and_evaluate(config, workdir)
+  config = ml_collections.ConfigDict(json.loads(config_json))
+  return train.train_and_evaluate(config, workdir)
+
+
+def launch_local(todo: list) -> None:
+  for _, _, config, workdir in todo:
+    train_run(config.to_json(), workdir)
+
+
+def launch_submitit(todo: list, root: str) -> None:
+  """One job per run as a job array; waits for all, raising if one failed."""
+  import submitit
+
+  folder = os.path.join(root, "submitit", "%j")
+  if _EXECUTOR.value == "local":
+    executor = submitit.LocalExecutor(folder=folder)
+    executor.update_parameters(timeout_min=_TIME_MIN.value)
+  else:
+    executor = submitit.AutoExecutor(folder=folder)
+    params = dict(timeout_min=_TIME_MIN.value, cpus_per_task=_CPUS.value,
+                  gpus_per_node=_GPUS.value, tasks_per_node=1, nodes=1,
+                  slurm_array_parallelism=_PARALLEL.value)
+    if _PARTITION.value:
+      params["slurm_partition"] = _PARTITION.value
+    executor.update_parameters(**params)
+  jobs = executor.map_array(train_run, [c.to_json() for _, _, c, _ in todo],
+                            [w for *_, w in todo])
+  logging.info("submitted %d jobs (%s)", len(jobs), jobs[0].job_id if jobs else "-")
+  for job in jobs:
+    job.result()  # raises the job's error
+
+
+def collect(runs: list) -> list[dict]:
+  out = []
+  for point, seed, config, workdir in runs:
+    results = finished(workdir, config.train.num_steps)
     logging.info("%s seed %d: %s", point_name(point), seed, results["metrics"])
-    runs.append({"point": point, "seed": seed, "workdir": workdir,
-                 "metrics": results["metrics"], "wall_s": results["wall_s"]})
-  return runs
+    out.append({"point": point, "seed": seed, "workdir": workdir,
+                "metrics": results["metrics"], "wall_s": results["wall_s"]})
+  return out
 
 
 def main(argv):
   del argv
   config = _CONFIG.value
   points = parse_grid(_GRID.value)
-  all_runs, summaries = [], []
-  for point in points:
-    runs = run_point(config, point, _SEEDS.value, _WORKDIR.value)
-    all_runs += runs
-    summaries.append((point, summarise(runs)))
+  runs = planned_runs(config, points, _SEEDS.value, _WORKDIR.value)
+  todo = [r for r in runs if finished(r[3], r[2].train.num_steps) is None]
+  if _LAUNCHER.value == "submitit" and todo:
+    launch_submitit(todo, _WORKDIR.value)
+  else:
+    launch_local(todo)
+  all_runs = collect(runs)
+  summaries = [(p, summarise([r for r in all_runs if r["point"] == p])) for p in points]
   sweep = {
       "config": config.name,
       "seeds": _SEEDS.value,

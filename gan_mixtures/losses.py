@@ -73,3 +73,37 @@ def gradient_penalty(
   if one_sided:
     gap = jax.nn.relu(gap)
   return jnp.mean(gap**2)
+
+
+# ---- losses of the mixture-of-generators baselines (MADGAN, MGAN, MEGAN) ----
+
+
+def class_cross_entropy(logits: jax.Array, labels: jax.Array) -> jax.Array:
+  """Mean softmax cross-entropy of logits [N, C] against int labels [N]."""
+  log_p = jax.nn.log_softmax(logits, axis=-1)
+  return -jnp.mean(jnp.take_along_axis(log_p, labels[:, None], axis=-1))
+
+
+def madgan_d_loss(real_logits: jax.Array, fake_logits: jax.Array,
+                  fake_labels: jax.Array) -> jax.Array:
+  """MADGAN's D (Ghosh et al. 2018, Eq. 3.1 of the HME thesis): a (K + 1)-way
+  classifier, class 0 for real data and class k + 1 for generator k; the
+  mean over the reals plus the mean over the fakes (the thesis' code)."""
+  real_labels = jnp.zeros(real_logits.shape[0], jnp.int32)
+  return (class_cross_entropy(real_logits, real_labels)
+          + class_cross_entropy(fake_logits, fake_labels + 1))
+
+
+def madgan_g_loss(fake_logits: jax.Array) -> jax.Array:
+  """MADGAN's G, non-saturating: -E log D_real(G_k(z)) with D_real the
+  softmax probability of class 0 (the thesis runs the non-saturating form
+  of its Eq. 3.2)."""
+  return -jnp.mean(jax.nn.log_softmax(fake_logits, axis=-1)[:, 0])
+
+
+def load_balance(soft_gates: jax.Array) -> jax.Array:
+  """MEGAN's load-balancing term: mean squared distance of the batch's
+  average gate [K] from uniform, soft_gates [B, K]."""
+  k = soft_gates.shape[-1]
+  p = jnp.sum(soft_gates, axis=0) / jnp.sum(soft_gates)
+  return jnp.mean((p - 1.0 / k) ** 2)

@@ -24,7 +24,7 @@ import numpy as np
 from jax.sharding import Mesh, NamedSharding, PartitionSpec as P
 
 from gan_mixtures import checkpoint as ckpt_lib
-from gan_mixtures import eval_setup
+from gan_mixtures import distributed, eval_setup
 from gan_mixtures import evaluate as eval_lib
 from gan_mixtures import methods, validation, writers
 from gan_mixtures.data import images
@@ -100,28 +100,52 @@ class Experiment:
         out_shardings=(self.replicated, self.replicated),
     )
 
+  def host_rows(self) -> slice:
+    """The positions of the global batch axis this process's devices hold
+    (contiguous: the mesh lists each process's devices together)."""
+    t = self.config.train
+    shape = (t.n_disc, t.batch_size) + tuple(self.data.batch_tail)
+    spans = [idx[1] for idx in
+             self.batch_sharding.addressable_devices_indices_map(shape).values()]
+    lo = min(s.start or 0 for s in spans)
+    hi = max(t.batch_size if s.stop is None else s.stop for s in spans)
+    return slice(lo, hi)
+
   def batches(self, start: int) -> Iterator:
     """Host batches of steps start.. as global sharded arrays (None on device).
 
-    Every host computes the same global batch from (seed, step) and hands its
-    devices their slices, so single- and multi-host runs see the same data.
+    The examples of a step are a function of (seed, step), the same for
+    every number of processes; each process reads and decodes only the rows
+    its own devices hold (`host_rows`) and hands every device its slice.
     """
     if self.data.on_device:
       yield from itertools.repeat(None)
       return
     t = self.config.train
     shape = (t.n_disc, t.batch_size)
+    rows = self.host_rows()
     prefetch = images.Prefetcher(
-        lambda s: self.data.host_batch(s, shape), start, t.num_steps,
+        lambda s: self.data.host_batch(s, shape, rows), start, t.num_steps,
         self.config.data.prefetch,
     )
+    global_shape = shape + tuple(self.data.batch_tail)
+    index_map = self.batch_sharding.addressable_devices_indices_map(global_shape)
     try:
-      for batch in prefetch:
-        yield jax.make_array_from_callback(
-            batch.shape, self.batch_sharding, lambda idx, b=batch: b[idx]
-        )
+      for part in prefetch:  # [n_disc, rows, ...]
+        arrays = [
+            jax.device_put(part[(idx[0], _shift(idx[1], rows.start))], device)
+            for device, idx in index_map.items()
+        ]
+        yield jax.make_array_from_single_device_arrays(
+            global_shape, self.batch_sharding, arrays)
     finally:
       prefetch.close()
+
+
+def _shift(s: slice, offset: int) -> slice:
+  """Slice s of the global batch axis as a slice of a process's rows."""
+  start = (s.start or 0) - offset
+  return slice(start, None if s.stop is None else s.stop - offset)
 
 
 def build_experiment(config) -> Experiment:
@@ -146,12 +170,30 @@ def workdir_checkpointer(workdir: str, config) -> ckpt_lib.Checkpointer:
 
 
 def restore_or_init(exp: Experiment, ckpt: ckpt_lib.Checkpointer):
-  """The latest checkpoint if there is one, else a fresh state."""
+  """The latest checkpoint if there is one; else the latest checkpoint of
+  `train.init_from` (another run's workdir: a warm start, its step counted
+  on); else a fresh state."""
   state = exp.init_state()
   if ckpt.latest_step() is not None:
     state = jax.device_put(ckpt.restore(state), exp.replicated)
     logging.info("restored step %d from %s", int(state.step), ckpt.directory)
+  elif exp.config.train.init_from:
+    source = workdir_checkpointer(exp.config.train.init_from, exp.config)
+    state = jax.device_put(source.restore(state), exp.replicated)
+    source.close()
+    logging.info("started from step %d of %s", int(state.step), source.directory)
   return state
+
+
+def cpu_devices_need_sync() -> bool:
+  """Whether every step must finish before the next is dispatched: on
+  several CPU devices of one process (--xla_force_host_platform_device_count)
+  a run that dispatches steps ahead deadlocks in an all-reduce once the
+  steps are large enough: XLA's CPU rendezvous waits for a device program
+  that never starts, apparently because the host threads are held by the
+  programs of the steps queued behind it (seen with the README's main job
+  on 2 and 4 devices; with one step in flight the participants meet)."""
+  return jax.devices()[0].platform == "cpu" and jax.local_device_count() > 1
 
 
 def check_finite(first_step: int, rows: list[dict], last_good: int | None) -> None:
@@ -217,6 +259,8 @@ def train_and_evaluate(config, workdir: str) -> dict[str, Any]:
   last_good = ckpt.latest_step()
   writer = writers.make_writer(workdir, t.tensorboard, is_chief)
   train_step = exp.make_train_step()
+  sync_every_step = cpu_devices_need_sync()
+  distributed.install_sigterm_handler()
 
   start = int(state.step)
   pending: list = []
@@ -224,6 +268,8 @@ def train_and_evaluate(config, workdir: str) -> dict[str, Any]:
   t_log, step_log = time.time(), start
   for step, batch in zip(range(start, t.num_steps), exp.batches(start)):
     state, metrics = train_step(state, batch, exp.base_rng)
+    if sync_every_step:
+      jax.block_until_ready(metrics)
     pending.append(metrics)
     done = step + 1
     if compile_s is None:
@@ -233,7 +279,8 @@ def train_and_evaluate(config, workdir: str) -> dict[str, Any]:
     else:
       steps_timed += 1
     is_last = done == t.num_steps
-    save = done % c.checkpoint.every_steps == 0 or is_last
+    preempted = distributed.preempted(done) and not is_last
+    save = done % c.checkpoint.every_steps == 0 or is_last or preempted
     log = done % t.log_every == 0 or is_last
     periodic_eval = t.eval_every > 0 and done % t.eval_every == 0 and not is_last
     periodic_pic = t.sample_every > 0 and done % t.sample_every == 0 and not is_last
@@ -246,6 +293,8 @@ def train_and_evaluate(config, workdir: str) -> dict[str, Any]:
       means = {k: float(np.mean([r[k] for r in rows])) for k in rows[0]}
       rate = (done - step_log) / max(time.time() - t_log, 1e-9)
       t_log, step_log = time.time(), done
+      diag = exp.method.periodic_metrics(state, named_rng(exp.base_rng, "diag"))
+      means.update({f"diag/{k}": v for k, v in diag.items()})
       writer.write_scalars(done, {**means, "steps_per_s": rate})
       logging.info(
           "step %d/%d  %.1f steps/s  %s", done, t.num_steps, rate,
@@ -266,6 +315,10 @@ def train_and_evaluate(config, workdir: str) -> dict[str, Any]:
           exp.method, state, exp.data, c, named_rng(exp.base_rng, "eval"), path
       )
     writer.flush()
+    if preempted:
+      writer.close()
+      ckpt.close()
+      raise distributed.Preempted(done, ckpt.directory)
   train_s = time.time() - t_loop
 
   metrics = final_evaluation(exp, state, workdir, resources)

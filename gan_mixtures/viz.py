@@ -32,6 +32,26 @@ def scatter_2d(
   plt.close(fig)
 
 
+def scatter_panels(path: str, panels: list, ncol: int = 3) -> None:
+  """One 2D scatter per (title, real, fake, components or None) panel."""
+  nrow = -(-len(panels) // ncol)
+  fig, axes = plt.subplots(nrow, ncol, figsize=(3.2 * ncol, 3.2 * nrow), dpi=100,
+                           squeeze=False)
+  for ax in axes.ravel():
+    ax.axis("off")
+  for ax, (title, real, fake, comp) in zip(axes.ravel(), panels):
+    ax.scatter(real[:, 0], real[:, 1], s=1, c="0.75")
+    if comp is None:
+      ax.scatter(fake[:, 0], fake[:, 1], s=1, c="tab:blue")
+    else:
+      ax.scatter(fake[:, 0], fake[:, 1], s=1, c=comp, cmap="tab10")
+    ax.set_title(title, fontsize=9)
+    ax.set_aspect("equal")
+  os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+  fig.savefig(path, bbox_inches="tight")
+  plt.close(fig)
+
+
 def image_grid(path: str, images: np.ndarray, ncol: int | None = None) -> None:
   """Writes images [N, H, W, C] in [-1, 1] as one PNG grid (images under 32
   px are enlarged by pixel repetition)."""
@@ -109,6 +129,25 @@ def component_rows(path: str, images: np.ndarray, titles: list[str]) -> None:
     axes[i, 0].imshow(row, cmap="gray", vmin=0, vmax=1)
     axes[i, 0].set_title(titles[i], fontsize=7, loc="left")
     axes[i, 0].axis("off")
+  os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+  fig.savefig(path, bbox_inches="tight")
+  plt.close(fig)
+
+
+def alpha_trajectories(path: str, steps: np.ndarray, alpha: np.ndarray) -> None:
+  """Every set's mixture weights over training: one panel per set, a line
+  per component; alpha [T, n, K]."""
+  _, n, k = alpha.shape
+  fig, axes = plt.subplots(1, n, figsize=(4 * n, 3), dpi=100, squeeze=False)
+  for i in range(n):
+    ax = axes[0, i]
+    for c in range(k):
+      ax.plot(steps, alpha[:, i, c], label=f"G{c + 1}")
+    ax.set_ylim(0, 1)
+    ax.set_title(f"set {i + 1}", fontsize=9)
+    ax.set_xlabel("step", fontsize=8)
+  axes[0, 0].set_ylabel("alpha", fontsize=8)
+  axes[0, -1].legend(fontsize=6, loc="upper right")
   os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
   fig.savefig(path, bbox_inches="tight")
   plt.close(fig)

@@ -1,10 +1,11 @@
 """Shared test utilities: tiny configs and subprocess runs of the CLI."""
 
+import math
 import os
 import subprocess
 import sys
 
-from configs import default, hmegan, ldagan, mdgan, vanilla
+from configs import default, hmegan, ldagan, madgan, mdgan, megan, mgan, vanilla
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -23,7 +24,8 @@ TINY_FLAGS = (
 def tiny_config(kind: str = "vanilla", variant: str | None = None, **train):
   """A 2D config with small nets, batch and sample counts."""
   module = {"vanilla": vanilla, "mdgan": mdgan, "ldagan": ldagan,
-            "hmegan": hmegan, "default": default}[kind]
+            "hmegan": hmegan, "madgan": madgan, "mgan": mgan, "megan": megan,
+            "default": default}[kind]
   c = module.get_config(variant) if kind != "default" else module.get_config()
   c.model.g_hidden = (16, 16)
   c.model.d_hidden = (16, 16)
@@ -66,3 +68,29 @@ def run_module(module: str, *args: str, env: dict | None = None, timeout=600):
       text=True,
       timeout=timeout,
   )
+
+
+def thesis_format(n: int) -> str:
+  """A parameter count as the HME thesis prints it: truncated, not rounded
+  (413,696 -> 413K; 1,687,552 -> 1.68M)."""
+  return f"{n // 1000}K" if n < 10**6 else f"{math.floor(n / 1e4) / 100:.2f}M"
+
+
+def first_layer_count(module, variant: str, source: str = "random") -> int:
+  """G's parameters without its shared trunk (the thesis' count: "these do
+  not include the convolution parameters shared across all models")."""
+  import jax
+  import jax.numpy as jnp
+
+  from gan_mixtures import data as data_lib
+  from gan_mixtures import methods
+
+  c = module.get_config(variant)
+  c.data.source = source
+  ds = data_lib.make_dataset(c.data)
+  method = methods.make_method(c, ds)
+  shapes = jax.eval_shape(method.init_generator, jax.random.PRNGKey(0),
+                          jnp.zeros((2, c.model.z_dim)))["params"]
+  flat = jax.tree_util.tree_leaves_with_path(shapes)
+  return sum(math.prod(v.shape) for p, v in flat
+             if "trunk" not in jax.tree_util.keystr(p).lower())

@@ -23,6 +23,9 @@ CASES = [
     ("hmegan", "spiral"),
     ("hmegan", "grid25,me"),
     ("hmegan", "spiral,constant"),
+    ("madgan", "spiral"),
+    ("mgan", "grid25"),
+    ("megan", "ring8"),
 ]
 
 
@@ -178,8 +181,10 @@ def test_ldagan_generators_share_all_but_the_first_layer():
 
 
 def test_ldagan_estep_delay_keeps_omega_uniform():
-  c, ds, method = _build("ldagan", "ring8")
+  c = tiny_config("ldagan", "ring8")
   c.method.estep_start_step = 5
+  ds = data_lib.make_dataset(c.data)
+  method = methods.make_method(c, ds)
   critic = jax.random.normal(jax.random.PRNGKey(1), (8, 4)) * 3
   alpha = jax.numpy.full(8, 2.0)
   omega, gamma, _ = method.e_step(critic, alpha, jax.numpy.asarray(0))
@@ -195,7 +200,39 @@ def test_ldagan_per_generator_sampling_and_ancestral_d_fakes():
   rng = jax.random.PRNGKey(3)
   state = method.init(rng, ds.example_batch(2))
   x, aux = method.sample(state, rng, 16)
-  np.testing.assert_array_equal(np.asarray(aux["component"]), np.repeat(np.arange(8), 2))
+  # balanced over the generators, in random order
+  np.testing.assert_array_equal(np.bincount(np.asarray(aux["component"])), [2] * 8)
   batch = ds.sample(rng, (1, c.train.batch_size))
   new, metrics = jax.jit(method.train_step)(state, batch, rng)
   chex.assert_tree_all_finite(metrics)
+
+
+def test_ldagan_estep_delay_in_epochs():
+  from configs import ldagan
+
+  c = ldagan.get_config("cifar10")
+  c.data.source = "random"  # 1,024 images: 16 steps of 64 an epoch
+  ds = data_lib.make_dataset(c.data)
+  method = methods.make_method(c, ds)
+  assert method.estep_start == 100 * (1024 // 64)  # Appendix E: 100 epochs
+
+
+def test_ldagan_hinge_needs_the_sigmoid_critic_asked_for():
+  from configs import ldagan
+  from gan_mixtures import validation
+
+  c = ldagan.get_config("cifar10_resnet")
+  c.method.loss = "hinge"
+  with pytest.raises(validation.ConfigError, match="sigmoid_critic"):
+    validation.validate_config(c, num_devices=1)
+  c = ldagan.get_config("cifar10_resnet,reference_code")
+  validation.validate_config(c, num_devices=1)
+  assert c.method.estep_likelihood == "sigmoid_critic" and c.train.n_disc == 4
+
+
+def test_ldagan_minimax_g_terms_are_log_one_minus_d():
+  c, ds, method = _build("ldagan", "ring8")
+  c.method.loss = "minimax"
+  critic = jax.numpy.asarray([[-1.0, 0.5], [2.0, 0.0]])
+  want = np.log1p(np.exp(np.asarray(critic)))  # -log(1 - sigmoid)
+  np.testing.assert_allclose(method.log_likelihood_terms(critic), want, rtol=1e-5)

@@ -252,3 +252,62 @@ def test_every_variant_builds():
     c = mmgan_config.get_config(v + ",fixed")
     validation.validate_config(c, num_devices=1)
     assert c.method.fix_weights and c.data.split_case == v[-1].upper()
+
+
+# ---- Table 2's two readings, the loss, the refit of Eq. 11 -------------------
+
+def test_omega_init_priors_starts_at_the_priors_and_moves():
+  c = tiny(omega_init="priors")
+  ds, method = build(c)
+  state = method.init(jax.random.PRNGKey(0), ds.example_batch(4))
+  np.testing.assert_allclose(method.alpha(state), ds.priors, atol=1e-6)
+  step = jax.jit(method.train_step)
+  for i in range(3):
+    state, _ = step(state, jnp.asarray(ds.host_batch(i, (1, 4))), jax.random.PRNGKey(i))
+  assert float(jnp.abs(method.alpha(state) - ds.priors).max()) > 1e-4  # learned
+  fixed = tiny(fix_weights=True)
+  ds, method = build(fixed)
+  state = method.init(jax.random.PRNGKey(0), ds.example_batch(4))
+  for i in range(3):
+    state, _ = jax.jit(method.train_step)(
+        state, jnp.asarray(ds.host_batch(i, (1, 4))), jax.random.PRNGKey(i))
+  np.testing.assert_allclose(method.alpha(state), ds.priors, atol=1e-6)  # kept
+
+
+def test_default_g_loss_is_the_papers_log_one_minus_d():
+  assert mmgan_config.get_config("mnist_a").method.loss == "minimax"
+  assert mmgan_config.get_config("mnist_a,ns").method.loss == "ns"
+  c = tiny()
+  ds, method = build(c)
+  state = method.init(jax.random.PRNGKey(0), ds.example_batch(4))
+  rng = jax.random.PRNGKey(3)
+  alpha = method.alpha(state)
+  loss, aux = method.g_loss(state.g.params, state.d.params, alpha, rng)
+  fake = method.all_components(state.g.params, rng, c.method.per_component_batch)
+  d_fake, c_fake = method.discriminate(state.d.params, fake)
+  log_1m_d = np.asarray(jax.nn.log_sigmoid(-d_fake)).mean(1).T  # [n, K]
+  want = np.mean(np.sum(np.asarray(alpha) * log_1m_d, 1))
+  want += c.method.disjoint_weight * float(mmgan.component_ce(c_fake))
+  np.testing.assert_allclose(loss, want, rtol=1e-5)
+
+
+def test_refit_leaves_g_untouched_and_reports_eq11():
+  c = tiny()
+  ds, method = build(c)
+  state = method.init(jax.random.PRNGKey(0), ds.example_batch(4))
+  before = jax.device_get(state.g.params)
+  out = method.refit_objective(state, steps=3, rng=jax.random.PRNGKey(1),
+                               eval_batches=2)
+  chex.assert_trees_all_equal(jax.device_get(state.g.params), before)
+  assert out["objective"] == pytest.approx(out["V"] + 0.5 * out["ce"])
+  assert np.isfinite(out["V"]) and out["refit_steps"] == 3
+
+
+def test_sgd_omega_and_the_alpha_trajectory_in_the_diagnostics():
+  c = tiny(omega_optimizer="sgd", omega_lr=0.5)
+  c.eval.classifier_metrics = False
+  ds, method = build(c)
+  state = method.init(jax.random.PRNGKey(0), ds.example_batch(4))
+  diag = method.periodic_metrics(state, jax.random.PRNGKey(0))
+  assert diag["alpha_0_0"] == pytest.approx(1 / method.k)
+  assert len([k for k in diag if k.startswith("alpha_")]) == method.n * method.k

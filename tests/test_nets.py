@@ -56,17 +56,60 @@ def test_mlp_output_scale():
 def test_shared_trunk_generator_batches_only_the_first_layer():
   # norm 'none': with batch statistics the K generators' samples share them
   trunk = dcgan.DCGANTrunk(32, 3, width=8, norm="none")
-  g = shared.SharedTrunkGenerator(3, (4, 4, 32), trunk)
+  heads = shared.GeneratorHeads(3, (4, 4, 32))
+  g = shared.SharedTrunkGenerator(3, heads, trunk)
   z = jax.random.normal(jax.random.PRNGKey(0), (2, 16))
   p = g.init(jax.random.PRNGKey(1), z)["params"]
-  assert p["first_kernel"].shape == (3, 16, 4 * 4 * 32)
+  assert p["heads"]["first_kernel"].shape == (3, 16, 4 * 4 * 32)
   want = jax.tree.map(jnp.shape, trunk.init(jax.random.PRNGKey(2), jnp.zeros((1, 4, 4, 32)))["params"])
   assert jax.tree.map(jnp.shape, p["trunk"]) == want  # one shared trunk
   x = g.apply({"params": p}, z)
   assert x.shape == (3, 2, 32, 32, 3)
   # generator k alone equals the trunk applied to its own first layer
-  h = (z @ p["first_kernel"][1] + p["first_bias"][1]).reshape(2, 4, 4, 32)
+  hp = p["heads"]
+  h = jax.nn.relu(z @ hp["first_kernel"][1] + hp["first_bias"][1]).reshape(2, 4, 4, 32)
   np.testing.assert_allclose(trunk.apply({"params": p["trunk"]}, h), x[1], atol=1e-5)
+
+
+@pytest.mark.parametrize("kind", ["unit", "batch", "batch_scale"])
+def test_per_generator_norm_matches_numpy(kind):
+  h = np.random.RandomState(0).randn(3, 6, 2, 2, 4).astype(np.float32) * 2 + 1
+  mod = shared.GeneratorHeads(3, (2, 2, 4), norm=kind, activation="none")
+  z = np.random.RandomState(1).randn(6, 5).astype(np.float32)
+  p = jax.tree.map(lambda a: a + 0.3, mod.init(jax.random.PRNGKey(0), z))["params"]
+  got = np.asarray(mod.apply({"params": p}, z))
+  pre = (np.einsum("bd,kdf->kbf", z, p["first_kernel"])
+         + p["first_bias"][:, None]).reshape(3, 6, 2, 2, 4)
+  axes = (1,) if kind == "unit" else (1, 2, 3)
+  norm = (pre - pre.mean(axes, keepdims=True)) / np.sqrt(pre.var(axes, keepdims=True) + 1e-5)
+  if kind == "unit":  # a BatchNorm1d per generator over its 16 units
+    scale = p["first_scale"].reshape(3, 1, 2, 2, 4)
+    bias = p["first_norm_bias"].reshape(3, 1, 2, 2, 4)
+  else:  # per generator and channel
+    scale = p["first_scale"].reshape(3, 1, 1, 1, 4)
+    bias = (0.0 if kind == "batch_scale"
+            else p["first_norm_bias"].reshape(3, 1, 1, 1, 4))
+  np.testing.assert_allclose(got, norm * scale + bias, rtol=1e-4, atol=1e-4)
+  assert ("first_norm_bias" in p) == (kind != "batch_scale")
+
+
+def test_unshared_second_layer_is_per_generator():
+  """LDAGAN Table 6: the trunk's first block vmapped over the generators."""
+  mk = lambda blocks: dcgan.DCGANTrunk(32, 3, width=8, norm="none", blocks=blocks)
+  heads = shared.GeneratorHeads(2, (4, 4, 32))
+  g = shared.SharedTrunkGenerator(2, heads, mk((1, 3)), mk((0, 1)))
+  z = jax.random.normal(jax.random.PRNGKey(0), (3, 16))
+  p = g.init(jax.random.PRNGKey(1), z)["params"]
+  per = p["unshared_trunk"]["ConvTranspose_0"]["kernel"]
+  assert per.shape == (2, 4, 4, 32, 16)  # one 4x4 ConvT per generator
+  assert "ConvTranspose_0" not in p["trunk"]
+  x = g.apply({"params": p}, z)
+  assert x.shape == (2, 3, 32, 32, 3)
+  hp = p["heads"]
+  h = jax.nn.relu(z @ hp["first_kernel"][1] + hp["first_bias"][1]).reshape(3, 4, 4, 32)
+  mid = mk((0, 1)).apply({"params": jax.tree.map(lambda a: a[1], p["unshared_trunk"])}, h)
+  np.testing.assert_allclose(mk((1, 3)).apply({"params": p["trunk"]}, mid), x[1],
+                             atol=1e-5)
 
 
 def _matrix_with_spectrum(rng, rows, cols, spectrum):
@@ -159,6 +202,22 @@ def test_subpixel_conv_transpose_is_flax_conv_transpose(shape):
   g_ref = jax.grad(loss(ref), argnums=(0, 1))(p, x)
   for a, b in zip(jax.tree.leaves(g_ours), jax.tree.leaves(g_ref)):
     np.testing.assert_allclose(a, b, atol=1e-4)
+
+
+def test_space_to_depth_taps():
+  assert dcgan.s2d_taps(4) == ((0, 1), (1, 0), (1, 1), (2, 0))
+  assert dcgan.s2d_taps(5) == ((0, 0), (0, 1), (1, 0), (1, 1), (2, 0))
+
+
+@pytest.mark.parametrize("shape", [(2, 8, 8, 3), (3, 14, 14, 2), (2, 7, 7, 2)])
+def test_space_to_depth_5x5_is_torch_padded_strided_conv(shape):
+  x = jax.random.normal(jax.random.PRNGKey(0), shape)
+  ours = dcgan.SpaceToDepthConv(4, kernel_size=5)
+  p = _perturbed_init(ours, x)
+  w, b = p["params"]["kernel"], p["params"]["bias"]
+  want = jax.lax.conv_general_dilated(  # torch Conv2d(k=5, s=2, p=2)
+      x, w, (2, 2), ((2, 2), (2, 2)), dimension_numbers=("NHWC", "HWIO", "NHWC")) + b
+  np.testing.assert_allclose(ours.apply(p, x), want, atol=1e-4)
 
 
 @pytest.mark.parametrize("shape", [(2, 8, 8, 3), (3, 14, 14, 2), (2, 7, 7, 2)])

@@ -23,6 +23,7 @@ from gan_mixtures.metrics import clustering
 def tiny(module=pcmgan_config, variant="digits", **method):
   c = module.get_config(variant)
   c.model.g_width = c.model.d_width = 8
+  c.model.d_norm = "none"  # per-example loops below: no batch statistics in D
   c.model.z_dim = 6
   c.method.num_gaussians = 4
   c.train.batch_size = 4
@@ -97,7 +98,8 @@ def test_pcm_step_finite_and_moves_every_part(variant):
   for v in metrics.values():
     chex.assert_shape(v, ())
     assert np.isfinite(v)
-  assert ("c_loss" in metrics) == ("no_pcm" not in variant)
+  assert ("c_xz_loss" in metrics) == ("no_pcm" not in variant)
+  assert ("c_xx_loss" in metrics) == ("no_pcm" not in variant)
   moved = lambda a, b: not all(np.array_equal(x, y) for x, y in zip(
       jax.tree.leaves(a), jax.tree.leaves(b)))
   assert moved(new.g.params, state.g.params)
@@ -136,7 +138,7 @@ def test_g_side_loss_is_eq6_with_output_k_for_pair_k():
   """With a per-component D, L_adv of (G, prior, C) equals a loop over the
   pairs of 1/K sum_k C(x_i)_k (log D_k(x_i) - log D_k(x^_i^k)) (the
   non-saturating G term), the real term included."""
-  ds, method, state = build(tiny(variant="digits,d_per_component"))
+  ds, method, state = build(tiny(variant="digits,d_per_component,ns"))
   real = jnp.asarray(ds.example_batch(3))
   prior, d = state.aux["prior"].params, state.d.params
   rng = jax.random.PRNGKey(6)
@@ -162,16 +164,14 @@ def test_xz_prior_grad_paths(path):
   real = jnp.asarray(ds.example_batch(4))
   prior, c_params = state.aux["prior"].params, state.d.params
   rng = jax.random.PRNGKey(5)
-  grad = jax.grad(lambda p: method.consistency_loss(
+  grad = jax.grad(lambda p: method.xz_loss(
       (p, c_params), state.g.params, real, rng)[0])(prior)
   q = method.classify(c_params, method.fakes(state.g.params, prior, rng, 4)[1]
                       .reshape((16,) + real.shape[1:]))
 
   def resp_only(p):
     z = method.draw_all(p, rng, 4).reshape(16, -1)
-    p_z = jax.vmap(lambda zz: gmm.responsibilities(
-        zz, p["means"], p["log_scales"]))(z)
-    return gmm.consistency(p_z, q, "mi", symmetric=False)
+    return gmm.consistency(gmm.responsibilities_batch(z, p), q, "mi", symmetric=False)
 
   want = jax.grad(resp_only)(prior)
   if path == "none":
@@ -207,7 +207,7 @@ def test_interpolation_endpoints_are_the_components():
   x = method.interpolate(state, rng, eye)
   prior = state.aux["prior"].params
   eps = jax.random.normal(rng, prior["means"].shape[1:])
-  z = prior["means"] + jnp.exp(prior["log_scales"]) * eps
+  z = prior["means"] + jnp.einsum("kij,j->ki", prior["scales"], eps)
   want = method.g_net.apply(state.g_ema_params, z)
   chex.assert_trees_all_close(x, want, atol=1e-5)
   from gan_mixtures.methods.gmgan import triangle_weights
@@ -222,7 +222,7 @@ def test_gmgan_step_trains_the_prior_through_the_reparameterisation():
   batch = jnp.asarray(ds.host_batch(0, (1, 4)))
   new, metrics = jax.jit(method.train_step)(state, batch, jax.random.PRNGKey(0))
   assert all(np.isfinite(v) for v in metrics.values())
-  for key in ("means", "log_scales"):
+  for key in ("means", "scales"):
     assert not np.array_equal(new.aux["prior"].params[key], state.aux["prior"].params[key])
   _, aux = method.sample(new, jax.random.PRNGKey(1), 4000)
   share = np.bincount(np.asarray(aux["component"]), minlength=4) / 4000
@@ -273,3 +273,123 @@ def test_image_grid_enlarges_small_images(tmp_path):
   path = str(tmp_path / "g.png")
   viz.image_grid(path, np.zeros((4, 8, 8, 1)), ncol=2)
   assert Image.open(path).size == (2 * 33 + 1, 2 * 33 + 1)  # 8 px -> 32 px
+
+
+# ---- the losses of Algorithm 1 against loops over the pairs ---------------------
+
+def _np_softmax(a):
+  e = np.exp(a - a.max(-1, keepdims=True))
+  return e / e.sum(-1, keepdims=True)
+
+
+def test_d_and_g_adversarial_losses_are_eq6_by_loop():
+  """Scalar D, minimax: D maximises 1/K sum_k C(x_i)_k (log D(x_i) +
+  log(1 - D(x^_i^k))); G, C minimise the same with G's term log(1 - D)."""
+  ds, method, state = build(tiny())
+  real = jnp.asarray(ds.example_batch(3))
+  prior, d = state.aux["prior"].params, state.d.params
+  rng = jax.random.PRNGKey(7)
+  w = np.asarray(method.classify(d, real))
+  fake = method.fakes(state.g.params, prior, rng, 3)[1]
+  d_real = np.asarray(method.discriminate(d, real))[:, 0]
+  log_sig = lambda v: -np.log1p(np.exp(-v))
+  l_adv = 0.0
+  for i, k in itertools.product(range(3), range(4)):
+    d_fake = float(np.asarray(method.discriminate(d, fake[i, k][None]))[0, 0])
+    l_adv += w[i, k] * (log_sig(d_real[i]) + log_sig(-d_fake)) / 4 / 3
+  d_loss, _ = method.d_loss_pcm(d, state.g.params, prior, None, real, rng)
+  np.testing.assert_allclose(d_loss, -l_adv, rtol=1e-4, atol=1e-6)
+  g_loss, _ = method.g_side_loss((state.g.params, prior, d), d, real, rng, 0)
+  np.testing.assert_allclose(g_loss, l_adv, rtol=1e-4, atol=1e-6)
+
+
+def test_xz_kl_form_is_minus_log_c_k_when_the_gaussians_are_apart():
+  c = tiny(consistency="kl", prior_mean_init=50.0, prior_scale_init=0.01)
+  ds, method, state = build(c)
+  real = jnp.asarray(ds.example_batch(3))
+  prior, d = state.aux["prior"].params, state.d.params
+  rng = jax.random.PRNGKey(8)
+  loss, _ = method.xz_loss((prior, d), state.g.params, real, rng)
+  fake = method.fakes(state.g.params, prior, rng, 3)[1]
+  q = np.asarray(method.classify(d, fake.reshape((12,) + real.shape[1:]))).reshape(3, 4, 4)
+  want = np.mean([-np.log(q[i, k, k]) for i in range(3) for k in range(4)])
+  np.testing.assert_allclose(loss, want, rtol=1e-4)
+
+
+def test_xx_match_is_kl_of_the_batch_means_by_loop():
+  ds, method, state = build(tiny())
+  real = jnp.asarray(ds.example_batch(3))
+  prior, d = state.aux["prior"].params, state.d.params
+  rng = jax.random.PRNGKey(9)
+  loss, _ = method.xx_loss(d, state.g.params, prior, real, rng)
+  fake = method.fakes(state.g.params, prior, rng, 3)[1]
+  q_f = np.asarray(method.classify(d, fake.reshape((12,) + real.shape[1:])))
+  q_r = np.asarray(method.classify(d, real))
+  p_bar = sum(q_f[j] for j in range(12)) / 12
+  r_bar = sum(q_r[i] for i in range(3)) / 3
+  want = sum(p_bar[k] * np.log(p_bar[k] / r_bar[k]) for k in range(4))
+  np.testing.assert_allclose(loss, want, rtol=1e-4, atol=1e-7)
+
+
+def test_match_gradient_at_a_collapsed_c_and_at_a_balanced_one():
+  """The failure mode: C gives every real one component while its
+  predictions on the fakes (one per Gaussian) are spread. The new L_xx
+  pushes C's real logits back; the weighted batch-joint MI has no gradient
+  there. A balanced C that matches the fakes' distribution gets none."""
+  k = 4
+  fake_logits = jnp.asarray(np.log(np.eye(k) * 0.9 + 0.1 / k)).repeat(3, 0)  # spread
+  collapsed = jnp.tile(jnp.asarray([6.0, 0.0, 0.0, 0.0]), (5, 1))
+  match = lambda r: gmm.distribution_match(jax.nn.softmax(fake_logits),
+                                           jax.nn.softmax(r))
+  g = jax.grad(match)(collapsed)
+  assert float(jnp.abs(g).max()) > 1e-2
+  assert float(g[:, 0].mean()) > 0  # descending lowers the dominant logit
+
+  def weighted(r):
+    q_real = jax.nn.softmax(r)[:3]
+    q_fake = jax.nn.softmax(fake_logits).reshape(3, k, k)
+    p, q, w = pcmgan.weighted_pairs(q_real, q_fake)
+    return gmm.consistency(p, q, "mi", jax.lax.stop_gradient(w), symmetric=False)
+
+  np.testing.assert_allclose(jax.grad(weighted)(collapsed), 0.0, atol=1e-6)
+  balanced = jnp.asarray(np.log(np.eye(k) * 0.9 + 0.1 / k))  # = the fakes' mean
+  np.testing.assert_allclose(jax.grad(match)(balanced), 0.0, atol=1e-6)
+
+
+def test_full_covariance_responsibilities_equal_scipy():
+  from scipy.stats import multivariate_normal
+
+  rs = np.random.RandomState(3)
+  k, dz = 3, 4
+  means = rs.randn(k, dz)
+  scales = rs.randn(k, dz, dz) * 0.5 + 2 * np.eye(dz)
+  z = rs.randn(6, dz) * 2
+  logp = np.stack([multivariate_normal(means[j], scales[j] @ scales[j].T).logpdf(z)
+                   for j in range(k)], -1)
+  want = _np_softmax(logp)
+  prior = {"means": jnp.asarray(means, jnp.float32),
+           "scales": jnp.asarray(scales, jnp.float32)}
+  np.testing.assert_allclose(gmm.log_normal_full(jnp.asarray(z, jnp.float32),
+                                                 prior["means"], prior["scales"]),
+                             logp, rtol=1e-4, atol=1e-3)
+  np.testing.assert_allclose(gmm.responsibilities_batch(jnp.asarray(z, jnp.float32),
+                                                        prior), want, atol=1e-5)
+  draws = jax.vmap(lambda r: gmm.draw(r, prior))(jax.random.split(jax.random.PRNGKey(0), 20000))
+  np.testing.assert_allclose(np.cov(np.asarray(draws[:, 1]).T),
+                             scales[1] @ scales[1].T, atol=0.25)
+
+
+def test_algorithm_1_defaults_and_the_paper_parameter_difference():
+  """The default is Algorithm 1: one D output, log(1 - D), Table I's
+  encoder, full covariances; the GM-GAN prior has K Dz + K Dz^2 parameters
+  (Table III: GM-GAN - vanilla = 101,000 at K = 10, Dz = 100)."""
+  c = pcmgan_config.get_config("mnist")
+  assert c.method.loss == "minimax" and not c.method.d_per_component
+  assert c.method.prior_covariance == "full" and c.model.d_kernels == (5, 4)
+  assert c.model.d_layers == 2 and c.model.d_norm == "batch"
+  assert c.train.num_steps == 200 * 60_000 // 64
+  c.data.source = "random"
+  ds = data_lib.make_dataset(c.data)
+  m = methods.make_method(c, ds)
+  prior = m.init_prior(jax.random.PRNGKey(0))
+  assert sum(v.size for v in jax.tree.leaves(prior)) == 101_000

@@ -29,10 +29,11 @@ IMAGE_SETS: dict[str, tuple[str, int, int]] = {
     "imagenet32": ("downsampled_imagenet/32x32", 3, 1000),
     "celeb_a": ("celeb_a", 3, 1),
     "oxford_flowers102": ("oxford_flowers102", 3, 102),
+    "utzap50k": ("", 3, 1),  # UT Zappos50K: no tfds set; data.source 'folder'
 }
 
 DATASETS = sorted(DATASETS_2D) + sorted(IMAGE_SETS)
-SOURCES = ("auto", "tfds", "local_mnist", "sklearn_digits", "random")
+SOURCES = ("auto", "tfds", "local_mnist", "sklearn_digits", "folder", "random")
 
 
 def make_source(dc, split: str):
@@ -44,6 +45,8 @@ def make_source(dc, split: str):
   if kind == "auto":
     if dc.name == "digits":
       kind = "sklearn_digits"
+    elif not tfds_name:
+      kind = "folder"
     elif tfds_name == "mnist" and not dc.download:
       kind = "local_mnist"  # offline by default: the IDX files
     else:
@@ -57,6 +60,8 @@ def make_source(dc, split: str):
     src = sources.sklearn_digits(split)
   elif kind == "local_mnist":
     src = sources.local_mnist(sources.mnist_dir(dc.mnist_dir), split)
+  elif kind == "folder":
+    src = sources.FolderSource(dc.image_dir, split, dc.folder_test_size)
   else:
     src = sources.TfdsSource(
         tfds_name, split, dc.tfds_data_dir or None, dc.download
@@ -88,6 +93,7 @@ def make_dataset(data_config, seed: int = 0, split: str | None = None):
 def source_key(dc) -> dict:
   """The data options that select a source's examples (cache keys)."""
   return {"source": dc.source, "tfds_name": dc.tfds_name,
+          "image_dir": dc.image_dir if dc.source == "folder" else "",
           "classes": list(dc.classes), "major_class": dc.major_class,
           "minor_count": dc.minor_count if dc.major_class >= 0 else None}
 

@@ -110,6 +110,11 @@ class ImageDataset:
     return (self.image_size, self.image_size, self.channels * self.stack)
 
   @property
+  def batch_tail(self) -> tuple[int, ...]:
+    """What follows the batch axes of a host batch: one example's shape."""
+    return self.example_shape
+
+  @property
   def size(self) -> int:
     """Examples in the split (after class filters)."""
     return len(self.source)
@@ -159,15 +164,22 @@ class ImageDataset:
     return np.concatenate(imgs, axis=-1), labels
 
   def batch_with_labels(
-      self, step: int, shape: tuple[int, ...]
+      self, step: int, shape: tuple[int, ...], rows: slice | None = None
   ) -> tuple[np.ndarray, np.ndarray]:
-    """Images [*shape, H, W, C] and labels [*shape] of train step `step`."""
+    """Images [*shape, H, W, C] and labels [*shape] of train step `step`;
+    with `rows`, only those positions of shape's last axis (the batch axis a
+    process's devices hold: the other examples are not read)."""
     n = math.prod(shape)
-    x, y = self._load([self.indices(step, n, s) for s in range(self.stack)])
-    return x.reshape(shape + self.example_shape), y.reshape(shape)
+    idx = [self.indices(step, n, s).reshape(shape) for s in range(self.stack)]
+    if rows is not None:
+      idx = [i[..., rows] for i in idx]
+    part = idx[0].shape
+    x, y = self._load([i.ravel() for i in idx])
+    return x.reshape(part + self.example_shape), y.reshape(part)
 
-  def host_batch(self, step: int, shape: tuple[int, ...]) -> np.ndarray:
-    return self.batch_with_labels(step, shape)[0]
+  def host_batch(self, step: int, shape: tuple[int, ...],
+                 rows: slice | None = None) -> np.ndarray:
+    return self.batch_with_labels(step, shape, rows)[0]
 
   def example_batch(self, n: int) -> np.ndarray:
     return self.host_batch(0, (n,))

@@ -7,6 +7,7 @@ each item); none of them needs TensorFlow.
 import gzip
 import os
 import struct
+import zlib
 
 import numpy as np
 
@@ -19,8 +20,12 @@ MNIST_FILES = {
 def read_idx(path: str) -> np.ndarray:
   """Reads an IDX file (optionally gzip-compressed) into a numpy array."""
   opener = gzip.open if path.endswith(".gz") else open
-  with opener(path, "rb") as f:
-    data = f.read()
+  try:
+    with opener(path, "rb") as f:
+      data = f.read()
+  except (EOFError, OSError, zlib.error) as e:  # truncated / not gzip
+    raise ValueError(f"{path} is truncated or corrupt ({type(e).__name__}:"
+                     f" {e}); replace the file") from None
   if len(data) < 4 or data[0] != 0 or data[1] != 0:
     raise ValueError(f"{path} is not an IDX file")
   dtype_code, ndim = data[2], data[3]
@@ -69,6 +74,8 @@ def mnist_dir(config_dir: str) -> str:
 
 def local_mnist(folder: str, split: str) -> ArraySource:
   """Real MNIST from IDX files in `folder` (same output as tfds 'mnist')."""
+  if split not in MNIST_FILES:
+    raise ValueError(f"local MNIST has splits 'train' and 'test', not {split!r}")
   img_name, lbl_name = MNIST_FILES[split]
   paths = [os.path.join(folder, n) for n in (img_name, lbl_name)]
   for p in paths:
@@ -84,6 +91,8 @@ def sklearn_digits(split: str, test_fraction: float = 0.2) -> ArraySource:
   """scikit-learn's 8x8 digits (values 0..16 scaled to 0..255), split 80/20."""
   from sklearn.datasets import load_digits
 
+  if split not in ("train", "test"):
+    raise ValueError(f"digits has splits 'train' and 'test', not {split!r}")
   d = load_digits()
   images = np.round(d.images * (255.0 / 16.0)).astype(np.uint8)
   perm = np.random.RandomState(0).permutation(len(images))
@@ -100,6 +109,52 @@ def random_images(shape: tuple[int, int, int], num_classes: int, n: int = 1024,
   rng = np.random.default_rng(seed)
   images = rng.integers(0, 256, (n,) + tuple(shape), dtype=np.uint8)
   return ArraySource(images, rng.integers(0, num_classes, n))
+
+
+IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".webp")
+
+
+class FolderSource:
+  """Images in a folder tree (any size; label 0), split by a seeded
+  permutation into the last `test_size` files ('test') and the rest
+  ('train'). Read and decoded on demand."""
+
+  def __init__(self, folder: str, split: str, test_size: int, seed: int = 0):
+    if not os.path.isdir(folder):
+      raise FileNotFoundError(f"image folder {folder!r} not found (data.image_dir)")
+    files = sorted(
+        os.path.join(root, f) for root, _, names in os.walk(folder)
+        for f in names if f.lower().endswith(IMAGE_EXTENSIONS))
+    if len(files) <= test_size:
+      raise ValueError(f"{folder} has {len(files)} images, not more than the"
+                       f" {test_size} held out (data.folder_test_size)")
+    perm = np.random.RandomState(seed).permutation(len(files))
+    if split not in ("train", "test"):
+      raise ValueError(f"an image folder has splits 'train' and 'test', not {split!r}")
+    idx = perm[:test_size] if split == "test" else perm[test_size:]
+    self._files = [files[i] for i in np.sort(idx)]
+
+  def __len__(self) -> int:
+    return len(self._files)
+
+  def images(self, idx: np.ndarray) -> list[np.ndarray]:
+    from PIL import Image
+
+    out = []
+    for i in np.asarray(idx).ravel():
+      with Image.open(self._files[int(i)]) as im:
+        out.append(np.asarray(im.convert("RGB")))
+    return out
+
+  def labels(self, idx: np.ndarray) -> np.ndarray:
+    return np.zeros(len(np.asarray(idx).ravel()), np.int64)
+
+  def examples(self, idx: np.ndarray):
+    return self.images(idx), self.labels(idx)
+
+  @property
+  def all_labels(self) -> np.ndarray:
+    return np.zeros(len(self), np.int64)
 
 
 class TfdsSource:

@@ -124,18 +124,25 @@ class MultiSetDataset:
   def size(self) -> int:
     return sum(s.size for s in self.sets)
 
+  @property
+  def batch_tail(self) -> tuple[int, ...]:
+    """[n sets, H, W, C]: every set's example of a batch position."""
+    return (self.num_sets,) + tuple(self.example_shape)
+
   def cache_key(self) -> dict:
     return {"sets": [s.cache_key() for s in self.sets],
             "label_sets": [list(map(int, ls)) for ls in self.label_sets]}
 
-  def batch_with_labels(self, step: int, shape: tuple[int, ...]):
-    parts = [s.batch_with_labels(step, shape) for s in self.sets]
+  def batch_with_labels(self, step: int, shape: tuple[int, ...],
+                        rows: slice | None = None):
+    parts = [s.batch_with_labels(step, shape, rows) for s in self.sets]
     axis = len(shape)
     return (np.stack([p[0] for p in parts], axis),
             np.stack([p[1] for p in parts], axis))
 
-  def host_batch(self, step: int, shape: tuple[int, ...]) -> np.ndarray:
-    return self.batch_with_labels(step, shape)[0]
+  def host_batch(self, step: int, shape: tuple[int, ...],
+                 rows: slice | None = None) -> np.ndarray:
+    return self.batch_with_labels(step, shape, rows)[0]
 
   def example_batch(self, n: int) -> np.ndarray:
     return self.sets[0].example_batch(n)

@@ -6,6 +6,7 @@ sigma_m = sigmoid(w_m . z + b_m); the left child takes sigma_m, the right
 1 - sigma_m; a leaf's weight is the product along its root path (Eq. 4.8).
 Computed level by level with array ops: no Python loop over nodes (only over
 the L levels, unrolled at trace time). ME: a softmax gate over K leaves.
+MEGAN: a hard choice of one generator by the straight-through Gumbel-softmax.
 """
 
 import jax
@@ -52,3 +53,17 @@ def me_gates(z: jax.Array, w: jax.Array, b: jax.Array) -> jax.Array:
 def mix_leaves(gates: jax.Array, leaves: jax.Array) -> jax.Array:
   """sum_i gates_i leaves_i for gates [K] and leaves [K, ...]."""
   return jnp.tensordot(gates, leaves, axes=1)
+
+
+def gumbel_softmax(rng: jax.Array, logits: jax.Array, tau: float = 1.0) -> jax.Array:
+  """A soft Gumbel-softmax sample softmax((logits + g) / tau), g standard
+  Gumbel noise (-log(-log u)); logits [..., K] -> [..., K]."""
+  g = jax.random.gumbel(rng, logits.shape, logits.dtype)
+  return jax.nn.softmax((logits + g) / tau, axis=-1)
+
+
+def straight_through(soft: jax.Array) -> jax.Array:
+  """The one-hot argmax of `soft` in the forward pass, the gradient of
+  `soft` in the backward pass (Jang et al. 2017; MEGAN's gate)."""
+  hard = jax.nn.one_hot(jnp.argmax(soft, axis=-1), soft.shape[-1], dtype=soft.dtype)
+  return soft + jax.lax.stop_gradient(hard - soft)

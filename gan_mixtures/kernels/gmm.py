@@ -1,7 +1,13 @@
 """GMM prior of the GMM-responsibility GAN with a posterior consistency
 module (PCM): reparameterised draws from every component, responsibilities
 p(k|z) (Eq. 3) and the consistency between two categorical predictions
-(mutual information, IIC style; KL; JS)."""
+(mutual information, IIC style; KL; JS).
+
+A prior is a dict of arrays: {'means' [K, Dz], 'scales' [K, Dz, Dz]} (full:
+z_k = mu_k + S_k eps, covariance S_k S_k^T, the paper's "standard
+deviations ... sigma in R^{K x Dz x Dz}", line 157) or {'means',
+'log_scales' [K, Dz]} (diagonal).
+"""
 
 import jax
 import jax.numpy as jnp
@@ -19,11 +25,67 @@ def sample_components(
 
 
 def sample_components_full(
-    rng: jax.Array, means: jax.Array, scale_tril: jax.Array
+    rng: jax.Array, means: jax.Array, scales: jax.Array
 ) -> jax.Array:
-  """As sample_components with full covariances Sigma_k = L_k L_k^T; L [K, Dz, Dz]."""
+  """As sample_components with full covariances Sigma_k = S_k S_k^T; S [K, Dz, Dz]."""
   eps = jax.random.normal(rng, means.shape, means.dtype)
-  return means + jnp.einsum("kij,kj->ki", scale_tril, eps)
+  return means + jnp.einsum("kij,kj->ki", scales, eps)
+
+
+PRIOR_COVARIANCES = ("full", "diagonal")
+
+
+def init_prior(rng: jax.Array, k: int, dz: int, covariance: str,
+               mean_init: float, scale_init: float) -> dict[str, jax.Array]:
+  """means U(-mean_init, mean_init)^Dz and scale_init * I (or its diagonal)."""
+  means = jax.random.uniform(rng, (k, dz), minval=-mean_init, maxval=mean_init)
+  if covariance == "full":
+    return {"means": means, "scales": jnp.tile(scale_init * jnp.eye(dz), (k, 1, 1))}
+  if covariance == "diagonal":
+    return {"means": means, "log_scales": jnp.full((k, dz), jnp.log(scale_init))}
+  raise ValueError(f"unknown prior covariance {covariance!r}; choose from"
+                   f" {PRIOR_COVARIANCES}")
+
+
+def draw(rng: jax.Array, prior: dict[str, jax.Array]) -> jax.Array:
+  """One reparameterised draw from every component of `prior`; [K, Dz]."""
+  if "scales" in prior:
+    return sample_components_full(rng, prior["means"], prior["scales"])
+  return sample_components(rng, prior["means"], prior["log_scales"])
+
+
+def combine(eps: jax.Array, weights: jax.Array, prior: dict[str, jax.Array]) -> jax.Array:
+  """z = sum_k w_k (mu_k + S_k eps) for one eps [Dz] and weights [N, K]."""
+  if "scales" in prior:
+    z_k = prior["means"] + jnp.einsum("kij,j->ki", prior["scales"], eps)
+  else:
+    z_k = prior["means"] + jnp.exp(prior["log_scales"]) * eps
+  return weights @ z_k  # [N, Dz]
+
+
+def log_normal_full(z: jax.Array, means: jax.Array, scales: jax.Array) -> jax.Array:
+  """log N(z_n; mu_k, S_k S_k^T) for z [N, Dz]; [N, K]. S_k is inverted
+  once for all N points."""
+  inv = jnp.linalg.inv(scales)  # [K, Dz, Dz]
+  _, logdet = jnp.linalg.slogdet(scales)  # log |det S_k|
+  y = jnp.einsum("kij,nkj->nki", inv, z[:, None, :] - means[None])  # [N, K, Dz]
+  dz = z.shape[-1]
+  return -0.5 * jnp.sum(y**2, -1) - logdet[None] - 0.5 * dz * jnp.log(2.0 * jnp.pi)
+
+
+def responsibilities_batch(z: jax.Array, prior: dict[str, jax.Array]) -> jax.Array:
+  """p(k | z_n) (Eq. 3, equal weights) for z [N, Dz] under `prior`; [N, K]."""
+  if "scales" in prior:
+    return jax.nn.softmax(log_normal_full(z, prior["means"], prior["scales"]), -1)
+  return jax.vmap(lambda zz: responsibilities(zz, prior["means"], prior["log_scales"]))(z)
+
+
+def mean_scale(prior: dict[str, jax.Array]) -> jax.Array:
+  """The prior's mean per-dimension standard deviation (reporting)."""
+  if "scales" in prior:
+    s = prior["scales"]
+    return jnp.mean(jnp.sqrt(jnp.sum(s**2, -1)))  # row norms: std of z_k's dims
+  return jnp.mean(jnp.exp(prior["log_scales"]))
 
 
 def log_normal_diag(z: jax.Array, means: jax.Array, log_scales: jax.Array) -> jax.Array:
@@ -116,3 +178,14 @@ def consistency(
     m = (p + q) / 2.0
     return jnp.sum(w * (0.5 * _kl(p, m) + 0.5 * _kl(q, m)))
   raise ValueError(f"unknown consistency {kind!r}; choose from {CONSISTENCY}")
+
+
+def distribution_match(q_fake: jax.Array, q_real: jax.Array) -> jax.Array:
+  """KL(mean_n q_fake[n] || mean_b q_real[b]) of two batches of categorical
+  predictions [N, K], [B, K]: zero when C's average over the fakes equals its
+  average over the data (the PCM paper's stated purpose of L_{x^,x}, its
+  line 60). Unlike a batch-joint MI it does not vanish when C gives every
+  real image one class while the fakes' predictions are spread."""
+  p = jnp.mean(q_fake, axis=0)
+  q = jnp.mean(q_real, axis=0)
+  return _kl(p, q)

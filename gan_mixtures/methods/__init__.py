@@ -8,7 +8,10 @@ from gan_mixtures.methods.base import GANMethod, Method
 from gan_mixtures.methods.gmgan import GMGAN
 from gan_mixtures.methods.hmegan import HMEGAN
 from gan_mixtures.methods.ldagan import LDAGAN
+from gan_mixtures.methods.madgan import MADGAN
 from gan_mixtures.methods.mdgan import MDGAN
+from gan_mixtures.methods.megan import MEGAN
+from gan_mixtures.methods.mgan import MGAN
 from gan_mixtures.methods.mmgan import MMGAN
 from gan_mixtures.methods.pcmgan import PCMGAN
 from gan_mixtures.methods.vanilla import VanillaGAN
@@ -21,6 +24,9 @@ METHODS: dict[str, type] = {
     "mmgan": MMGAN,
     "gmgan": GMGAN,
     "pcmgan": PCMGAN,
+    "madgan": MADGAN,
+    "mgan": MGAN,
+    "megan": MEGAN,
 }
 
 

@@ -1,10 +1,12 @@
 """GM-GAN (Ben-Yosef & Weinshall): a GAN whose noise is a learnable GMM.
 
-z = mu_k + sigma_k * eps with k uniform over K Gaussians; the means and
-(diagonal) scales are trained end to end by the generator's adversarial loss
-through the reparameterisation (kernels/gmm.py). They live in their own
-TrainState `state.aux['prior']` (their own Adam). The PCM GAN (pcmgan.py)
-builds on this prior.
+z = mu_k + S_k eps with k uniform over K Gaussians (`method.prior_covariance`
+'full': S_k a Dz x Dz matrix, as the PCM paper's GM-GAN baseline, whose
+parameter count exceeds the vanilla GAN's by K Dz + K Dz^2; 'diagonal':
+per-dimension scales); the means and scales are trained end to end by the
+generator's adversarial loss through the reparameterisation
+(kernels/gmm.py). They live in their own TrainState `state.aux['prior']`
+(their own Adam). The PCM GAN (pcmgan.py) builds on this prior.
 """
 
 import os
@@ -33,12 +35,11 @@ class GMGAN(GANMethod):
 
   # ---- the prior ------------------------------------------------------------
   def init_prior(self, rng: jax.Array) -> dict[str, jax.Array]:
-    """means U(-a, a)^Dz, log scales log(s): a, s from the config."""
-    mc, dz = self.config.method, self.config.model.z_dim
-    a = mc.prior_mean_init
-    means = jax.random.uniform(rng, (self.k, dz), minval=-a, maxval=a)
-    log_scales = jnp.full((self.k, dz), jnp.log(mc.prior_scale_init))
-    return {"means": means, "log_scales": log_scales}
+    """means U(-a, a)^Dz, scales s I: a, s from the config."""
+    mc = self.config.method
+    return gmm.init_prior(rng, self.k, self.config.model.z_dim,
+                          mc.prior_covariance, mc.prior_mean_init,
+                          mc.prior_scale_init)
 
   def prior_optimizer(self):
     oc = self.config.g_opt.copy_and_resolve_references()
@@ -58,10 +59,7 @@ class GMGAN(GANMethod):
 
   def draw_all(self, prior, rng: jax.Array, n: int) -> jax.Array:
     """One draw from every component for each of n examples; [n, K, Dz]."""
-    keys = jax.random.split(rng, n)
-    return jax.vmap(
-        lambda r: gmm.sample_components(r, prior["means"], prior["log_scales"])
-    )(keys)
+    return jax.vmap(lambda r: gmm.draw(r, prior))(jax.random.split(rng, n))
 
   def draw(self, prior, rng: jax.Array, n: int) -> tuple[jax.Array, jax.Array]:
     """n draws with k uniform; (z [n, Dz], k [n])."""
@@ -104,7 +102,7 @@ class GMGAN(GANMethod):
     """The next state (step + 1, EMA of G) and the metrics with prior stats."""
     ema = self.next_ema(state, g_state.params)
     prior = aux["prior"].params
-    metrics = {**metrics, "prior_scale": jnp.exp(prior["log_scales"]).mean(),
+    metrics = {**metrics, "prior_scale": gmm.mean_scale(prior),
                "prior_mean_norm": jnp.linalg.norm(prior["means"], axis=-1).mean()}
     return state.replace(step=state.step + 1, g=g_state, d=d_state,
                          g_ema_params=ema, aux=aux), metrics
@@ -121,15 +119,14 @@ class GMGAN(GANMethod):
     one eps for all; weights [..., K] -> images [..., H, W, C]."""
     prior = self.prior_params(state)
     eps = jax.random.normal(rng, prior["means"].shape[1:])  # [Dz]
-    z_k = prior["means"] + jnp.exp(prior["log_scales"]) * eps  # [K, Dz]
     w = jnp.asarray(weights)
-    z = (w.reshape(-1, self.k) @ z_k)  # [N, Dz]
+    z = gmm.combine(eps, w.reshape(-1, self.k), prior)  # [N, Dz]
     x = self.g_net.apply(self.generator_params(state, use_ema), z)
     return x.reshape(w.shape[:-1] + x.shape[1:])
 
   def state_metrics(self, state: GANState) -> dict[str, Any]:
     prior = jax.device_get(self.prior_params(state))
-    return {"prior_scale_mean": float(jnp.exp(prior["log_scales"]).mean()),
+    return {"prior_scale_mean": float(gmm.mean_scale(prior)),
             "prior_mean_norm": float(jnp.linalg.norm(prior["means"], axis=-1).mean())}
 
   def extra_pictures(self, state: GANState, data, config, rng: jax.Array,
@@ -159,6 +156,9 @@ class GMGAN(GANMethod):
                        " prior_lr >= 0")
     if mc.loss not in ("ns", "minimax"):
       raise ValueError(f"{mc.name} losses: ns, minimax; got {mc.loss!r}")
+    if mc.prior_covariance not in gmm.PRIOR_COVARIANCES:
+      raise ValueError(f"method.prior_covariance must be one of"
+                       f" {gmm.PRIOR_COVARIANCES}, got {mc.prior_covariance!r}")
 
 
 def triangle_weights(k: int, steps: int) -> jax.Array:

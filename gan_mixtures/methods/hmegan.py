@@ -17,6 +17,7 @@ import jax.numpy as jnp
 
 from gan_mixtures.kernels import gating
 from gan_mixtures.methods.vanilla import VanillaGAN
+from gan_mixtures import nets
 from gan_mixtures.nets import dcgan
 from gan_mixtures.nets.mixture import MapTrunk, MixtureGenerator, leaves_of
 from gan_mixtures.nets.mlp import MLPTrunk
@@ -42,10 +43,9 @@ class HMEGAN(VanillaGAN):
           m.g_out_scale,
       )
     else:
-      size, _, channels = data.example_shape
-      shape = dcgan.trunk_input_shape(size, m.g_width)
+      shape = dcgan.trunk_input_shape(data.example_shape[0], m.g_width)
       features = math.prod(shape)
-      trunk = MapTrunk(shape, dcgan.DCGANTrunk(size, channels, m.g_width, m.g_norm))
+      trunk = MapTrunk(shape, nets.make_trunk(m, tuple(data.example_shape)))
     self.mixture = MixtureGenerator(
         mc.gate, num_leaves, mc.leaf, features, trunk,
         gate_init_std=mc.gate_init_std,

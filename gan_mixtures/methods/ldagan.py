@@ -6,8 +6,21 @@ real data vs fakes (a fixed number per generator, or ancestral samples);
 then the variational E-step for every noise sample z' (kernels/dirichlet.py,
 under stop_gradient), the G update on -E_z' sum_k omega_k log D(G_k(z')),
 and one ascent step on alpha (Eq. 31) with its own Adam, alpha kept >=
-`method.alpha_min`. With a hinge / W loss the critic value replaces log D in
-the G loss and sigmoid(critic) is D in the E-step, as in the reference code.
+`method.alpha_min`.
+
+The E-step needs D(G_k(z')) as a probability in [0, 1] (the paper's D,
+"a function bounded in [0, 1]"). With the log-likelihood losses ('ns', the
+paper's Algorithm 1; 'minimax') D = sigmoid(logit) is one. A hinge / W
+critic is not: its values have an arbitrary scale, so the paper gives no
+likelihood for it. `method.estep_likelihood='sigmoid_critic'` uses
+sigmoid(critic) as D there, as the reference code (Sumching/LDAGAN) does;
+it must be asked for explicitly (validate_config). The G loss weighs the
+paper's log D (Eq. 9) by omega; with 'minimax' it is log(1 - D) instead, and
+with hinge / W the raw critic, as the reference code.
+
+The E-step is held (omega uniform, gamma = alpha + 1/K) for the first
+`method.estep_start_step` steps, or `method.estep_delay_epochs` epochs of
+the real data (Appendix E), whichever is later.
 """
 
 from typing import Any
@@ -18,22 +31,29 @@ import optax
 
 from gan_mixtures import losses
 from gan_mixtures.kernels import dirichlet
-from gan_mixtures.methods.base import GANMethod, Metrics, apply_update, poison_if, run_d_steps
-from gan_mixtures.nets import make_shared_trunk_generator
+from gan_mixtures.methods.base import (
+    MultiGeneratorGAN, apply_update, poison_if, run_d_steps,
+)
 from gan_mixtures.state import GANState
 
 D_FAKES = ("per_generator", "ancestral")
+# D(G_k(z)) of the E-step: 'probability' = sigmoid of a log-likelihood D's
+# logit (the paper); 'sigmoid_critic' = sigmoid of a hinge / W critic (the
+# reference code; must be asked for)
+ESTEP_LIKELIHOODS = ("probability", "sigmoid_critic")
 
 
-class LDAGAN(GANMethod):
+class LDAGAN(MultiGeneratorGAN):
   """K generators with a Dirichlet prior over them, fitted by variational EM."""
 
   def __init__(self, config, data):
     super().__init__(config, data)
-    mc, m = config.method, config.model
-    self.k = int(mc.num_generators)
-    self.g_net = make_shared_trunk_generator(m, data.example_shape, self.k)
+    mc, t = config.method, config.train
     self.alpha_tx = optax.adam(mc.alpha_lr, b1=mc.alpha_b1, b2=mc.alpha_b2)
+    size = getattr(data, "size", 0)  # images: every step reads n_disc batches
+    steps_per_epoch = size // (t.batch_size * t.n_disc) if size else 0
+    self.estep_start = max(int(mc.estep_start_step),
+                           int(round(mc.estep_delay_epochs * steps_per_epoch)))
 
   # ---- state ----------------------------------------------------------------
   def init_aux(self, rng: jax.Array) -> dict[str, Any]:
@@ -41,9 +61,6 @@ class LDAGAN(GANMethod):
     return {"alpha": alpha, "alpha_opt": self.alpha_tx.init(alpha)}
 
   # ---- generation -----------------------------------------------------------
-  def all_generators(self, g_params, z: jax.Array) -> jax.Array:
-    return self.g_net.apply(g_params, z)  # [K, B, ...]
-
   def ancestral(self, g_params, alpha, rng, n: int) -> tuple[jax.Array, jax.Array]:
     """pi ~ Dir(alpha), k ~ Cat(pi), x = G_k(z) for n samples; (x, k)."""
     rng_pi, rng_k, rng_z = jax.random.split(rng, 3)
@@ -57,11 +74,10 @@ class LDAGAN(GANMethod):
     if mc.d_fakes == "ancestral":
       return self.ancestral(g_params, alpha, rng, n_real)[0]
     per = mc.d_fakes_per_generator or mc.fakes_per_generator
-    x = self.all_generators(g_params, self.noise(rng, per))
-    return x.reshape((-1,) + x.shape[2:])  # [K * per, ...]
+    return self.generator_fakes(g_params, rng, per)[0]  # [K * per, ...]
 
   # ---- losses ---------------------------------------------------------------
-  def d_loss(self, d_params, g_params, alpha, real, rng):
+  def d_loss_lda(self, d_params, g_params, alpha, real, rng):
     fake = jax.lax.stop_gradient(self.d_fakes(g_params, alpha, rng, real.shape[0]))
     real_out = self.d_net.apply(d_params, real)
     fake_out = self.d_net.apply(d_params, fake)
@@ -69,9 +85,13 @@ class LDAGAN(GANMethod):
     return loss, {"d_real": real_out.mean(), "d_fake": fake_out.mean()}
 
   def log_likelihood_terms(self, critic: jax.Array) -> jax.Array:
-    """The per-(k, z') term that omega weights in the G loss; [K, M]."""
-    if self.config.method.loss in ("ns", "minimax"):
-      return jax.nn.log_sigmoid(critic)  # log D
+    """The per-(k, z') term that omega weights in the G loss (G maximises
+    their omega-weighted mean); [K, M]."""
+    loss = self.config.method.loss
+    if loss == "ns":
+      return jax.nn.log_sigmoid(critic)  # log D (Eq. 9)
+    if loss == "minimax":
+      return -jax.nn.log_sigmoid(-critic)  # -log(1 - D)
     return critic  # hinge / W: the critic value, as the reference code
 
   def e_step(self, critic: jax.Array, alpha: jax.Array, step: jax.Array):
@@ -81,7 +101,7 @@ class LDAGAN(GANMethod):
     omega, gamma, iters = jax.vmap(
         lambda l: dirichlet.e_step(l, alpha, max_iters=mc.estep_max_iters, tol=mc.estep_tol)
     )(log_d)
-    started = step >= mc.estep_start_step
+    started = step >= self.estep_start
     uniform = jnp.full_like(omega, 1.0 / self.k)
     omega = jnp.where(started, omega, uniform)
     gamma = jnp.where(started, gamma, alpha + uniform)
@@ -96,10 +116,12 @@ class LDAGAN(GANMethod):
     terms = self.log_likelihood_terms(critic)  # [K, M]
     loss = -jnp.mean(jnp.sum(jax.lax.stop_gradient(omega).T * terms, axis=0))
     entropy = -jnp.sum(omega * jnp.log(omega + 1e-12), -1).mean()
+    d_fake = jax.nn.sigmoid(critic)  # the E-step's D(G_k(z'))
     return loss, {
         "gamma": gamma,
         "estep_iters": iters.mean().astype(jnp.float32),
         "omega_entropy": entropy,
+        "estep_d_mean": d_fake.mean(), "estep_d_std": d_fake.std(),
     }
 
   # ---- the step -------------------------------------------------------------
@@ -108,7 +130,7 @@ class LDAGAN(GANMethod):
     alpha = state.aux["alpha"]
 
     d_state, d_metrics = run_d_steps(
-        lambda p, real, r: self.d_loss(p, state.g.params, alpha, real, r),
+        lambda p, real, r: self.d_loss_lda(p, state.g.params, alpha, real, r),
         state.d, batch, rng_d,
     )
 
@@ -144,11 +166,9 @@ class LDAGAN(GANMethod):
     """Ancestral samples (pi ~ Dir(alpha), k ~ pi), or n per generator."""
     params = self.generator_params(state, use_ema)
     if self.config.method.sample_mode == "per_generator":
-      per = -(-n // self.k)
-      x = self.all_generators(params, self.noise(rng, per))  # [K, per, ...]
-      k = jnp.repeat(jnp.arange(self.k), per)
-      return x.reshape((-1,) + x.shape[2:])[:n], {"component": k[:n]}
-    x, k = self.ancestral(params, state.aux["alpha"], rng, n)
+      x, k = self.balanced_samples(params, rng, n)
+    else:
+      x, k = self.ancestral(params, state.aux["alpha"], rng, n)
     return x, {"component": k}
 
   def state_metrics(self, state: GANState) -> dict[str, Any]:
@@ -169,9 +189,8 @@ class LDAGAN(GANMethod):
 
   @classmethod
   def validate_config(cls, config) -> None:
+    super().validate_config(config)
     mc = config.method
-    if mc.num_generators < 1:
-      raise ValueError(f"method.num_generators must be >= 1, got {mc.num_generators}")
     if mc.d_fakes not in D_FAKES:
       raise ValueError(f"method.d_fakes must be one of {D_FAKES}, got {mc.d_fakes!r}")
     if mc.sample_mode not in ("ancestral", "per_generator"):
@@ -180,5 +199,16 @@ class LDAGAN(GANMethod):
       raise ValueError("method.alpha_init, alpha_min and alpha_lr must be > 0")
     if mc.loss not in losses.LOSSES or mc.loss == "wgan_gp":
       raise ValueError(f"ldagan losses: ns, minimax, hinge, wgan; got {mc.loss!r}")
-    if mc.fakes_per_generator < 1 or mc.estep_max_iters < 1:
-      raise ValueError("method.fakes_per_generator and estep_max_iters must be >= 1")
+    if mc.estep_likelihood not in ESTEP_LIKELIHOODS:
+      raise ValueError(f"method.estep_likelihood must be one of"
+                       f" {ESTEP_LIKELIHOODS}, got {mc.estep_likelihood!r}")
+    if mc.loss in ("hinge", "wgan") and mc.estep_likelihood != "sigmoid_critic":
+      raise ValueError(
+          f"ldagan with loss {mc.loss!r}: the E-step needs D(G_k(z)) in [0, 1]"
+          " and a critic is not a probability; set"
+          " method.estep_likelihood='sigmoid_critic' to use sigmoid(critic)"
+          " (the reference code's choice, not the paper's), or loss 'ns'")
+    if mc.estep_delay_epochs < 0 or mc.estep_start_step < 0:
+      raise ValueError("method.estep_delay_epochs and estep_start_step must be >= 0")
+    if mc.estep_max_iters < 1:
+      raise ValueError("method.estep_max_iters must be >= 1")

@@ -10,13 +10,21 @@ component:
   D, C: max V = 1/n sum_i E_{d_i} log D_i(x)
                 + 1/n sum_i sum_k alpha_k^(i) E_{G_k} log(1 - D_i(x))
         and min lambda * CE, CE = -1/K sum_k E_{G_k} log C(k | x)
-  G:    min the fake term (non-saturating -log D_i by default) + lambda CE
-  omega: min the fake term of V (log(1 - D_i), Eq. 8) with its own Adam
+  G:    min the fake term + lambda CE: log(1 - D_i) as Eq. 8 / 11
+        (`loss='minimax'`, the default) or the non-saturating -log D_i
+        ('ns', what the project's earlier digits and MNIST tables used)
+  omega: min the fake term of V (log(1 - D_i), Eq. 8) with its own
+        optimiser (`omega_optimizer` adam | sgd, lr `omega_lr`, Adam betas
+        `omega_b1`, `omega_b2`), from step `omega_start_step` on
 
-`method.fix_weights` fixes alpha to the true priors of the sets' regions
-(the paper's quantitative protocol); components are then tied to regions.
+Table 2's two readings: "we fix mixture weights with true priors" (section 4)
+is `fix_weights` (alpha = the true priors of the sets' regions, not
+learned; components tied to regions), "initialized with priors" (section 5)
+is `omega_init='priors'` with learned weights; `omega_init='uniform'`
+starts every set at 1 / K.
 """
 
+import json
 import os
 from typing import Any
 
@@ -34,6 +42,8 @@ from gan_mixtures.metrics import components as comp_lib
 from gan_mixtures.state import GANState
 
 LOG_EPS = 1e-12
+OMEGA_INITS = ("uniform", "priors")
+OMEGA_OPTIMIZERS = ("adam", "sgd")
 
 
 def mixture_fake_term(alpha: jax.Array, per_pair: jax.Array) -> jax.Array:
@@ -60,7 +70,10 @@ class MMGAN(GANMethod):
     self.k = int(mc.num_components) or 2**self.n - 1
     self.g_net = nets.make_conditional_generator(config.model, data.example_shape, self.k)
     self.d_net = nets.make_encoder_heads(config.model, self.n, self.k, mc.classifier_hidden)
-    self.omega_tx = optax.adam(mc.omega_lr, b1=config.g_opt.b1, b2=config.g_opt.b2)
+    if mc.omega_optimizer == "sgd":
+      self.omega_tx = optax.sgd(mc.omega_lr)
+    else:
+      self.omega_tx = optax.adam(mc.omega_lr, b1=mc.omega_b1, b2=mc.omega_b2)
     self.gp_weight = 0.0
 
   # ---- state ----------------------------------------------------------------
@@ -69,7 +82,8 @@ class MMGAN(GANMethod):
 
   def init_aux(self, rng: jax.Array) -> dict[str, Any]:
     del rng
-    if self.config.method.fix_weights:
+    mc = self.config.method
+    if mc.fix_weights or mc.omega_init == "priors":
       omega = jnp.log(jnp.maximum(jnp.asarray(self.data.priors, jnp.float32), LOG_EPS))
     else:
       omega = jnp.zeros((self.n, self.k))
@@ -190,6 +204,68 @@ class MMGAN(GANMethod):
     """m samples of every component; [K, m, H, W, C] (numpy)."""
     return np.asarray(self.all_components(self.generator_params(state, use_ema), rng, m))
 
+  # ---- diagnostics --------------------------------------------------------
+  def periodic_metrics(self, state: GANState, rng: jax.Array) -> dict[str, float]:
+    """Every set's weights (`alpha_<i>_<k>`: the alpha trajectory) and how
+    cleanly the components split by class: the share of a component's
+    samples in its most frequent class under the digit classifier, averaged
+    over the components (`component_purity`)."""
+    alpha = np.asarray(jax.device_get(self.alpha(state)))
+    out = {f"alpha_{i}_{k}": float(alpha[i, k])
+           for i in range(self.n) for k in range(self.k)}
+    clf = self.diagnostic_classifier()
+    if clf is not None:
+      x = self.sample_components(state, rng, 64, self.config.eval.use_ema)
+      labels = clf.predict(x.reshape((-1,) + x.shape[2:])).reshape(self.k, 64)
+      out["component_purity"] = float(np.mean(
+          [np.bincount(row, minlength=10).max() / 64 for row in labels]))
+    return out
+
+  def diagnostic_classifier(self):
+    """The digit classifier, loaded once (None where there is none)."""
+    if not hasattr(self, "_clf"):
+      from gan_mixtures import eval_setup
+      from gan_mixtures.metrics import classifier as clf_lib
+
+      directory = eval_setup.classifier_dir(self.config)
+      self._clf = (clf_lib.load_classifier(directory)
+                   if directory and clf_lib.read_meta(directory) else None)
+    return self._clf
+
+  def refit_objective(self, state: GANState, steps: int, rng: jax.Array,
+                      fresh: bool = True, eval_batches: int = 20) -> dict[str, Any]:
+    """Eq. 11 of the trained G under a refitted D and C: G and alpha frozen,
+    D and C (fresh, or `fresh=False` from the checkpoint's) trained `steps`
+    steps on their loss, then V, the classifier term CE and
+    V + lambda * CE (what G minimises) averaged over `eval_batches` batches.
+    Lower for one of two trained G's means it is the better solution of the
+    paper's own objective."""
+    mc, t = self.config.method, self.config.train
+    alpha = self.alpha(state)
+    g_params = jax.lax.stop_gradient(state.g.params)
+    d_state = state.d
+    if fresh:
+      from flax.training import train_state as ts_lib
+
+      params = self.d_net.init(jax.random.fold_in(rng, 1),
+                               jnp.asarray(self.data.example_batch(2)))
+      d_state = ts_lib.TrainState.create(apply_fn=self.d_net.apply, params=params,
+                                         tx=state.d.tx)
+    loss = lambda p, real, r: self.d_loss(p, g_params, alpha, real, r)
+    step = jax.jit(lambda d, real, r: apply_update(d, lambda p: loss(p, real, r), "d"))
+    value = jax.jit(lambda p, real, r: loss(p, real, r)[1])
+    shape = (t.batch_size,)
+    for i in range(steps):
+      real = jnp.asarray(self.data.host_batch(10_000_000 + i, shape))
+      d_state, _ = step(d_state, real, jax.random.fold_in(rng, 100 + i))
+    rows = [value(d_state.params, jnp.asarray(self.data.host_batch(20_000_000 + i, shape)),
+                  jax.random.fold_in(rng, 10**6 + i)) for i in range(eval_batches)]
+    v = float(np.mean([r["d_value"] for r in rows]))
+    ce = float(np.mean([r["d_ce"] for r in rows]))
+    return {"refit_steps": steps, "refit_from": "fresh" if fresh else "saved",
+            "V": v, "ce": ce, "lambda_ce": mc.disjoint_weight * ce,
+            "objective": v + mc.disjoint_weight * ce}
+
   # ---- evaluation -----------------------------------------------------------
   def state_metrics(self, state: GANState) -> dict[str, Any]:
     alpha = np.asarray(jax.device_get(self.alpha(state)))
@@ -257,6 +333,16 @@ class MMGAN(GANMethod):
     ]
     root, ext = os.path.splitext(sample_path)
     viz.component_rows(root + "_components" + ext, x, titles)
+    # the alpha trajectory of the run so far (metrics.jsonl beside samples/)
+    jsonl = os.path.join(os.path.dirname(os.path.dirname(sample_path)), "metrics.jsonl")
+    if os.path.exists(jsonl):
+      rows = [json.loads(l) for l in open(jsonl)]
+      rows = [r for r in rows if f"diag/alpha_0_0" in r]
+      if rows:
+        steps = np.asarray([r["step"] for r in rows])
+        traj = np.asarray([[[r[f"diag/alpha_{i}_{k}"] for k in range(self.k)]
+                            for i in range(self.n)] for r in rows])  # [T, n, K]
+        viz.alpha_trajectories(root + "_alpha" + ext, steps, traj)
 
   @classmethod
   def validate_config(cls, config) -> None:
@@ -285,3 +371,6 @@ class MMGAN(GANMethod):
                        " disjoint_weight >= 0, omega_start_step >= 0")
     if mc.loss not in ("ns", "minimax"):
       raise ValueError(f"mmgan losses: ns, minimax; got {mc.loss!r}")
+    if mc.omega_init not in OMEGA_INITS or mc.omega_optimizer not in OMEGA_OPTIMIZERS:
+      raise ValueError(f"method.omega_init must be one of {OMEGA_INITS} and"
+                       f" omega_optimizer one of {OMEGA_OPTIMIZERS}")

@@ -1,42 +1,46 @@
-"""GMM-responsibility GAN with a posterior consistency module (Huang et al.).
+"""GMM-responsibility GAN with a posterior consistency module (Huang et al.;
+seed 001_497c23b5446068bc.txt, cited as l.N).
 
-The GM-GAN prior (gmgan.py) plus a classifier C(x) -> p(k|x) over the K
-Gaussians, either a linear softmax head on D's encoder (`shared_encoder`,
-Table I "shared") or a separate CNN (nets.classifier.PCMClassifier). Every
-real x_i is paired with K fakes x^_i^k = G(z_i^k), z_i^k ~ N(mu_k, sigma_k).
-One step runs the four updates of Algorithm 1, each with its own Adam state:
+The GM-GAN prior (gmgan.py; full covariances by default, l.157) plus a
+classifier C(x) -> p(k|x) over the K Gaussians, either a linear softmax head
+on D's encoder (`shared_encoder`, Table I "shared") or a separate CNN
+(nets.classifier.PCMClassifier). Every real x_i is paired with K fakes
+x^_i^k = G(z_i^k), z_i^k = mu_k + S_k eps (Algorithm 1, lines 3-8). One step
+runs Algorithm 1's four updates in order (lines 12-15), each with its own
+Adam state, all on one draw of the noise (the algorithm computes its losses
+from one set of fakes):
 
-  1. D      min -L_adv,  L_adv = E_i 1/K sum_k C(x_i)_k (log D(x_i)
-                                 + log(1 - D(x^_i^k)))            (Eq. 6)
-  2. G, mu, sigma and C  min L_adv (G's term the non-saturating -log
-     D(x^_i^k) by default, `loss='minimax'`: log(1 - D)); C's gradient
-     here is scaled by `c_adv_weight` (1 = Algorithm 1 as written)
-  3. C      min L_{x^,x}: consistency of C(x_i) and C(x^_i^k), the pairs
-            weighted by C(x_i)_k (a real and the fakes of its component)
-  4. C, mu, sigma  min L_{x^,z}: consistency of p(k | z_i^k) (Eq. 3) and
-            C(x^_i^k)                                            (Eq. 4)
+  12. D        max L_adv = E_i 1/K sum_k C(x_i)_k (log D(x_i)
+                                + log(1 - D(x^_i^k)))            (Eq. 6)
+  13. G, C (and mu, S: l.157)  min L_adv, G's term log(1 - D(x^)) as Eq. 6
+      (`loss='minimax'`; 'ns': -log D(x^)); C's gradient here is scaled by
+      `c_adv_weight` (1 = Algorithm 1 as written)
+  14. C        min L_{x^,x}                                      (Eq. 5)
+  15. C, mu, S min L_{x^,z}: consistency of p(k | z_i^k) (Eq. 3) and
+               C(x^_i^k)                                         (Eq. 4)
 
-D has one output as Eq. 6 is typeset, or K (`d_per_component`, Table I's
-"Linear -> K"): pair (i, k) is judged by output k, so component k's fakes
-are compared with the reals C gives to k, and C's L_adv gradient puts a
-real on the component whose D output finds it least real. With one output,
-C only gets the fake term, which pulls every real towards the component
-whose fakes fool D best.
+L_{x^,x} (`xx_form`): Eq. 5 as typeset sums I(C(x_i), C(x^)) over k with no
+k inside, so it is ill-defined; its stated purpose (l.60) is that C's
+distribution on the fakes looks like its distribution on the data. Our
+reading, 'match' (default): KL(mean_{i,k} C(x^_i^k) || mean_i C(x_i))
+(kernels/gmm.py distribution_match), which does not vanish when C gives
+every real one component. 'weighted' keeps the project's earlier reading:
+the consistency of C(x_i) and C(x^_i^k) over the pairs, weighted by
+C(x_i)_k. L_{x^,z} (`consistency`): 'mi' maximises the mutual information
+of the batch joint of the pairs (the paper's default), 'kl' is the KL form
+l.123 allows, KL(p(k|z_i^k) || C(x^_i^k)) per pair: -log C(x^_i^k)_k when
+the Gaussians are apart (p(k|z_i^k) one-hot), which does not vanish at a
+collapsed C; 'js' the JS divergence. The joint of 'mi' is not symmetrised
+(`mi_symmetric`): the symmetrised joint of two different predictors has a
+degenerate optimum where C predicts one constant class (kernels/gmm.py).
 
-`xz_prior_grad` says how L_{x^,z} moves mu and sigma: 'full' (through
-p(k | z) and through G(z), what autodiff of Algorithm 1 gives),
-'responsibility' (through p(k | z) alone) or 'none'. On scikit-learn digits
-'full' made each component draw nearly one image (README, PCM).
-
-Consistency (`method.consistency`): 'mi' maximises the mutual information of
-the batch joint of the pairs (IIC), 'kl' / 'js' are divergences. The joint is
-not symmetrised by default (`mi_symmetric`): our pairs come from two
-different predictors, and the symmetrised joint has a degenerate optimum
-where C predicts one constant class (MI 0.4274 at K = 10, kernels/gmm.py);
-on scikit-learn digits training sat there with C collapsed. Steps 3 and 4
-are one update on `xx_weight * L_xx + xz_weight * L_xz`, taken after the G
-update; with both weights 0 it is skipped (the "no PCM" ablation). With a
-shared encoder, C's updates move the encoder and the C head, never D's head.
+D has one output as Eq. 6 and Table I's parameter counts have it. Ours, not
+the paper's: `d_per_component` (D outputs K logits and pair (i, k) is judged
+by output k), `xz_prior_grad` (how L_{x^,z} moves mu, S: 'full' through
+p(k | z) and G(z), what autodiff of line 15 gives; 'responsibility' through
+p(k | z) alone; 'none'). With both consistency weights 0 lines 14-15 are
+skipped (the "no PCM" ablation). With a shared encoder, C's updates move the
+encoder and the C head, never D's head.
 """
 
 from typing import Any
@@ -51,7 +55,7 @@ from flax.training import train_state
 from gan_mixtures import nets
 from gan_mixtures.kernels import gmm
 from gan_mixtures.metrics import clustering
-from gan_mixtures.methods.base import joint_update, poison_if, run_d_steps
+from gan_mixtures.methods.base import apply_update, joint_update, poison_if, run_d_steps
 from gan_mixtures.methods.gmgan import GMGAN
 from gan_mixtures.nets.classifier import PCMClassifier
 from gan_mixtures.state import GANState, make_optimizer
@@ -60,6 +64,7 @@ from gan_mixtures.state import GANState, make_optimizer
 # How L_{x^,z} moves the prior: through p(k | z) and G(z) (Algorithm 1, by
 # autodiff), through p(k | z) alone, or not at all.
 XZ_PRIOR_GRAD = ("full", "responsibility", "none")
+XX_FORMS = ("match", "weighted")  # L_{x^,x}: module docstring
 
 
 def weighted_pairs(q_real: jax.Array, q_fake: jax.Array) -> tuple[jax.Array, ...]:
@@ -147,9 +152,9 @@ class PCMGAN(GMGAN):
     if not self.shared:
       aux["c_params"] = self.c_net.init(jax.random.fold_in(rng, 2), sample_batch)
     c_params = state.d.params if self.shared else aux["c_params"]
-    aux["c_opt_adv"] = self.c_tx.init(c_params)
-    aux["c_opt_pcm"] = self.c_tx.init(c_params)
-    aux["prior_opt_pcm"] = state.aux["prior"].tx.init(state.aux["prior"].params)
+    for line in ("adv", "xx", "xz"):  # lines 13, 14, 15
+      aux[f"c_opt_{line}"] = self.c_tx.init(c_params)
+    aux["prior_opt_xz"] = state.aux["prior"].tx.init(state.aux["prior"].params)
     return state.replace(aux=aux)
 
   def c_train_state(self, params, opt_state, step) -> train_state.TrainState:
@@ -194,64 +199,77 @@ class PCMGAN(GMGAN):
     loss = jnp.mean(jnp.sum(w * pair, -1)) / self.k
     return poison_if(loss, step, self.config.train.debug_nan_step), {}
 
-  def consistency_loss(self, params, g_params, real, rng):
-    """xx_weight * L_{x^,x} + xz_weight * L_{x^,z} for (prior, C)."""
+  def xx_loss(self, c_params, g_params, prior, real, rng):
+    """xx_weight * L_{x^,x} for C (line 14); the fakes are constants."""
+    mc = self.config.method
+    b = real.shape[0]
+    _, fake = self.fakes(g_params, prior, rng, b)
+    fake = jax.lax.stop_gradient(fake.reshape((-1,) + fake.shape[2:]))
+    q_fake = self.classify(c_params, fake)  # [B*K, K]
+    q_real = self.classify(c_params, real)  # [B, K]
+    if mc.xx_form == "match":
+      l_xx = gmm.distribution_match(q_fake, q_real)
+    else:
+      p, q, weights = weighted_pairs(q_real, q_fake.reshape(b, self.k, self.k))
+      l_xx = gmm.consistency(p, q, mc.consistency, jax.lax.stop_gradient(weights),
+                             symmetric=mc.mi_symmetric)
+    return mc.xx_weight * l_xx, {"l_xx": l_xx}
+
+  def xz_loss(self, params, g_params, real, rng):
+    """xz_weight * L_{x^,z} for (prior, C) (line 15)."""
     prior, c_params = params
     mc = self.config.method
     b = real.shape[0]
     if mc.xz_prior_grad == "none":
       prior = jax.lax.stop_gradient(prior)
     z = self.draw_all(prior, rng, b)  # [B, K, Dz]
-    # 'responsibility': mu, sigma move by p(k | z) alone, not through G
+    # 'responsibility': mu, S move by p(k | z) alone, not through G
     through_g = mc.xz_prior_grad != "responsibility"
     fake = self.generate(g_params, z if through_g else jax.lax.stop_gradient(z))
-    z_flat = z.reshape(b * self.k, -1)
-    p_z = jax.vmap(
-        lambda zz: gmm.responsibilities(zz, prior["means"], prior["log_scales"])
-    )(z_flat)  # [B*K, K]
+    p_z = gmm.responsibilities_batch(z.reshape(b * self.k, -1), prior)  # [B*K, K]
     q_fake = self.classify(c_params, fake.reshape((-1,) + fake.shape[2:]))  # [B*K, K]
     l_xz = gmm.consistency(p_z, q_fake, mc.consistency, symmetric=mc.mi_symmetric)
-    q_real = self.classify(c_params, real)
-    p, q, weights = weighted_pairs(q_real, q_fake.reshape(b, self.k, self.k))
-    l_xx = gmm.consistency(p, q, mc.consistency, jax.lax.stop_gradient(weights),
-                           symmetric=mc.mi_symmetric)
-    loss = mc.xz_weight * l_xz + mc.xx_weight * l_xx
-    return loss, {"l_xz": l_xz, "l_xx": l_xx}
+    return mc.xz_weight * l_xz, {"l_xz": l_xz}
 
   # ---- the step -------------------------------------------------------------
   def train_step(self, state: GANState, batch: jax.Array, rng: jax.Array):
-    rng_d, rng_g, rng_c = jax.random.split(rng, 3)
+    """Algorithm 1, lines 12-15, on one draw of the noise (`rng_fake`)."""
+    rng_fake = jax.random.fold_in(rng, 0)
     mc, aux = self.config.method, dict(state.aux)
     prior_ts = aux["prior"]
     c_fixed = None if self.shared else aux["c_params"]
 
-    d_state, metrics = run_d_steps(
-        lambda p, real, r: self.d_loss_pcm(  # 1.
-            p, state.g.params, prior_ts.params, c_fixed, real, r),
-        state.d, batch, rng_d,
+    d_state, metrics = run_d_steps(  # 12.
+        lambda p, real, r: self.d_loss_pcm(
+            p, state.g.params, prior_ts.params, c_fixed, real, rng_fake),
+        state.d, batch, rng,
     )
     real = batch[-1]
-
-    c_ts = self.c_train_state(
-        d_state.params if self.shared else aux["c_params"], aux["c_opt_adv"], state.step
-    )
-    (g_state, prior_ts, c_ts), g_metrics = joint_update(  # 2.
+    c_ts = self.c_train_state(d_state.params if self.shared else aux["c_params"],
+                              aux["c_opt_adv"], state.step)
+    (g_state, prior_ts, c_ts), g_metrics = joint_update(  # 13.
         (state.g, prior_ts, c_ts),
-        lambda ps: self.g_side_loss(ps, d_state.params, real, rng_g, state.step), "g",
+        lambda ps: self.g_side_loss(ps, d_state.params, real, rng_fake, state.step),
+        "g",
     )
     metrics.update(g_metrics)
     aux["c_opt_adv"] = c_ts.opt_state
-    if mc.xx_weight > 0 or mc.xz_weight > 0:  # 3. + 4.
-      pcm_prior = prior_ts.replace(opt_state=aux["prior_opt_pcm"])
-      pcm_c = c_ts.replace(opt_state=aux["c_opt_pcm"])
-      (pcm_prior, pcm_c), c_metrics = joint_update(
-          (pcm_prior, pcm_c),
-          lambda ps: self.consistency_loss(ps, g_state.params, real, rng_c), "c",
-      )
-      metrics.update(c_metrics)
-      aux["prior_opt_pcm"], aux["c_opt_pcm"] = pcm_prior.opt_state, pcm_c.opt_state
-      prior_ts = prior_ts.replace(params=pcm_prior.params)
-      c_ts = c_ts.replace(params=pcm_c.params)
+    if mc.xx_weight > 0:  # 14.
+      c_ts = c_ts.replace(opt_state=aux["c_opt_xx"])
+      c_ts, xx_metrics = apply_update(
+          c_ts, lambda p: self.xx_loss(p, g_state.params, prior_ts.params, real,
+                                       rng_fake), "c_xx")
+      aux["c_opt_xx"] = c_ts.opt_state
+      metrics.update(xx_metrics)
+    if mc.xz_weight > 0:  # 15.
+      xz_prior = prior_ts.replace(opt_state=aux["prior_opt_xz"])
+      c_ts = c_ts.replace(opt_state=aux["c_opt_xz"])
+      (xz_prior, c_ts), xz_metrics = joint_update(
+          (xz_prior, c_ts),
+          lambda ps: self.xz_loss(ps, g_state.params, real, rng_fake), "c_xz")
+      aux["prior_opt_xz"], aux["c_opt_xz"] = xz_prior.opt_state, c_ts.opt_state
+      prior_ts = prior_ts.replace(params=xz_prior.params)
+      metrics.update(xz_metrics)
     if self.shared:
       d_state = d_state.replace(params=c_ts.params)
     else:
@@ -292,6 +310,47 @@ class PCMGAN(GMGAN):
       out.update(self.kmeans_floor(x, y))
     return out
 
+  def diagnostic_set(self):
+    """(test images, labels, classifier or None) of the periodic
+    diagnostics: up to eval.cluster_num test images, loaded once."""
+    if not hasattr(self, "_diag"):
+      from gan_mixtures import data as data_lib
+      from gan_mixtures import eval_setup
+      from gan_mixtures.metrics import classifier as clf_lib
+
+      test = data_lib.make_dataset(self.config.data, seed=self.config.seed,
+                                   split="test")
+      x, y = test.reference_examples(min(self.config.eval.cluster_num, test.size))
+      directory = eval_setup.classifier_dir(self.config)
+      clf = (clf_lib.load_classifier(directory)
+             if directory and clf_lib.read_meta(directory) else None)
+      self._diag = (x, np.asarray(y), clf)
+    return self._diag
+
+  def periodic_metrics(self, state: GANState, rng: jax.Array) -> dict[str, float]:
+    """What the log steps show of the clustering (metrics.jsonl): on the
+    test images, the clusters C uses, the entropy of mean C(x) / log K
+    (1 = balanced), cluster_acc and NMI of argmax C(x); per-component purity
+    of the samples under the digit classifier (the share of a component's
+    samples in its most frequent class, averaged over the components: what
+    the paper's Fig. 4 claims), where a classifier is found."""
+    x, y, clf = self.diagnostic_set()
+    q = self.responsibilities(state, x)  # [N, K]
+    assign = q.argmax(-1)
+    mean_q = q.mean(0)
+    entropy = -np.sum(mean_q * np.log(np.maximum(mean_q, 1e-12))) / np.log(self.k)
+    out = {"clusters_used": float(len(np.unique(assign))),
+           "c_entropy": float(entropy),
+           "cluster_acc": clustering.cluster_accuracy(y, assign),
+           "nmi": clustering.nmi(y, assign)}
+    if clf is not None:
+      z = self.draw_all(self.prior_params(state), rng, 64).transpose(1, 0, 2)
+      imgs = self.g_net.apply(self.generator_params(state), z.reshape(-1, z.shape[-1]))
+      labels = clf.predict(np.asarray(imgs)).reshape(self.k, 64)
+      out["component_purity"] = float(np.mean(
+          [np.bincount(row, minlength=10).max() / 64 for row in labels]))
+    return out
+
   def kmeans_floor(self, x: np.ndarray, y: np.ndarray) -> dict[str, float]:
     """k-means on raw pixels of the test images; the same every evaluation,
     so computed once per run."""
@@ -317,5 +376,7 @@ class PCMGAN(GMGAN):
                        f" got {mc.xz_prior_grad!r}")
     if mc.xx_weight < 0 or mc.xz_weight < 0:
       raise ValueError("method.xx_weight and xz_weight must be >= 0")
+    if mc.xx_form not in XX_FORMS:
+      raise ValueError(f"method.xx_form must be one of {XX_FORMS}, got {mc.xx_form!r}")
     if config.model.name != "dcgan":
       raise ValueError("pcmgan needs model.name='dcgan' (image data)")

@@ -1,13 +1,23 @@
-"""DCGAN generator and discriminator for square images (28, 32, 64, 128 px).
+"""DCGAN generator and discriminator for square images (8, 28, 32, 64, 128 px).
 
-G: z -> Dense to s0 x s0 x (ch * 2^(n-1)) -> n transposed convs (stride 2,
-kernel 4) halving the channels -> conv to C, tanh. D mirrors it with stride-2
-convs and LeakyReLU(0.2), then Dense(out_dim). s0 = 7 for 28 px, 4 otherwise.
+G: z -> Dense to s0 x s0 x c0 -> norm, ReLU -> n transposed convs (stride 2,
+kernel `kernel`) halving the channels, the last one to the image's channels,
+tanh (Radford et al.; the tables of LDAGAN and the HME thesis). s0 = 7 for
+28 px, 4 otherwise; c0 = width * 2^(n-1). `out_conv` keeps this project's
+earlier small-image G: the last block to width / 2 channels, then a 3x3 conv
+to the image (used for the 8x8 digits).
+D mirrors it with stride-2 convs (`kernels`, 4 or 5), normalised on every
+layer but the first (`norm_first` for all) and LeakyReLU(0.2) (or ReLU), then
+Dense(out_dim).
 
-Normalisation (`norm`): 'none', 'layer', or 'batch'. 'batch' normalises with
-the statistics of the current batch in training and sampling alike (no running
-averages are kept, so the state stays a pure pytree); draw samples in batches
-of 64 or more.
+Normalisation in G (`norm`): 'none', 'layer', 'batch', or 'batch_scale'
+(batch norm without its centre, LDAGAN's "batch normalization center fixed
+to zero"). 'batch' normalises with the statistics of the current batch in
+training and sampling alike (no running averages are kept, so the state
+stays a pure pytree); draw samples in batches of 64 or more. In D: 'none',
+'layer' (per position over channels), 'layer_chw' (over C x H x W per
+example, Ba et al.'s layer norm as the HME thesis' code has it), 'batch'.
+Initialisation: LeCun normal, or N(0, init_std) where init_std > 0.
 """
 
 import math
@@ -26,11 +36,22 @@ def num_upsamples(size: int) -> tuple[int, int]:
   return s0, n
 
 
+G_NORMS = ("none", "layer", "batch", "batch_scale")
+D_NORMS = ("none", "layer", "layer_chw", "batch")
+
+
+def kernel_init(std: float):
+  """N(0, std) where std > 0, else LeCun normal (Flax's default)."""
+  return nn.initializers.normal(std) if std > 0 else nn.initializers.lecun_normal()
+
+
 class BatchStatNorm(nn.Module):
   """Batch normalisation with the current batch's statistics, no running
-  averages (so parameters are the only state); scale and bias per channel."""
+  averages (so parameters are the only state); scale (and bias, unless
+  `use_bias` is False) per channel, statistics over every other axis."""
 
   epsilon: float = 1e-5
+  use_bias: bool = True
 
   @nn.compact
   def __call__(self, x: jax.Array) -> jax.Array:
@@ -38,8 +59,10 @@ class BatchStatNorm(nn.Module):
     mean = jnp.mean(x, axis=axes, keepdims=True)
     var = jnp.var(x, axis=axes, keepdims=True)
     scale = self.param("scale", nn.initializers.ones, (x.shape[-1],))
-    bias = self.param("bias", nn.initializers.zeros, (x.shape[-1],))
-    return (x - mean) * jax.lax.rsqrt(var + self.epsilon) * scale + bias
+    y = (x - mean) * jax.lax.rsqrt(var + self.epsilon) * scale
+    if self.use_bias:
+      y = y + self.param("bias", nn.initializers.zeros, (x.shape[-1],))
+    return y
 
 
 class CondBatchStatNorm(nn.Module):
@@ -48,6 +71,7 @@ class CondBatchStatNorm(nn.Module):
 
   num_classes: int
   epsilon: float = 1e-5
+  use_bias: bool = True
 
   @nn.compact
   def __call__(self, x: jax.Array, c: jax.Array) -> jax.Array:
@@ -55,26 +79,33 @@ class CondBatchStatNorm(nn.Module):
     mean = jnp.mean(x, axis=axes, keepdims=True)
     var = jnp.var(x, axis=axes, keepdims=True)
     ch = x.shape[-1]
+    bshape = (x.shape[0],) + (1,) * (x.ndim - 2) + (ch,)
     scale = nn.Embed(self.num_classes, ch, embedding_init=nn.initializers.ones,
                      name="scale")(c)  # [B, ch]
-    bias = nn.Embed(self.num_classes, ch, embedding_init=nn.initializers.zeros,
-                    name="bias")(c)
-    bshape = (x.shape[0],) + (1,) * (x.ndim - 2) + (ch,)
-    x = (x - mean) * jax.lax.rsqrt(var + self.epsilon)
-    return x * scale.reshape(bshape) + bias.reshape(bshape)
+    x = (x - mean) * jax.lax.rsqrt(var + self.epsilon) * scale.reshape(bshape)
+    if self.use_bias:
+      bias = nn.Embed(self.num_classes, ch, embedding_init=nn.initializers.zeros,
+                      name="bias")(c)
+      x = x + bias.reshape(bshape)
+    return x
 
 
-def _norm(kind: str, x: jax.Array, c: jax.Array | None = None,
-          num_classes: int = 0) -> jax.Array:
-  """Normalises x; with a label c and kind 'batch', conditionally on c."""
+def normalise(kind: str, x: jax.Array, c: jax.Array | None = None,
+              num_classes: int = 0) -> jax.Array:
+  """Normalises x by `kind` (G_NORMS, D_NORMS); with a label c and a batch
+  kind, conditionally on c."""
   if kind == "none":
     return x
   if kind == "layer":
     return nn.LayerNorm()(x)
-  if kind == "batch":
+  if kind == "layer_chw":  # [B, H, W, C]: over everything but the example
+    axes = tuple(range(1, x.ndim))
+    return nn.LayerNorm(reduction_axes=axes, feature_axes=axes)(x)
+  if kind in ("batch", "batch_scale"):
+    use_bias = kind == "batch"
     if c is not None:
-      return CondBatchStatNorm(num_classes)(x, c)
-    return BatchStatNorm()(x)
+      return CondBatchStatNorm(num_classes, use_bias=use_bias)(x, c)
+    return BatchStatNorm(use_bias=use_bias)(x)
   raise ValueError(f"unknown norm {kind!r}")
 
 
@@ -90,11 +121,12 @@ class SubPixelConvTranspose(nn.Module):
   [B, H, W, Cin] -> [B, 2H, 2W, features]."""
 
   features: int
+  init_std: float = 0.0
 
   @nn.compact
   def __call__(self, x: jax.Array) -> jax.Array:
     kernel = self.param(
-        "kernel", nn.initializers.lecun_normal(), (4, 4, x.shape[-1], self.features)
+        "kernel", kernel_init(self.init_std), (4, 4, x.shape[-1], self.features)
     )
     bias = self.param("bias", nn.initializers.zeros, (self.features,))
     rows = []
@@ -112,44 +144,70 @@ class SubPixelConvTranspose(nn.Module):
     return y.reshape(b, 2 * h, 2 * w, f) + bias
 
 
-# Tap k of a stride-2, kernel-4 SAME conv along one axis reads x[2m + k - 1]
-# = phase p of space-to-depth cell m + offset: k -> (offset + 1, p).
-_S2D_TAPS = ((0, 1), (1, 0), (1, 1), (2, 0))
+def s2d_taps(kernel: int) -> tuple[tuple[int, int], ...]:
+  """(cell offset + 1, phase) of every tap of a stride-2 conv with padding
+  (kernel - 1) // 2 along one axis: tap t reads x[2m + t - p], i.e. phase
+  (t - p) mod 2 of space-to-depth cell m + floor((t - p) / 2). Kernel 4:
+  ((0, 1), (1, 0), (1, 1), (2, 0)); kernel 5: ((0, 0), (0, 1), (1, 0),
+  (1, 1), (2, 0))."""
+  p = (kernel - 1) // 2
+  return tuple(((t - p) // 2 + 1, (t - p) % 2) for t in range(kernel))
 
 
 class SpaceToDepthConv(nn.Module):
-  """nn.Conv(features, (4, 4), strides=(2, 2), padding='SAME') on even H, W,
-  the same parameters and outputs, computed as a stride-1 3x3 conv on the
-  2x2 space-to-depth input (the kernel scattered into [3, 3, 4 Cin, F],
-  zeros elsewhere). Its derivatives are stride-1 convs: the gradient
-  penalty's second-order backward through the strided conv ran ~7x slower
-  on XLA's CPU backend (measured, 16x16x64 -> 8x8x128, batch 128).
-  Odd sizes fall back to the strided conv. [B, H, W, Cin] -> [B, H/2, W/2, F]."""
+  """A stride-2 conv with kernel 4 (= nn.Conv(features, (4, 4), strides=2,
+  padding='SAME')) or 5 (padding 2 each side, as torch's Conv2d(k=5, s=2,
+  p=2)) on even H, W, the same parameters and outputs, computed as a
+  stride-1 3x3 conv on the 2x2 space-to-depth input (the kernel scattered
+  into [3, 3, 4 Cin, F], zeros elsewhere). Its derivatives are stride-1
+  convs: the gradient penalty's second-order backward through the strided
+  conv ran ~7x slower on XLA's CPU backend (measured, 16x16x64 -> 8x8x128,
+  batch 128). Odd sizes fall back to the strided conv.
+  [B, H, W, Cin] -> [B, H/2, W/2, F]."""
 
   features: int
+  kernel_size: int = 4
+  init_std: float = 0.0
 
   @nn.compact
   def __call__(self, x: jax.Array) -> jax.Array:
     b, h, w, c = x.shape
+    k = self.kernel_size
+    if k not in (4, 5):
+      raise ValueError(f"stride-2 D convs have kernel 4 or 5, got {k}")
     kernel = self.param(
-        "kernel", nn.initializers.lecun_normal(), (4, 4, c, self.features)
+        "kernel", kernel_init(self.init_std), (k, k, c, self.features)
     )
     bias = self.param("bias", nn.initializers.zeros, (self.features,))
     dn = ("NHWC", "HWIO", "NHWC")
     if h % 2 or w % 2:
+      pad = "SAME" if k == 4 else ((2, 2), (2, 2))
       y = jax.lax.conv_general_dilated(
-          x, kernel.astype(x.dtype), (2, 2), "SAME", dimension_numbers=dn)
+          x, kernel.astype(x.dtype), (2, 2), pad, dimension_numbers=dn)
       return y + bias
     cells = x.reshape(b, h // 2, 2, w // 2, 2, c).transpose(0, 1, 3, 2, 4, 5)
     cells = cells.reshape(b, h // 2, w // 2, 4 * c)  # [B, H/2, W/2, (ph pw c)]
     k3 = jnp.zeros((3, 3, 2, 2, c, self.features), kernel.dtype)
-    for kh, (oh, ph) in enumerate(_S2D_TAPS):
-      for kw, (ow, pw) in enumerate(_S2D_TAPS):
+    taps = s2d_taps(k)
+    for kh, (oh, ph) in enumerate(taps):
+      for kw, (ow, pw) in enumerate(taps):
         k3 = k3.at[oh, ow, ph, pw].set(kernel[kh, kw])
     k3 = k3.reshape(3, 3, 4 * c, self.features)
     y = jax.lax.conv_general_dilated(
         cells, k3.astype(x.dtype), (1, 1), ((1, 1), (1, 1)), dimension_numbers=dn)
     return y + bias
+
+
+def upsample_conv(features: int, kernel: int, init_std: float,
+                  name: str) -> nn.Module:
+  """A stride-2 'SAME' transposed conv doubling H and W: kernel 4 as four
+  stride-1 phase convs (SubPixelConvTranspose, fast on XLA:CPU), other
+  kernels (LDAGAN's 5x5 on ImageNet) as Flax's ConvTranspose."""
+  if kernel == 4:
+    return SubPixelConvTranspose(features, init_std, name=name)
+  return nn.ConvTranspose(features, (kernel, kernel), strides=(2, 2),
+                          padding="SAME", kernel_init=kernel_init(init_std),
+                          name=name)
 
 
 def trunk_input_shape(size: int, width: int) -> tuple[int, int, int]:
@@ -159,9 +217,11 @@ def trunk_input_shape(size: int, width: int) -> tuple[int, int, int]:
 
 
 class DCGANTrunk(nn.Module):
-  """[B, s0, s0, ch] map -> images [B, size, size, channels] in (-1, 1).
-
-  With `num_classes` > 0 every batch norm is conditional on labels c [B].
+  """[B, s0, s0, c0] map (already normalised and activated) -> images
+  [B, size, size, channels] in (-1, 1): blocks start..stop-1 of the n
+  transposed convs (`blocks`, default all; LDAGAN's Table 6 runs the first
+  one per generator). With `num_classes` > 0 every batch norm is
+  conditional on labels c [B].
   """
 
   size: int
@@ -169,33 +229,60 @@ class DCGANTrunk(nn.Module):
   width: int = 64
   norm: str = "batch"
   num_classes: int = 0
+  out_conv: bool = False
+  kernel: int = 4
+  init_std: float = 0.0
+  blocks: tuple[int, int] | None = None
 
   @nn.compact
   def __call__(self, x: jax.Array, c: jax.Array | None = None) -> jax.Array:
     _, n = num_upsamples(self.size)
-    norm = lambda h: _norm(self.norm, h, c, self.num_classes)
-    x = jax.nn.relu(norm(x))  # [B, s0, s0, ch]
-    for i in range(n):
-      ch = max((self.width << (n - 1 - i)) >> 1, 1)  # halves every block
-      x = SubPixelConvTranspose(ch, name=f"ConvTranspose_{i}")(x)
-      x = jax.nn.relu(norm(x))  # [B, s0 * 2^(i+1), ..., ch]
-    x = nn.Conv(self.channels, (3, 3), padding="SAME")(x)
+    c0 = trunk_input_shape(self.size, self.width)[-1]
+    start, stop = self.blocks or (0, n)
+    for i in range(start, stop):
+      last = i == n - 1
+      to_image = last and not self.out_conv
+      ch = self.channels if to_image else max(c0 >> (i + 1), 1)
+      x = upsample_conv(ch, self.kernel, self.init_std, f"ConvTranspose_{i}")(x)
+      if not to_image:  # [B, s0 * 2^(i+1), ..., ch]
+        x = jax.nn.relu(normalise(self.norm, x, c, self.num_classes))
+    if stop < n:
+      return x
+    if self.out_conv:
+      x = nn.Conv(self.channels, (3, 3), padding="SAME",
+                  kernel_init=kernel_init(self.init_std))(x)
     return jnp.tanh(x)
 
 
+def first_map(module: nn.Module, z: jax.Array, size: int, width: int,
+              norm: str, init_std: float, c: jax.Array | None = None,
+              num_classes: int = 0) -> jax.Array:
+  """G's first layer: Dense(z) -> [B, s0, s0, c0] -> norm -> ReLU, its
+  parameters made in `module`'s scope (call from a compact method)."""
+  shape = trunk_input_shape(size, width)
+  x = nn.Dense(math.prod(shape), kernel_init=kernel_init(init_std),
+               parent=module)(z)
+  x = x.reshape((z.shape[0],) + shape)
+  return jax.nn.relu(normalise(norm, x, c, num_classes))
+
+
 class DCGANGenerator(nn.Module):
-  """z [B, Dz] -> Dense -> [B, s0, s0, ch] -> DCGANTrunk."""
+  """z [B, Dz] -> first_map -> DCGANTrunk."""
 
   size: int
   channels: int
   width: int = 64
   norm: str = "batch"
+  out_conv: bool = False
+  kernel: int = 4
+  init_std: float = 0.0
 
   @nn.compact
   def __call__(self, z: jax.Array) -> jax.Array:
-    shape = trunk_input_shape(self.size, self.width)
-    x = nn.Dense(math.prod(shape))(z).reshape((z.shape[0],) + shape)
-    return DCGANTrunk(self.size, self.channels, self.width, self.norm)(x)
+    x = first_map(self, z, self.size, self.width, self.norm, self.init_std)
+    return DCGANTrunk(self.size, self.channels, self.width, self.norm,
+                      out_conv=self.out_conv, kernel=self.kernel,
+                      init_std=self.init_std)(x)
 
 
 CONDITIONINGS = ("batchnorm", "input")
@@ -213,33 +300,50 @@ class ConditionalDCGANGenerator(nn.Module):
   width: int = 64
   norm: str = "batch"
   condition: str = "batchnorm"
+  out_conv: bool = False
 
   @nn.compact
   def __call__(self, z: jax.Array, c: jax.Array) -> jax.Array:
-    shape = trunk_input_shape(self.size, self.width)
     by_norm = self.condition == "batchnorm"
     if not by_norm:
       code = jax.nn.one_hot(c, self.num_classes, dtype=z.dtype)  # [B, K]
       z = jnp.concatenate([z, code], -1)
-    x = nn.Dense(math.prod(shape))(z).reshape((z.shape[0],) + shape)
-    return DCGANTrunk(self.size, self.channels, self.width, self.norm,
-                      self.num_classes if by_norm else 0)(x, c if by_norm else None)
+    k = self.num_classes if by_norm else 0
+    label = c if by_norm else None
+    x = first_map(self, z, self.size, self.width, self.norm, 0.0, label, k)
+    return DCGANTrunk(self.size, self.channels, self.width, self.norm, k,
+                      out_conv=self.out_conv)(x, label)
+
+
+ACTIVATIONS = {"leaky_relu": lambda x: jax.nn.leaky_relu(x, 0.2),
+               "relu": jax.nn.relu}
 
 
 class DCGANEncoder(nn.Module):
-  """images [B, H, W, C] -> features [B, F]: the discriminator's body."""
+  """images [B, H, W, C] -> features [B, F]: the discriminator's body, n
+  stride-2 convs of width, 2 width, ... channels (kernels[i], default 4)."""
 
   width: int = 64
   norm: str = "none"
+  kernels: tuple[int, ...] = ()
+  norm_first: bool = False
+  activation: str = "leaky_relu"
+  init_std: float = 0.0
+  layers: int = 0  # convs; 0 = down to s0 x s0 (num_upsamples)
 
   @nn.compact
   def __call__(self, x: jax.Array) -> jax.Array:
-    _, n = num_upsamples(x.shape[1])
+    n = self.layers or num_upsamples(x.shape[1])[1]
+    kernels = tuple(self.kernels) or (4,) * n
+    if len(kernels) != n:
+      raise ValueError(f"model.d_kernels has {len(kernels)} entries; a"
+                       f" {x.shape[1]} px D has {n} convs")
     for i in range(n):
-      x = SpaceToDepthConv(self.width * 2**i, name=f"Conv_{i}")(x)
-      if i > 0:
-        x = _norm(self.norm, x)
-      x = jax.nn.leaky_relu(x, 0.2)
+      x = SpaceToDepthConv(self.width * 2**i, kernels[i], self.init_std,
+                           name=f"Conv_{i}")(x)
+      if i > 0 or self.norm_first:
+        x = normalise(self.norm, x)
+      x = ACTIVATIONS[self.activation](x)
     return x.reshape(x.shape[0], -1)
 
 
@@ -249,8 +353,14 @@ class DCGANDiscriminator(nn.Module):
   out_dim: int
   width: int = 64
   norm: str = "none"
+  kernels: tuple[int, ...] = ()
+  norm_first: bool = False
+  activation: str = "leaky_relu"
+  init_std: float = 0.0
+  layers: int = 0
 
   @nn.compact
   def __call__(self, x: jax.Array) -> jax.Array:
-    x = DCGANEncoder(self.width, self.norm)(x)
-    return nn.Dense(self.out_dim)(x)
+    x = DCGANEncoder(self.width, self.norm, self.kernels, self.norm_first,
+                     self.activation, self.init_std, self.layers)(x)
+    return nn.Dense(self.out_dim, kernel_init=kernel_init(self.init_std))(x)

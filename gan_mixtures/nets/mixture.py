@@ -14,6 +14,7 @@ import jax
 import jax.numpy as jnp
 
 from gan_mixtures.kernels import gating
+from gan_mixtures.nets.shared import GeneratorHeads
 
 
 class GatedLeaves(nn.Module):
@@ -51,13 +52,14 @@ class GatedLeaves(nn.Module):
 
 
 class MapTrunk(nn.Module):
-  """Reshapes the mixture h [B, F] to a map [B, *shape] for an image trunk."""
+  """Reshapes the mixture h [B, F] to a map [B, *shape], ReLU (as after the
+  thesis' FC layer, its L569), then an image trunk."""
 
   shape: tuple[int, ...]
   trunk: nn.Module
 
   def __call__(self, h: jax.Array) -> jax.Array:
-    return self.trunk(h.reshape((h.shape[0],) + tuple(self.shape)))
+    return self.trunk(jax.nn.relu(h.reshape((h.shape[0],) + tuple(self.shape))))
 
 
 class MixtureGenerator(nn.Module):
@@ -87,3 +89,30 @@ def leaves_of(mixture: MixtureGenerator) -> GatedLeaves:
       mixture.gate, mixture.num_leaves, mixture.leaf, mixture.features,
       mixture.gate_init_std,
   )
+
+
+class GumbelGatedGenerator(nn.Module):
+  """MEGAN's generator (Park et al. 2018) as the HME thesis ran it: K first
+  layers (`heads`, the only per-generator layers), a gating network that
+  reads z and every generator's first-layer output through one shared
+  projection (Dense(F -> `proj_features`), then Dense([f_1..f_K, z] -> K)),
+  one generator chosen per sample by the straight-through Gumbel-softmax
+  (temperature `tau`), and the chosen first-layer output through the shared
+  `trunk`. (z [B, Dz], rng) -> (x [B, ...], gate logits [B, K], one-hot
+  choice [B, K])."""
+
+  heads: GeneratorHeads
+  trunk: nn.Module
+  proj_features: int = 100
+  tau: float = 1.0
+
+  @nn.compact
+  def __call__(self, z: jax.Array, rng: jax.Array):
+    h = self.heads(z)  # [K, B, *shape]
+    k, b = h.shape[:2]
+    f = nn.Dense(self.proj_features, name="projector")(h.reshape(k, b, -1))
+    gate_in = jnp.concatenate([f.transpose(1, 0, 2).reshape(b, -1), z], -1)
+    logits = nn.Dense(k, name="gate")(gate_in)  # [B, K]
+    choice = gating.straight_through(gating.gumbel_softmax(rng, logits, self.tau))
+    chosen = jnp.einsum("bk,kb...->b...", choice, h)  # [B, *shape]
+    return self.trunk(chosen), logits, choice

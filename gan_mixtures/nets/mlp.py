@@ -47,6 +47,24 @@ class MLP(nn.Module):
     return x
 
 
+class MLPEncoder(nn.Module):
+  """The hidden layers of an MLP discriminator: x [B, D] -> [B, hidden[-1]]
+  (activated), for heads on top (MGAN's D and classifier)."""
+
+  hidden: Sequence[int]
+  activation: str = "leaky_relu"
+  norm: str = "none"
+
+  @nn.compact
+  def __call__(self, x: jax.Array) -> jax.Array:
+    for width in self.hidden:
+      x = nn.Dense(width)(x)
+      if self.norm == "layer":
+        x = nn.LayerNorm()(x)
+      x = ACTIVATIONS[self.activation](x)
+    return x
+
+
 class MLPTrunk(nn.Module):
   """A hidden layer's pre-activation h [B, F] -> activation, then an MLP
   (on top of the HME/ME mixture layer)."""

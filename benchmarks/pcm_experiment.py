@@ -1,0 +1,132 @@
+r"""The PCM GAN's decisive clustering experiment (issue: does Algorithm 1
+cluster, and which part keeps C balanced?), arms on the same steps, seeds:
+
+  A0  Algorithm 1 as published: one D output, log(1 - D) for G, Table I's
+      encoder, full covariances, lines 13-15 apart, L_{x^,z} by mutual
+      information, L_{x^,x} by the project's earlier weighted reading
+  A1  A0 with the KL form of L_{x^,z} (-log C(G(z_k))_k, the paper's l.123)
+  A2  A1 without L_adv's gradient into C (line 13 for G alone)
+  A3  A1 with the distribution-matching L_{x^,x} (our reading of Eq. 5)
+
+  python benchmarks/pcm_experiment.py --data=digits --steps=5000 --seeds=2 \
+      --out=benchmarks/results/pcm_experiment_digits_cpu.json
+  python benchmarks/pcm_experiment.py --data=mnist --small --steps=3000 \
+      --out=benchmarks/results/pcm_experiment_mnist_small_cpu.json
+
+Every log step (--every) the run's metrics.jsonl holds the diagnostics of
+PCMGAN.periodic_metrics on the test images (clusters used, entropy of mean
+C(x) / log K, cluster_acc, NMI, per-component purity under the digit
+classifier); the table gives them for every arm and seed, with the k-means
+floor on the test pixels. Runs are normal workdirs under --workdir, reused
+when finished.
+"""
+
+import json
+import os
+
+import numpy as np
+from absl import app, flags
+
+_DATA = flags.DEFINE_enum("data", "digits", ["digits", "mnist"], "Data set.")
+_SMALL = flags.DEFINE_bool("small", False, "Widths 32, batch 16 (CPU MNIST).")
+_STEPS = flags.DEFINE_integer("steps", 5000, "Train steps of every arm.")
+_EVERY = flags.DEFINE_integer("every", 250, "Diagnostics every this many steps.")
+_SEEDS = flags.DEFINE_integer("seeds", 2, "Seeds 0..N-1.")
+_ARMS = flags.DEFINE_list("arms", ["A0", "A1", "A2", "A3"], "Arms to run.")
+_WORKDIR = flags.DEFINE_string("workdir", "runs/pcm_experiment", "Runs folder.")
+_OUT = flags.DEFINE_string("out", None, "JSON of every row and the table.")
+
+# arm: the modifiers of configs/pcmgan.py after the data token
+ARMS = {
+    "A0": "weighted_xx",
+    "A1": "weighted_xx,kl",
+    "A2": "weighted_xx,kl,no_c_adv",
+    "A3": "kl",
+}
+DIAG = ("clusters_used", "c_entropy", "cluster_acc", "nmi", "component_purity")
+
+
+def arm_config(arm: str, seed: int):
+  from configs import pcmgan
+
+  tokens = [_DATA.value] + (["small"] if _SMALL.value else []) + ARMS[arm].split(",")
+  c = pcmgan.get_config(",".join(tokens))
+  c.seed = seed
+  c.train.num_steps = _STEPS.value
+  c.train.log_every = _EVERY.value
+  c.checkpoint.every_steps = _STEPS.value // 2
+  c.train.sample_every = 0
+  c.train.tensorboard = False
+  return c
+
+
+def diagnostics(workdir: str) -> list[dict]:
+  rows = [json.loads(l) for l in open(os.path.join(workdir, "metrics.jsonl"))]
+  return [{"step": r["step"], **{k: r[f"diag/{k}"] for k in DIAG if f"diag/{k}" in r}}
+          for r in rows if "diag/cluster_acc" in r]
+
+
+def run(arm: str, seed: int) -> dict:
+  from gan_mixtures import train
+
+  name = f"{_DATA.value}{'_small' if _SMALL.value else ''}"
+  workdir = os.path.join(_WORKDIR.value, name, arm, f"seed{seed}")
+  path = os.path.join(workdir, "results.json")
+  results = None
+  if os.path.exists(path):
+    with open(path) as f:
+      results = json.load(f)
+    if results.get("step") != _STEPS.value:
+      results = None
+  if results is None:
+    results = train.train_and_evaluate(arm_config(arm, seed), workdir)
+  return {"arm": arm, "seed": seed, "workdir": workdir,
+          "metrics": results["metrics"], "wall_s": results["wall_s"],
+          "device_kind": results["device_kind"], "trajectory": diagnostics(workdir)}
+
+
+def table(runs: list[dict]) -> str:
+  lines = ["| arm | seed | step | clusters used | entropy / log K | cluster_acc | NMI |"
+           " purity |", "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+  for r in runs:
+    for row in r["trajectory"]:
+      cell = lambda k, f="{:.3f}": f.format(row[k]) if k in row else "-"
+      lines.append(f"| {r['arm']} | {r['seed']} | {row['step']} |"
+                   f" {cell('clusters_used', '{:.0f}')} | {cell('c_entropy')} |"
+                   f" {cell('cluster_acc')} | {cell('nmi')} |"
+                   f" {cell('component_purity')} |")
+  return "\n".join(lines)
+
+
+def final_table(runs: list[dict]) -> str:
+  lines = ["| arm | cluster_acc (mean +- std) | NMI | clusters used | entropy |"
+           " purity | fid_domain |", "| --- | --- | --- | --- | --- | --- | --- |"]
+  for arm in dict.fromkeys(r["arm"] for r in runs):
+    rs = [r for r in runs if r["arm"] == arm]
+    last = [r["trajectory"][-1] for r in rs]
+    stat = lambda vals: f"{np.mean(vals):.3f} +- {np.std(vals):.3f}"
+    col = lambda k: stat([l[k] for l in last]) if all(k in l for l in last) else "-"
+    fid = stat([r["metrics"].get("fid_domain", np.nan) for r in rs])
+    lines.append(f"| {arm} | {col('cluster_acc')} | {col('nmi')} |"
+                 f" {col('clusters_used')} | {col('c_entropy')} |"
+                 f" {col('component_purity')} | {fid} |")
+  return "\n".join(lines)
+
+
+def main(argv):
+  del argv
+  runs = [run(arm, s) for arm in _ARMS.value for s in range(_SEEDS.value)]
+  floor = {k: runs[0]["metrics"].get(k) for k in
+           ("cluster_acc_kmeans_pixels", "nmi_kmeans_pixels")}
+  text = final_table(runs) + "\n\n" + table(runs)
+  print(text)
+  print("k-means on pixels:", floor)
+  if _OUT.value:
+    with open(_OUT.value, "w") as f:
+      json.dump({"data": _DATA.value, "small": _SMALL.value, "steps": _STEPS.value,
+                 "arms": {a: ARMS[a] for a in _ARMS.value}, "kmeans_floor": floor,
+                 "runs": runs, "table": text}, f, indent=2)
+
+
+if __name__ == "__main__":
+  app.run(main)

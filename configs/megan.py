@@ -1,0 +1,18 @@
+"""MEGAN (Park et al. 2018): K generators and a Gumbel-softmax gate that
+picks one per sample, as the HME thesis ran it
+(configs/thesis.py has the pipeline and every choice where it is silent).
+
+Variants: 2D `spiral` (default, the thesis' Fig. 5.5), `grid25`, `ring8`
+(8 generators, sized like the other methods' 2D configs, minutes on a CPU);
+images `<data>_k<K>`: data mnist | fashion_mnist | celeba | flowers | utzap,
+K 4 | 8 | 16 | 32 (Tables 5.8-5.12; hours on a GPU).
+
+  python -m experiments.main --config=configs/megan.py:spiral
+  python -m experiments.main --config=configs/megan.py:mnist_k4
+"""
+
+from configs import thesis
+
+
+def get_config(arg: str | None = None):
+  return thesis.baseline_config("megan", arg)

@@ -1,0 +1,147 @@
+"""The HME-GAN thesis' experimental pipeline (Ahmetoglu 2019, seed
+003_c445b64bed5146d5.txt), shared by its own models (configs/hmegan.py) and
+its baselines (FC there; configs/madgan.py, mgan.py, megan.py).
+
+Nets (Tables 5.1 / 5.2): G's first layer (FC, ME, HME, or one FC per
+generator) maps z ~ N(0, I)^100 to 4x4x256 (32 px) or 4x4x512 (64 px), then
+transposed convs (4x4, stride 2, padding 1) halve the channels down to the
+image (no extra output conv), tanh; D: convs (4x4, stride 2) of 64, 128,
+256 (, 512) channels, LeakyReLU(0.2), then one fully-connected output.
+MNIST and Fashion-MNIST are resized to 32 x 32 (L430); CelebA centre-cropped
+to 148 and resized to 64; Oxford Flowers and UTZap50K resized to 64.
+
+Training (section 5.2.3): Adam 1e-4, betas (0.5, 0.999), AMSGrad, batch
+128. ME-GAN, HME-GAN (and the FC baseline, which shares their tables):
+WGAN-GP (two-sided, lambda 10), 5 D steps per G step, no normalisation in
+G, layer norm in D. MADGAN, MGAN, MEGAN: the non-saturating loss, batch
+norm in G and D.
+
+Where the thesis is silent (its section 7 list in docs/hmegan.md), these
+choices, from the author's thesis code (alper111/sdt-generative) unless
+said otherwise:
+- length: 250 epochs for the WGAN-GP models (run.sh; 5 real batches per G
+  step: 23,250 G steps on MNIST), 50 for the baselines (mad.sh, mgan.sh,
+  megan.sh; one batch per step: 23,400 on MNIST);
+- D's activation LeakyReLU(0.2) (the code; the text's "ReLU in the hidden
+  layers" reads as G's); layer norm over C x H x W after every D conv, the
+  first included (the code's LayerNorm([C, H, W])); batch norm after every
+  D conv for the baselines; G output tanh (the thesis names none; data lie
+  in [-1, 1]); a ReLU after G's first layer (L569 for FC; the same for
+  ME / HME);
+- normalisation before the activation everywhere (the code puts the
+  baselines' batch norms after it);
+- no EMA of G (never mentioned);
+- MADGAN, MGAN one D step per G step (their scripts have none other);
+  MEGAN 5 (megan.sh as first committed, with batch norm);
+- evaluation: FID and 5-NN on Inception pool3 features against the whole
+  held-out set (MNIST, Fashion-MNIST 10,000; CelebA 10,000 random of the
+  test split; UTZap50K 5,000; Flowers 1,000) and as many generated images
+  (the number is silent; the code uses as many as real); 5-NN by majority
+  vote (the thesis describes NN classification; the later hmog code
+  averages the neighbours' labels instead).
+"""
+
+from configs import default, variants
+
+# data set: (data preset, training steps of 250 / 50 epochs, held-out size)
+DATA = {
+    "mnist": (dict(name="mnist", image_size=32, resize="resize"), 60_000, 10_000),
+    "fashion_mnist": (dict(name="fashion_mnist", image_size=32, resize="resize"),
+                      60_000, 10_000),
+    "celeba": (dict(name="celeb_a", image_size=64, resize="resize", crop=148),
+               162_770, 10_000),
+    "flowers": (dict(name="oxford_flowers102", image_size=64, resize="resize",
+                     split="train+validation+test[1000:]"), 7_189, 1_000),
+    "utzap": (dict(name="utzap50k", image_size=64, resize="resize",
+                   source="folder"), 45_025, 5_000),
+}
+# the held-out split where the set's own 'test' is not the thesis' one
+REFERENCE = {"flowers": "test[:1000]"}
+BATCH = 128
+
+
+def epochs_to_steps(train_size: int, epochs: int, n_disc: int) -> int:
+  """G steps of `epochs` passes when each G step consumes n_disc batches."""
+  return epochs * (train_size // (BATCH * n_disc))
+
+
+def image_setup(c, data: str, family: str) -> None:
+  """The thesis' image pipeline for `family`: 'wgan' (FC, ME-GAN, HME-GAN)
+  or 'ns' (MADGAN, MGAN, MEGAN)."""
+  preset, train_size, held_out = DATA[data]
+  variants.image_training(c, preset, batch_size=BATCH, z_dim=100, ema_decay=0.0)
+  c.model.name = "dcgan"
+  c.model.g_width = c.model.d_width = 64  # 4x4x256 (32 px), 4x4x512 (64 px)
+  c.model.g_out_conv = False
+  c.model.d_activation = "leaky_relu"
+  c.model.d_norm_first = True
+  c.g_opt.name = c.d_opt.name = "amsgrad"
+  c.g_opt.lr = c.d_opt.lr = 1e-4
+  c.g_opt.b1 = c.d_opt.b1 = 0.5
+  c.g_opt.b2 = c.d_opt.b2 = 0.999
+  if family == "wgan":
+    c.method.loss = "wgan_gp"
+    c.method.gp_weight = 10.0
+    c.method.gp_one_sided = False
+    c.train.n_disc = 5
+    c.model.g_norm = "none"
+    c.model.d_norm = "layer_chw"
+    c.train.num_steps = epochs_to_steps(train_size, 250, 5)
+  else:
+    c.method.loss = "ns"
+    c.model.g_norm = "batch"
+    c.model.g_first_norm = "unit"  # a BatchNorm1d per generator (the counts)
+    c.model.d_norm = "batch"
+    c.train.num_steps = epochs_to_steps(train_size, 50, 1)
+  c.eval.num_real = c.eval.num_fake = c.eval.num_samples = held_out
+  c.eval.reference_split = REFERENCE.get(data, "test")
+  c.eval.num_samples_large = 0
+  c.checkpoint.every_steps = 2500
+  c.train.sample_every = 2500
+
+
+# ---- the mixture-of-generators baselines (MADGAN, MGAN, MEGAN) --------------
+
+KS = (4, 8, 16, 32)
+BASELINE_VARIANTS = tuple(f"{d}_k{k}" for d in DATA for k in KS)
+# 2D: sized like the other methods' 2D configs (8 generators with a first
+# layer of 128 each and a shared hidden layer of 128, D 2 x 128, z 4-D
+# Gaussian as HME's 2D G, Adam 1e-3, batch 512, 10,000 steps)
+BASELINES_2D = ("grid25", "ring8", "spiral")
+
+
+def baseline_config(method: str, arg: str | None):
+  """The config of baseline `method` (madgan | mgan | megan) for a variant
+  `<data>_k<K>` (images) or a 2D data set (default `spiral`, Fig. 5.5)."""
+  c = default.get_config()
+  c.method.name = method
+  c.method.loss = "ns"
+  c.method.num_generators = 8
+  c.model.z_dist = "normal"
+  c.model.z_dim = 4
+  c.model.g_hidden = (128, 128)
+  c.model.d_hidden = (128, 128)
+  c.model.g_out_scale = 0.0
+  c.g_opt.lr = c.d_opt.lr = 1e-3
+  c.train.batch_size = 512
+  c.train.num_steps = 10_000
+  c.train.log_every = 1000
+  c.checkpoint.every_steps = 5000
+  tokens = variants.parse(arg, "spiral")
+  for token in tokens:
+    if token in BASELINES_2D:
+      variants.apply_data(c, variants.DATA_2D[token])
+    elif token in BASELINE_VARIANTS:
+      data, k = token.rsplit("_k", 1)
+      image_setup(c, data, "ns")
+      c.method.num_generators = int(k)
+      if method == "megan":
+        c.train.n_disc = 5  # megan.sh as first committed (with batch norm)
+    else:
+      raise variants.unknown(token, (*BASELINES_2D, *BASELINE_VARIANTS))
+  k, b = c.method.num_generators, c.train.batch_size
+  # fakes of every generator per step, as the thesis' code: MADGAN feeds the
+  # whole batch of noise to every generator, MGAN B / K to each
+  c.method.fakes_per_generator = b if method == "madgan" else max(b // k, 1)
+  c.name = f"{method}:" + ",".join(tokens)
+  return c
