@@ -63,11 +63,21 @@ def combine(eps: jax.Array, weights: jax.Array, prior: dict[str, jax.Array]) -> 
   return weights @ z_k  # [N, Dz]
 
 
+def _inverse_logdet(scale: jax.Array) -> tuple[jax.Array, jax.Array]:
+  """S^-1 and log |det S| for one S [Dz, Dz].
+
+  One matrix per LAPACK call on purpose: a batched call splits its batch
+  over the CPU intra-op thread pool (ParallelBatchMap), and with two or more
+  CPU devices each running its program on that pool, the split waits for
+  threads that never come free (a deadlock seen at K 10, Dz 100).
+  """
+  return jnp.linalg.inv(scale), jnp.linalg.slogdet(scale)[1]
+
+
 def log_normal_full(z: jax.Array, means: jax.Array, scales: jax.Array) -> jax.Array:
   """log N(z_n; mu_k, S_k S_k^T) for z [N, Dz]; [N, K]. S_k is inverted
   once for all N points."""
-  inv = jnp.linalg.inv(scales)  # [K, Dz, Dz]
-  _, logdet = jnp.linalg.slogdet(scales)  # log |det S_k|
+  inv, logdet = jax.lax.map(_inverse_logdet, scales)  # [K, Dz, Dz], [K]
   y = jnp.einsum("kij,nkj->nki", inv, z[:, None, :] - means[None])  # [N, K, Dz]
   dz = z.shape[-1]
   return -0.5 * jnp.sum(y**2, -1) - logdet[None] - 0.5 * dz * jnp.log(2.0 * jnp.pi)

@@ -1,0 +1,255 @@
+"""Beyond one device: simulated devices of one process with the real
+configs, jax.distributed processes on 127.0.0.1 (gloo collectives), per-host
+input, a process that dies, SIGTERM (preemption), sweeps through submitit.
+
+The multi-process runs are marked slow (python -m pytest -m slow)."""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import chex
+import jax
+import numpy as np
+import pytest
+
+from gan_mixtures import data as data_lib
+from gan_mixtures import train
+from tests.helpers import REPO, data_config, run_module
+
+QUIET = ["--config.train.tensorboard=False"]
+
+
+def free_port() -> int:
+  with socket.socket() as s:
+    s.bind(("127.0.0.1", 0))
+    return s.getsockname()[1]
+
+
+def params(workdir):
+  _, state = train.load_workdir(str(workdir))
+  return jax.device_get((state.g.params, state.d.params))
+
+
+def results(workdir):
+  return json.loads((workdir / "results.json").read_text())
+
+
+# ---- several simulated devices, the real configs ---------------------------------
+
+# Few steps, compared step by step: the 2-device all-reduce sums in another
+# order, and a GAN's trajectory (Adam steps of near-zero gradients above
+# all) amplifies float differences from step to step; bit-identity is not
+# to be had across device counts.
+REAL = [
+    ("configs/mdgan.py", 12),
+    ("configs/ldagan.py:ring8", 12),
+    ("configs/vanilla.py:digits", 12),
+]
+
+
+def losses(workdir):
+  rows = [json.loads(l) for l in (workdir / "metrics.jsonl").read_text().splitlines()]
+  return [(r["step"], r["d_loss"], r["g_loss"]) for r in rows if "d_loss" in r]
+
+
+@pytest.mark.parametrize("config,steps", REAL)
+def test_two_simulated_devices_match_one(config, steps, tmp_path):
+  flags = [f"--config={config}", f"--config.train.num_steps={steps}",
+           "--config.train.log_every=1", "--config.eval.num_samples=500",
+           "--config.eval.num_samples_large=0", *QUIET]
+  if "digits" in config:
+    flags += [f"--config.eval.classifier_dir={tmp_path}/clf"]
+  two = run_module("experiments.main", *flags, f"--workdir={tmp_path}/two",
+                   env={"XLA_FLAGS": "--xla_force_host_platform_device_count=2"})
+  assert two.returncode == 0, two.stderr[-3000:]
+  one = run_module("experiments.main", *flags, f"--workdir={tmp_path}/one",
+                   env={"XLA_FLAGS": ""})
+  assert one.returncode == 0, one.stderr[-3000:]
+  assert results(tmp_path / "two")["num_devices"] == 2
+  np.testing.assert_allclose(losses(tmp_path / "two"), losses(tmp_path / "one"),
+                             rtol=2e-3, atol=1e-4)
+  chex.assert_trees_all_close(params(tmp_path / "two"), params(tmp_path / "one"),
+                              rtol=1e-2, atol=2e-3)
+
+
+# ---- per-host input -----------------------------------------------------------------
+
+class CountingSource:
+  def __init__(self, source):
+    self.source, self.read = source, 0
+
+  def __len__(self):
+    return len(self.source)
+
+  def examples(self, idx):
+    self.read += len(idx)
+    return self.source.examples(idx)
+
+  @property
+  def all_labels(self):
+    return self.source.all_labels
+
+
+def test_each_process_reads_only_its_rows():
+  dc = data_config(name="digits", image_size=8, resize="none")
+  ds = data_lib.make_dataset(dc)
+  ds.source = CountingSource(ds.source)
+  shape = (2, 8)  # n_disc, batch
+  full = ds.host_batch(3, shape)
+  ds.source.read = 0
+  halves = [ds.host_batch(3, shape, slice(0, 4)), ds.host_batch(3, shape, slice(4, 8))]
+  assert ds.source.read == 16  # each half read 8 = half the step's examples
+  np.testing.assert_array_equal(np.concatenate(halves, axis=1), full)
+
+
+# ---- SIGTERM: checkpoint at that step, a clean exit, an identical resume -----------
+
+def _wait_for_checkpoint(ckpts, at_least, deadline):
+  while time.time() < deadline:
+    done = [p for p in (os.listdir(ckpts) if ckpts.exists() else []) if p.isdigit()]
+    if any(int(p) >= at_least for p in done):
+      return
+    time.sleep(0.05)
+  raise AssertionError("no checkpoint in time")
+
+
+def test_sigterm_checkpoints_and_resumes_identically(tmp_path):
+  flags = ["--config=configs/vanilla.py:grid25", "--config.train.num_steps=3000",
+           "--config.checkpoint.every_steps=500", "--config.train.log_every=500",
+           "--config.eval.num_samples=200", "--config.eval.num_samples_large=0",
+           *QUIET]
+  ref = run_module("experiments.main", *flags, f"--workdir={tmp_path}/ref")
+  assert ref.returncode == 0, ref.stderr[-3000:]
+  work = tmp_path / "term"
+  proc = subprocess.Popen(
+      [sys.executable, "-m", "experiments.main", *flags, f"--workdir={work}"],
+      cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+  _wait_for_checkpoint(work / "checkpoints", 500, time.time() + 300)
+  proc.send_signal(signal.SIGTERM)
+  out, err = proc.communicate(timeout=120)
+  assert proc.returncode == 143, err[-3000:]
+  line = [l for l in out.splitlines() if l.startswith("stopped:")]
+  assert line and "preempted (SIGTERM) at step" in line[0], out[-2000:]
+  step = int(line[0].split("at step ")[1].split(":")[0])
+  assert step < 3000 and str(step) in os.listdir(work / "checkpoints")
+  resumed = run_module("experiments.main", *flags, f"--workdir={work}")
+  assert resumed.returncode == 0, resumed.stderr[-3000:]
+  chex.assert_trees_all_equal(params(tmp_path / "ref"), params(work))
+
+
+# ---- submitit -----------------------------------------------------------------------
+
+def test_submitit_local_sweep_equals_the_local_loop(tmp_path):
+  pytest.importorskip("submitit", reason="submitit absent: pip install submitit")
+  common = ["--config=configs/vanilla.py:grid25", "--seeds=3",
+            "--config.train.num_steps=40", "--config.train.log_every=20",
+            "--config.model.g_hidden=(16,16)", "--config.model.d_hidden=(16,16)",
+            "--config.eval.num_samples=200", "--config.eval.num_samples_large=0",
+            *QUIET]
+  local = run_module("experiments.sweep", *common, f"--workdir={tmp_path}/local")
+  assert local.returncode == 0, local.stderr[-3000:]
+  sub = run_module("experiments.sweep", *common, f"--workdir={tmp_path}/sub",
+                   "--launcher=submitit", "--executor=local")
+  assert sub.returncode == 0, sub.stderr[-3000:]
+  a = json.loads((tmp_path / "local" / "sweep.json").read_text())
+  b = json.loads((tmp_path / "sub" / "sweep.json").read_text())
+  assert a["summary"] == b["summary"]
+  assert [r["metrics"] for r in a["runs"]] == [r["metrics"] for r in b["runs"]]
+  table = lambda p: [l for l in p.stdout.splitlines() if "+-" in l]
+  assert table(local) == table(sub)
+
+
+# ---- jax.distributed processes on 127.0.0.1 (slow) ----------------------------------
+
+def launch(flags, workdir, port, n=2, env=None):
+  """n processes of one job; returns the Popen objects."""
+  return [subprocess.Popen(
+      [sys.executable, "-m", "experiments.main", *flags, f"--workdir={workdir}",
+       f"--coordinator_address=127.0.0.1:{port}", f"--num_processes={n}",
+       f"--process_id={i}", "--heartbeat_timeout=20"],
+      cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+      env={**os.environ, "XLA_FLAGS": "", **(env or {})}) for i in range(n)]
+
+
+def wait_all(procs, timeout=900):
+  outs = [p.communicate(timeout=timeout) for p in procs]
+  return [(p.returncode, o, e) for p, (o, e) in zip(procs, outs)]
+
+
+MP_CASES = [
+    (["--config=configs/mdgan.py", "--config.train.num_steps=300"], "2d"),
+    (["--config=configs/pcmgan.py:digits", "--config.train.num_steps=200",
+      "--config.eval.classifier_metrics=False"], "digits"),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("flags,name", MP_CASES)
+def test_two_processes_match_two_simulated_devices(flags, name, tmp_path):
+  flags = flags + ["--config.train.log_every=100", "--config.eval.num_samples=500",
+                   "--config.eval.num_samples_large=0", *QUIET]
+  for rc, out, err in wait_all(launch(flags, tmp_path / "mp", free_port())):
+    assert rc == 0, err[-3000:]
+  sp = run_module("experiments.main", *flags, f"--workdir={tmp_path}/sp",
+                  env={"XLA_FLAGS": "--xla_force_host_platform_device_count=2"})
+  assert sp.returncode == 0, sp.stderr[-3000:]
+  a, b = results(tmp_path / "mp"), results(tmp_path / "sp")
+  assert a["num_devices"] == b["num_devices"] == 2
+  chex.assert_trees_all_close(params(tmp_path / "mp"), params(tmp_path / "sp"),
+                              rtol=1e-4, atol=1e-5)
+  keys = [k for k, v in a["metrics"].items() if isinstance(v, float)]
+  for k in keys:
+    assert a["metrics"][k] == pytest.approx(b["metrics"][k], rel=1e-3, abs=1e-4), k
+
+
+@pytest.mark.slow
+def test_a_dead_process_stops_the_other_and_the_job_resumes(tmp_path):
+  flags = ["--config=configs/mdgan.py", "--config.train.num_steps=3000",
+           "--config.checkpoint.every_steps=500", "--config.train.log_every=500",
+           "--config.eval.num_samples=500", "--config.eval.num_samples_large=0", *QUIET]
+  for rc, out, err in wait_all(launch(flags, tmp_path / "ref", free_port())):
+    assert rc == 0, err[-3000:]
+  work = tmp_path / "killed"
+  procs = launch(flags, work, free_port())
+  _wait_for_checkpoint(work / "checkpoints", 500, time.time() + 600)
+  procs[1].kill()
+  t_kill = time.time()
+  out, err = procs[0].communicate(timeout=120)
+  procs[1].communicate()
+  assert procs[0].returncode not in (0, None)
+  assert time.time() - t_kill < 60
+  assert "error:" in err and "rerun the job" in err, err[-2000:]
+  for rc, out, err in wait_all(launch(flags, work, free_port())):  # resume
+    assert rc == 0, err[-3000:]
+  chex.assert_trees_all_close(params(tmp_path / "ref"), params(work),
+                              rtol=1e-5, atol=1e-6)
+  assert results(work)["metrics"] == results(tmp_path / "ref")["metrics"]
+
+
+@pytest.mark.slow
+def test_sigterm_to_one_of_two_processes(tmp_path):
+  flags = ["--config=configs/mdgan.py", "--config.train.num_steps=3000",
+           "--config.checkpoint.every_steps=1000", "--config.train.log_every=500",
+           "--config.eval.num_samples=500", "--config.eval.num_samples_large=0", *QUIET]
+  for rc, out, err in wait_all(launch(flags, tmp_path / "ref", free_port())):
+    assert rc == 0, err[-3000:]
+  work = tmp_path / "term"
+  procs = launch(flags, work, free_port())
+  _wait_for_checkpoint(work / "checkpoints", 1000, time.time() + 600)
+  procs[1].send_signal(signal.SIGTERM)
+  ends = wait_all(procs, timeout=180)
+  steps = set()
+  for rc, out, err in ends:
+    assert rc == 143, err[-3000:]
+    line = [l for l in out.splitlines() if l.startswith("stopped:")][0]
+    steps.add(int(line.split("at step ")[1].split(":")[0]))
+  assert len(steps) == 1 and steps.pop() < 3000  # one agreed step
+  for rc, out, err in wait_all(launch(flags, work, free_port())):
+    assert rc == 0, err[-3000:]
+  chex.assert_trees_all_close(params(tmp_path / "ref"), params(work),
+                              rtol=1e-5, atol=1e-6)
