@@ -18,6 +18,7 @@ import os
 import time
 
 import numpy as np
+import reuse
 from absl import app, flags
 
 _WORKDIR = flags.DEFINE_string("workdir", "runs/bench_2d", "Folder of all runs.")
@@ -64,18 +65,10 @@ def method_config(method: str, data: str, seed: int, steps: int):
 
 
 def run(method: str, data: str, seed: int) -> dict:
-  from gan_mixtures import train
-
   workdir = os.path.join(_WORKDIR.value, data, method, f"seed{seed}")
-  path = os.path.join(workdir, "results.json")
-  if os.path.exists(path):
-    with open(path) as f:
-      results = json.load(f)
-    if results.get("step") == _STEPS.value:
-      return results
   t = time.time()
-  results = train.train_and_evaluate(method_config(method, data, seed, _STEPS.value),
-                                     workdir)
+  results = reuse.train_or_reuse(method_config(method, data, seed, _STEPS.value),
+                                 workdir)
   results["bench_wall_s"] = time.time() - t
   return results
 

@@ -25,6 +25,7 @@ import json
 import os
 
 import numpy as np
+import reuse
 from absl import app, flags
 
 _DATA = flags.DEFINE_enum("data", "digits", ["digits", "mnist"], "Data set.")
@@ -61,25 +62,14 @@ def arm_config(arm: str, seed: int):
 
 
 def diagnostics(workdir: str) -> list[dict]:
-  rows = [json.loads(l) for l in open(os.path.join(workdir, "metrics.jsonl"))]
   return [{"step": r["step"], **{k: r[f"diag/{k}"] for k in DIAG if f"diag/{k}" in r}}
-          for r in rows if "diag/cluster_acc" in r]
+          for r in reuse.metrics_rows(workdir, "diag/cluster_acc")]
 
 
 def run(arm: str, seed: int) -> dict:
-  from gan_mixtures import train
-
   name = f"{_DATA.value}{'_small' if _SMALL.value else ''}"
   workdir = os.path.join(_WORKDIR.value, name, arm, f"seed{seed}")
-  path = os.path.join(workdir, "results.json")
-  results = None
-  if os.path.exists(path):
-    with open(path) as f:
-      results = json.load(f)
-    if results.get("step") != _STEPS.value:
-      results = None
-  if results is None:
-    results = train.train_and_evaluate(arm_config(arm, seed), workdir)
+  results = reuse.train_or_reuse(arm_config(arm, seed), workdir)
   return {"arm": arm, "seed": seed, "workdir": workdir,
           "metrics": results["metrics"], "wall_s": results["wall_s"],
           "device_kind": results["device_kind"], "trajectory": diagnostics(workdir)}

@@ -162,6 +162,10 @@ def get_config() -> ml_collections.ConfigDict:
   t.tensorboard = True  # clu TensorBoard writer (needs TensorFlow)
   t.debug_nan_step = -1  # test hook: poison G at this step
   t.init_from = ""  # a workdir whose latest checkpoint starts a new run
+  # N train steps in one jitted call (lax.scan), metrics stacked; logging,
+  # NaN checks, checkpoints and pictures at multiples of N. 1 on CPU, where
+  # a scan slows the convolutions (benchmarks/device_suite.sh measures it)
+  t.steps_per_dispatch = 1
 
   # ---- evaluation -------------------------------------------------------
   c.eval = e = ml_collections.ConfigDict()

@@ -117,8 +117,10 @@ def over_defaults(saved: dict, defaults: dict) -> dict:
 
 
 def check_saved_config(workdir: str, config_dict: dict,
-                       defaults: dict | None = None) -> None:
-  """Writes WORKDIR/config.json, or checks a resumed run against it.
+                       defaults: dict | None = None, write: bool = True) -> None:
+  """Checks a resumed run against WORKDIR/config.json, then (`write`: the
+  chief process of a multi-process job only) writes it, atomically so that
+  another process never reads half a file.
 
   The saved config is read over `defaults` (today's default config), so a
   key added since the run was saved counts as its default: resuming with it
@@ -146,5 +148,9 @@ def check_saved_config(workdir: str, config_dict: dict,
           " differ); use another --workdir"
       )
   os.makedirs(workdir, exist_ok=True)
-  with open(path, "w") as f:
+  if not write:
+    return
+  tmp = f"{path}.tmp{os.getpid()}"
+  with open(tmp, "w") as f:
     json.dump(config_dict, f, indent=2, sort_keys=True)
+  os.replace(tmp, path)

@@ -36,6 +36,12 @@ def initialize(coordinator_address: str | None = None,
                jax.local_device_count(), jax.device_count())
 
 
+def is_chief() -> bool:
+  """Whether this process writes the run's files (config.json, metrics,
+  pictures, results.json): process 0. Checkpoints are written by all."""
+  return jax.process_index() == 0
+
+
 def is_multiprocess() -> bool:
   return jax.process_count() > 1
 

@@ -77,11 +77,13 @@ class Experiment:
   def batch_sharding(self) -> NamedSharding:
     return NamedSharding(self.mesh, P(None, "data"))  # [n_disc, B, ...]
 
-  def make_train_step(self) -> Callable:
+  def make_train_step(self, steps: int = 1) -> Callable:
     """jit(state, batch, base_rng) -> (state, metrics).
 
     `batch` is a host batch [n_disc, B, ...] (image sets), or None for
-    on-device sets, whose batch is drawn inside the step.
+    on-device sets, whose batch is drawn inside the step. With `steps` N > 1
+    one call runs N steps (`lax.scan`): batch [N, n_disc, B, ...] (or None),
+    metrics stacked [N]; the same states as N calls of the one-step function.
     """
     t = self.config.train
 
@@ -94,8 +96,12 @@ class Experiment:
       batch = jax.lax.with_sharding_constraint(batch, self.batch_sharding)
       return self.method.train_step(state, batch, named_rng(rng, "step"))
 
+    def several(state, batches, base_rng):
+      body = lambda s, b: step(s, b, base_rng)
+      return jax.lax.scan(body, state, batches, length=steps)
+
     return jax.jit(
-        step,
+        step if steps == 1 else several,
         donate_argnums=0,
         out_shardings=(self.replicated, self.replicated),
     )
@@ -140,6 +146,27 @@ class Experiment:
             global_shape, self.batch_sharding, arrays)
     finally:
       prefetch.close()
+
+
+def dispatches(batches: Iterator, steps: int) -> Iterator:
+  """The batches of `steps` consecutive steps stacked [steps, ...] (None
+  stays None: on-device data); `batches` itself when steps is 1."""
+  if steps == 1:
+    yield from batches
+    return
+  while True:
+    group = list(itertools.islice(batches, steps))
+    if len(group) < steps:
+      return
+    yield None if group[0] is None else jnp.stack(group)
+
+
+def per_step_rows(fetched: list[dict], steps: int) -> list[dict]:
+  """Host metrics of each step from dispatches of `steps` stacked steps."""
+  if steps == 1:
+    return fetched
+  return [{k: v[i] for k, v in row.items()} for row in fetched
+          for i in range(steps)]
 
 
 def _shift(s: slice, offset: int) -> slice:
@@ -228,15 +255,18 @@ def _device_info() -> dict[str, Any]:
 
 
 def final_evaluation(exp: Experiment, state, workdir: str,
-                     resources: eval_setup.EvalResources) -> dict[str, Any]:
+                     resources: eval_setup.EvalResources,
+                     is_chief: bool = True) -> dict[str, Any]:
+  """The final metrics; the picture of the samples from the chief only."""
   step = int(state.step)
+  path = os.path.join(workdir, "samples", f"step_{step}.png")
   return eval_lib.evaluate(
       exp.method,
       state,
       exp.data,
       exp.config,
       named_rng(exp.base_rng, "eval"),
-      sample_path=os.path.join(workdir, "samples", f"step_{step}.png"),
+      sample_path=path if is_chief else None,
       resources=resources,
   )
 
@@ -250,34 +280,44 @@ def train_and_evaluate(config, workdir: str) -> dict[str, Any]:
   t_start = time.time()
   exp = build_experiment(config)
   workdir = os.path.abspath(workdir)
-  is_chief = jax.process_index() == 0
-  ckpt_lib.check_saved_config(workdir, config.to_dict(), default_config_dict())
+  is_chief = distributed.is_chief()
+  ckpt_lib.check_saved_config(workdir, config.to_dict(), default_config_dict(),
+                              write=is_chief)
   resources = eval_setup.prepare(config, exp.data)  # before any step runs
   c, t = config, config.train
   ckpt = workdir_checkpointer(workdir, c)
-  state = restore_or_init(exp, ckpt)
+  try:
+    state = restore_or_init(exp, ckpt)
+  except BaseException:
+    ckpt.close()  # no orbax thread left behind by a refused restore
+    raise
   last_good = ckpt.latest_step()
   writer = writers.make_writer(workdir, t.tensorboard, is_chief)
-  train_step = exp.make_train_step()
+  n = t.steps_per_dispatch
+  train_step = exp.make_train_step(n)
   sync_every_step = cpu_devices_need_sync()
   distributed.install_sigterm_handler()
 
   start = int(state.step)
+  if start % n:
+    raise ValueError(f"the run resumes at step {start}, not a multiple of"
+                     f" train.steps_per_dispatch={n}")
   pending: list = []
   compile_s, t_loop, steps_timed = None, time.time(), 0
   t_log, step_log = time.time(), start
-  for step, batch in zip(range(start, t.num_steps), exp.batches(start)):
+  for step, batch in zip(range(start, t.num_steps, n),
+                         dispatches(exp.batches(start), n)):
     state, metrics = train_step(state, batch, exp.base_rng)
     if sync_every_step:
       jax.block_until_ready(metrics)
     pending.append(metrics)
-    done = step + 1
+    done = step + n
     if compile_s is None:
       jax.block_until_ready(metrics)
       compile_s = time.time() - t_loop
       t_loop, steps_timed = time.time(), 0
     else:
-      steps_timed += 1
+      steps_timed += n
     is_last = done == t.num_steps
     preempted = distributed.preempted(done) and not is_last
     save = done % c.checkpoint.every_steps == 0 or is_last or preempted
@@ -286,7 +326,7 @@ def train_and_evaluate(config, workdir: str) -> dict[str, Any]:
     periodic_pic = t.sample_every > 0 and done % t.sample_every == 0 and not is_last
     if not (save or log or periodic_eval or periodic_pic):
       continue
-    rows = jax.device_get(pending)
+    rows = per_step_rows(jax.device_get(pending), n)
     pending = []
     check_finite(done - len(rows) + 1, rows, last_good)
     if log:
@@ -321,7 +361,7 @@ def train_and_evaluate(config, workdir: str) -> dict[str, Any]:
       raise distributed.Preempted(done, ckpt.directory)
   train_s = time.time() - t_loop
 
-  metrics = final_evaluation(exp, state, workdir, resources)
+  metrics = final_evaluation(exp, state, workdir, resources, is_chief)
   writer.write_scalars(int(state.step), scalars(metrics, "eval/"))
   writer.close()
   ckpt.close()

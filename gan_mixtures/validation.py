@@ -64,12 +64,27 @@ def validate_config(config, num_devices: int | None = None) -> None:
       )
     validate_eval(config)
     _positive("checkpoint.every_steps", config.checkpoint.every_steps)
+    validate_dispatch(config)
     _positive("checkpoint.max_to_keep", config.checkpoint.max_to_keep)
     method_cls.validate_config(config)
   except ConfigError:
     raise
   except ValueError as e:
     raise ConfigError(str(e)) from None
+
+
+def validate_dispatch(config) -> None:
+  """Every step count the loop acts on is a multiple of steps_per_dispatch."""
+  t = config.train
+  n = t.steps_per_dispatch
+  _positive("train.steps_per_dispatch", n)
+  counts = {"train.num_steps": t.num_steps, "train.log_every": t.log_every,
+            "checkpoint.every_steps": config.checkpoint.every_steps,
+            "train.sample_every": t.sample_every, "train.eval_every": t.eval_every}
+  bad = [k for k, v in counts.items() if v % n]
+  if bad:
+    raise ConfigError(
+        f"{', '.join(bad)} must be multiples of train.steps_per_dispatch={n}")
 
 
 def validate_eval(config) -> None:

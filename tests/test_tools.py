@@ -31,13 +31,14 @@ def test_step_time_benchmark_prints_json(tmp_path):
   out = tmp_path / "bench.json"
   proc = subprocess.run(
       [sys.executable, "benchmarks/step_time.py", "--config=configs/mdgan.py",
-       "--steps=5", "--warmup=2", f"--out={out}",
-       "--config.model.g_hidden=(16,16)"],
+       "--steps=10", "--warmup=5", f"--out={out}",
+       "--config.model.g_hidden=(16,16)", "--config.train.steps_per_dispatch=5"],
       cwd=REPO, capture_output=True, text=True, timeout=300,
       env={**os.environ, "PYTHONPATH": REPO},
   )
   assert proc.returncode == 0, proc.stderr[-3000:]
   res = json.loads(out.read_text())
   assert res["steps_per_s"] > 0 and res["compile_s"] > 0
+  assert res["steps_per_dispatch"] == 5 and res["timed_steps"] == 10
   assert res["device_kind"] and "sgmm_likelihood_fwd_bwd" in res["parts"]
   assert 0 < res["parts"]["sgmm_likelihood_fwd_bwd"]["share_of_step"] < 5

@@ -206,3 +206,32 @@ def test_evaluate_cli_updates_results(tmp_path):
   assert proc.returncode == 0, proc.stderr[-3000:]
   res = json.loads((tmp_path / "results.json").read_text())
   assert res["step"] == 20 and "hq_fraction" in res["metrics"]
+
+
+def test_a_non_chief_process_writes_only_checkpoints(tmp_path, monkeypatch):
+  from gan_mixtures import distributed
+
+  monkeypatch.setattr(distributed, "is_chief", lambda: False)
+  c = tiny_config("mdgan", sample_every=10, eval_every=15)
+  results = train.train_and_evaluate(c, str(tmp_path))
+  assert results["step"] == 20
+  assert sorted(os.listdir(tmp_path)) == ["checkpoints"]
+
+
+def test_a_refused_restore_closes_the_checkpointer(tmp_path, monkeypatch):
+  closed = []
+  real_close = checkpoint.Checkpointer.close
+
+  def close(self):
+    closed.append(self.directory)
+    real_close(self)
+
+  monkeypatch.setattr(checkpoint.Checkpointer, "close", close)
+  train.train_and_evaluate(tiny_config("vanilla"), str(tmp_path))
+  closed.clear()
+  for p in (tmp_path / "checkpoints" / "20").rglob("*"):
+    if p.is_file() and p.stat().st_size > 0:
+      p.write_bytes(b"garbage")
+  with pytest.raises(checkpoint.CheckpointError, match="corrupt"):
+    train.train_and_evaluate(tiny_config("vanilla", num_steps=30), str(tmp_path))
+  assert closed == [str(tmp_path / "checkpoints")]
