@@ -44,6 +44,7 @@ for entry in "${SUITE[@]}"; do
       --warmup="$n" --config.data.source=random \
       --config.train.steps_per_dispatch="$n" --config.train.num_steps=$((steps * 100)) \
       --config.train.log_every="$n" --config.checkpoint.every_steps="$n" \
+      --config.train.sample_every=0 --config.train.eval_every=0 \
       --out="$TMP/$(printf %03d $i).json" > /dev/null
   done
 done

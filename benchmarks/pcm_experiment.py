@@ -7,6 +7,7 @@ cluster, and which part keeps C balanced?), arms on the same steps, seeds:
   A1  A0 with the KL form of L_{x^,z} (-log C(G(z_k))_k, the paper's l.123)
   A2  A1 without L_adv's gradient into C (line 13 for G alone)
   A3  A1 with the distribution-matching L_{x^,x} (our reading of Eq. 5)
+  A4  A0 with the distribution-matching L_{x^,x}: configs/pcmgan.py's default
 
   python benchmarks/pcm_experiment.py --data=digits --steps=5000 --seeds=2 \
       --out=benchmarks/results/pcm_experiment_digits_cpu.json
@@ -33,7 +34,7 @@ _SMALL = flags.DEFINE_bool("small", False, "Widths 32, batch 16 (CPU MNIST).")
 _STEPS = flags.DEFINE_integer("steps", 5000, "Train steps of every arm.")
 _EVERY = flags.DEFINE_integer("every", 250, "Diagnostics every this many steps.")
 _SEEDS = flags.DEFINE_integer("seeds", 2, "Seeds 0..N-1.")
-_ARMS = flags.DEFINE_list("arms", ["A0", "A1", "A2", "A3"], "Arms to run.")
+_ARMS = flags.DEFINE_list("arms", ["A0", "A1", "A2", "A3", "A4"], "Arms to run.")
 _WORKDIR = flags.DEFINE_string("workdir", "runs/pcm_experiment", "Runs folder.")
 _OUT = flags.DEFINE_string("out", None, "JSON of every row and the table.")
 
@@ -43,6 +44,7 @@ ARMS = {
     "A1": "weighted_xx,kl",
     "A2": "weighted_xx,kl,no_c_adv",
     "A3": "kl",
+    "A4": "",
 }
 DIAG = ("clusters_used", "c_entropy", "cluster_acc", "nmi", "component_purity")
 
@@ -50,7 +52,8 @@ DIAG = ("clusters_used", "c_entropy", "cluster_acc", "nmi", "component_purity")
 def arm_config(arm: str, seed: int):
   from configs import pcmgan
 
-  tokens = [_DATA.value] + (["small"] if _SMALL.value else []) + ARMS[arm].split(",")
+  tokens = ([_DATA.value] + (["small"] if _SMALL.value else [])
+            + [t for t in ARMS[arm].split(",") if t])
   c = pcmgan.get_config(",".join(tokens))
   c.seed = seed
   c.train.num_steps = _STEPS.value

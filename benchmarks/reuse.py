@@ -5,22 +5,12 @@ import json
 import os
 
 
-def read_results(workdir: str, steps: int) -> dict | None:
-  """WORKDIR/results.json when it holds a run of `steps` steps, else None."""
-  path = os.path.join(workdir, "results.json")
-  if not os.path.exists(path):
-    return None
-  with open(path) as f:
-    results = json.load(f)
-  return results if results.get("step") == steps else None
-
-
 def train_or_reuse(config, workdir: str) -> dict:
   """The results of `config` in `workdir`: read if finished, else trained
   (resuming from the workdir's last checkpoint)."""
-  from gan_mixtures import train
+  from gan_mixtures import evaluate, train
 
-  results = read_results(workdir, int(config.train.num_steps))
+  results = evaluate.finished_results(workdir, int(config.train.num_steps))
   return results or train.train_and_evaluate(config, workdir)
 
 

@@ -44,7 +44,7 @@ def peak_memory_bytes() -> int | None:
 
 def main(argv):
   del argv
-  from gan_mixtures import train
+  from gan_mixtures import runs, train
 
   config = _CONFIG.value
   exp = train.build_experiment(config)
@@ -55,7 +55,7 @@ def main(argv):
   t0 = time.perf_counter()
   # Image sets: time the device step on one fixed host batch (the host
   # pipeline runs ahead in a thread during training).
-  batch = next(train.dispatches(exp.batches(0), n))
+  batch = next(runs.dispatches(exp.batches(0), n))
   compiled = step_fn.lower(state, batch, exp.base_rng).compile()
   compile_s = time.perf_counter() - t0
   for _ in range(max(1, _WARMUP.value // n)):

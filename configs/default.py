@@ -50,6 +50,9 @@ def get_config() -> ml_collections.ConfigDict:
   # ---- networks ---------------------------------------------------------
   c.model = m = ml_collections.ConfigDict()
   m.name = "mlp"
+  # compute dtype of the nets: float32 | bfloat16 (float32 parameters and
+  # optimizer states, losses outside the nets in float32; precision.py)
+  m.dtype = "float32"
   m.z_dim = 2
   m.z_dist = "uniform"  # uniform U(-1, 1) | normal N(0, I)
   m.g_hidden = (128, 128)
@@ -166,6 +169,9 @@ def get_config() -> ml_collections.ConfigDict:
   # NaN checks, checkpoints and pictures at multiples of N. 1 on CPU, where
   # a scan slows the convolutions (benchmarks/device_suite.sh measures it)
   t.steps_per_dispatch = 1
+  # S independent runs (seeds seed .. seed + S - 1) in one jitted step, vmapped
+  # over a stacked state; checkpointed together, evaluated seed by seed
+  t.num_seeds = 1
 
   # ---- evaluation -------------------------------------------------------
   c.eval = e = ml_collections.ConfigDict()

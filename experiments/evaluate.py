@@ -153,6 +153,11 @@ def evaluate_workdir() -> None:
   from gan_mixtures import checkpoint, eval_setup, evaluate, train
 
   try:
+    with open(os.path.join(_WORKDIR.value, "config.json")) as f:
+      num_seeds = json.load(f).get("train", {}).get("num_seeds", 1)
+    if num_seeds > 1:
+      raise ValueError(f"{_WORKDIR.value} holds train.num_seeds={num_seeds} runs;"
+                       " their evaluation is the run's own results.json")
     exp, state = train.load_workdir(_WORKDIR.value, _STEP.value)
     config = exp.config
     if _NUM_SAMPLES.value:

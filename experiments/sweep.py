@@ -98,12 +98,9 @@ def format_table(summaries: list[tuple[dict, dict]]) -> str:
 
 def finished(workdir: str, num_steps: int) -> dict | None:
   """results.json of a run that reached num_steps, else None."""
-  path = os.path.join(workdir, "results.json")
-  if not os.path.exists(path):
-    return None
-  with open(path) as f:
-    results = json.load(f)
-  return results if results.get("step") == num_steps else None
+  from gan_mixtures import evaluate
+
+  return evaluate.finished_results(workdir, num_steps)
 
 
 def planned_runs(base_config, points: list[dict], seeds: int, root: str):

@@ -92,7 +92,7 @@ class Checkpointer:
 
 # Config groups that must not change when a workdir is resumed.
 _FROZEN_GROUPS = ("method", "model", "data", "seed")
-_FROZEN_TRAIN_KEYS = ("batch_size", "n_disc")
+_FROZEN_TRAIN_KEYS = ("batch_size", "n_disc", "num_seeds")
 
 
 def _leaves(tree: Any, prefix: str = "") -> dict[str, str]:

@@ -248,6 +248,16 @@ def summary_line(results: dict[str, Any]) -> str:
   return f"{results['config']} step {results['step']}: " + " ".join(parts)
 
 
+def finished_results(workdir: str, num_steps: int) -> dict[str, Any] | None:
+  """WORKDIR/results.json of a run that reached num_steps, else None."""
+  path = os.path.join(workdir, "results.json")
+  if not os.path.exists(path):
+    return None
+  with open(path) as f:
+    results = json.load(f)
+  return results if results.get("step") == num_steps else None
+
+
 def write_results(workdir: str, results: dict[str, Any]) -> str:
   """Writes WORKDIR/results.json atomically; returns its path."""
   path = os.path.join(workdir, "results.json")

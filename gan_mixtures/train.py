@@ -26,7 +26,7 @@ from jax.sharding import Mesh, NamedSharding, PartitionSpec as P
 from gan_mixtures import checkpoint as ckpt_lib
 from gan_mixtures import distributed, eval_setup
 from gan_mixtures import evaluate as eval_lib
-from gan_mixtures import methods, validation, writers
+from gan_mixtures import methods, runs, validation, writers
 from gan_mixtures.data import images
 
 
@@ -77,13 +77,15 @@ class Experiment:
   def batch_sharding(self) -> NamedSharding:
     return NamedSharding(self.mesh, P(None, "data"))  # [n_disc, B, ...]
 
-  def make_train_step(self, steps: int = 1) -> Callable:
+  def make_train_step(self, steps: int = 1, seeds: int = 1) -> Callable:
     """jit(state, batch, base_rng) -> (state, metrics).
 
     `batch` is a host batch [n_disc, B, ...] (image sets), or None for
     on-device sets, whose batch is drawn inside the step. With `steps` N > 1
     one call runs N steps (`lax.scan`): batch [N, n_disc, B, ...] (or None),
     metrics stacked [N]; the same states as N calls of the one-step function.
+    With `seeds` S > 1 the whole is vmapped over S runs: state, batch,
+    base_rng and metrics gain a leading axis [S].
     """
     t = self.config.train
 
@@ -100,8 +102,9 @@ class Experiment:
       body = lambda s, b: step(s, b, base_rng)
       return jax.lax.scan(body, state, batches, length=steps)
 
+    fn = step if steps == 1 else several
     return jax.jit(
-        step if steps == 1 else several,
+        fn if seeds == 1 else jax.vmap(fn),
         donate_argnums=0,
         out_shardings=(self.replicated, self.replicated),
     )
@@ -148,27 +151,6 @@ class Experiment:
       prefetch.close()
 
 
-def dispatches(batches: Iterator, steps: int) -> Iterator:
-  """The batches of `steps` consecutive steps stacked [steps, ...] (None
-  stays None: on-device data); `batches` itself when steps is 1."""
-  if steps == 1:
-    yield from batches
-    return
-  while True:
-    group = list(itertools.islice(batches, steps))
-    if len(group) < steps:
-      return
-    yield None if group[0] is None else jnp.stack(group)
-
-
-def per_step_rows(fetched: list[dict], steps: int) -> list[dict]:
-  """Host metrics of each step from dispatches of `steps` stacked steps."""
-  if steps == 1:
-    return fetched
-  return [{k: v[i] for k, v in row.items()} for row in fetched
-          for i in range(steps)]
-
-
 def _shift(s: slice, offset: int) -> slice:
   """Slice s of the global batch axis as a slice of a process's rows."""
   start = (s.start or 0) - offset
@@ -196,14 +178,14 @@ def workdir_checkpointer(workdir: str, config) -> ckpt_lib.Checkpointer:
   )
 
 
-def restore_or_init(exp: Experiment, ckpt: ckpt_lib.Checkpointer):
+def restore_or_init(exp: Experiment, ckpt: ckpt_lib.Checkpointer, state=None):
   """The latest checkpoint if there is one; else the latest checkpoint of
   `train.init_from` (another run's workdir: a warm start, its step counted
-  on); else a fresh state."""
-  state = exp.init_state()
+  on); else a fresh state (`state`, default exp.init_state())."""
+  state = exp.init_state() if state is None else state
   if ckpt.latest_step() is not None:
     state = jax.device_put(ckpt.restore(state), exp.replicated)
-    logging.info("restored step %d from %s", int(state.step), ckpt.directory)
+    logging.info("restored step %d from %s", state_step(state), ckpt.directory)
   elif exp.config.train.init_from:
     source = workdir_checkpointer(exp.config.train.init_from, exp.config)
     state = jax.device_put(source.restore(state), exp.replicated)
@@ -254,21 +236,47 @@ def _device_info() -> dict[str, Any]:
   }
 
 
-def final_evaluation(exp: Experiment, state, workdir: str,
-                     resources: eval_setup.EvalResources,
-                     is_chief: bool = True) -> dict[str, Any]:
-  """The final metrics; the picture of the samples from the chief only."""
-  step = int(state.step)
-  path = os.path.join(workdir, "samples", f"step_{step}.png")
-  return eval_lib.evaluate(
-      exp.method,
-      state,
-      exp.data,
-      exp.config,
-      named_rng(exp.base_rng, "eval"),
-      sample_path=path if is_chief else None,
+def seed_group(config, exp: Experiment | None = None) -> runs.SeedGroup:
+  """The train.num_seeds experiments of `config` (`exp`: the one already
+  built for a single seed)."""
+  if config.train.num_seeds == 1:
+    return runs.SeedGroup([exp or build_experiment(config)])
+  return runs.SeedGroup([build_experiment(runs.seed_config(config, s))
+                         for s in range(config.train.num_seeds)])
+
+
+def state_step(state) -> int:
+  """The step of a state (of S stacked runs: theirs, all equal)."""
+  return int(np.asarray(jax.device_get(state.step)).ravel()[0])
+
+
+def sample_path(workdir: str, step: int, s: int, num_seeds: int) -> str:
+  suffix = f"_seed{s}" if num_seeds > 1 else ""
+  return os.path.join(workdir, "samples", f"step_{step}{suffix}.png")
+
+
+def evaluate_seeds(group: runs.SeedGroup, state, workdir: str,
+                   resources: eval_setup.EvalResources, is_chief: bool = True,
+                   ) -> list[dict[str, Any]]:
+  """Every run's metrics; the pictures of the samples from the chief only."""
+  step = state_step(state)
+  return [eval_lib.evaluate(
+      e.method, group.seed_state(state, s), e.data, e.config,
+      named_rng(e.base_rng, "eval"),
+      sample_path=sample_path(workdir, step, s, group.size) if is_chief else None,
       resources=resources,
-  )
+  ) for s, e in enumerate(group.exps)]
+
+
+def seed_results(group: runs.SeedGroup, per_seed: list[dict]) -> dict[str, Any]:
+  """results.json's `metrics` (the run's; with S seeds every number is their
+  mean) and, with S seeds, `metrics_std` and `seeds` (each run's metrics)."""
+  if group.size == 1:
+    return {"metrics": per_seed[0]}
+  return {"metrics": runs.mean_numbers(per_seed),
+          "metrics_std": {k: v["std"] for k, v in runs.spread(per_seed).items()},
+          "seeds": [{"seed": int(e.config.seed), "metrics": m}
+                    for e, m in zip(group.exps, per_seed)]}
 
 
 def train_and_evaluate(config, workdir: str) -> dict[str, Any]:
@@ -279,6 +287,7 @@ def train_and_evaluate(config, workdir: str) -> dict[str, Any]:
   """
   t_start = time.time()
   exp = build_experiment(config)
+  group = seed_group(config, exp)
   workdir = os.path.abspath(workdir)
   is_chief = distributed.is_chief()
   ckpt_lib.check_saved_config(workdir, config.to_dict(), default_config_dict(),
@@ -287,27 +296,26 @@ def train_and_evaluate(config, workdir: str) -> dict[str, Any]:
   c, t = config, config.train
   ckpt = workdir_checkpointer(workdir, c)
   try:
-    state = restore_or_init(exp, ckpt)
+    state = restore_or_init(exp, ckpt, group.init_state())
   except BaseException:
     ckpt.close()  # no orbax thread left behind by a refused restore
     raise
   last_good = ckpt.latest_step()
   writer = writers.make_writer(workdir, t.tensorboard, is_chief)
-  n = t.steps_per_dispatch
-  train_step = exp.make_train_step(n)
+  n, seeds = t.steps_per_dispatch, group.size
+  train_step = exp.make_train_step(n, seeds)
   sync_every_step = cpu_devices_need_sync()
   distributed.install_sigterm_handler()
 
-  start = int(state.step)
+  start = state_step(state)
   if start % n:
     raise ValueError(f"the run resumes at step {start}, not a multiple of"
                      f" train.steps_per_dispatch={n}")
   pending: list = []
   compile_s, t_loop, steps_timed = None, time.time(), 0
   t_log, step_log = time.time(), start
-  for step, batch in zip(range(start, t.num_steps, n),
-                         dispatches(exp.batches(start), n)):
-    state, metrics = train_step(state, batch, exp.base_rng)
+  for step, batch in zip(range(start, t.num_steps, n), group.batches(start, n)):
+    state, metrics = train_step(state, batch, group.base_rng)
     if sync_every_step:
       jax.block_until_ready(metrics)
     pending.append(metrics)
@@ -326,14 +334,17 @@ def train_and_evaluate(config, workdir: str) -> dict[str, Any]:
     periodic_pic = t.sample_every > 0 and done % t.sample_every == 0 and not is_last
     if not (save or log or periodic_eval or periodic_pic):
       continue
-    rows = per_step_rows(jax.device_get(pending), n)
+    rows = runs.per_step_rows(jax.device_get(pending), n, seeds)
     pending = []
     check_finite(done - len(rows) + 1, rows, last_good)
-    if log:
+    if log:  # with S seeds: the mean over the runs
       means = {k: float(np.mean([r[k] for r in rows])) for k in rows[0]}
       rate = (done - step_log) / max(time.time() - t_log, 1e-9)
       t_log, step_log = time.time(), done
-      diag = exp.method.periodic_metrics(state, named_rng(exp.base_rng, "diag"))
+      diag = runs.mean_numbers([
+          e.method.periodic_metrics(group.seed_state(state, s),
+                                    named_rng(e.base_rng, "diag"))
+          for s, e in enumerate(group.exps)])
       means.update({f"diag/{k}": v for k, v in diag.items()})
       writer.write_scalars(done, {**means, "steps_per_s": rate})
       logging.info(
@@ -343,17 +354,14 @@ def train_and_evaluate(config, workdir: str) -> dict[str, Any]:
     if save:
       ckpt.save(done, state)
       last_good = done
-    path = os.path.join(workdir, "samples", f"step_{done}.png")
     if periodic_eval:
-      m = eval_lib.evaluate(
-          exp.method, state, exp.data, c, named_rng(exp.base_rng, "eval"),
-          sample_path=path if is_chief else None, resources=resources,
-      )
+      m = runs.mean_numbers(evaluate_seeds(group, state, workdir, resources, is_chief))
       writer.write_scalars(done, scalars(m, "eval/"))
     elif periodic_pic and is_chief:
-      eval_lib.save_samples_picture(
-          exp.method, state, exp.data, c, named_rng(exp.base_rng, "eval"), path
-      )
+      for s, e in enumerate(group.exps):
+        eval_lib.save_samples_picture(
+            e.method, group.seed_state(state, s), e.data, e.config,
+            named_rng(e.base_rng, "eval"), sample_path(workdir, done, s, seeds))
     writer.flush()
     if preempted:
       writer.close()
@@ -361,17 +369,19 @@ def train_and_evaluate(config, workdir: str) -> dict[str, Any]:
       raise distributed.Preempted(done, ckpt.directory)
   train_s = time.time() - t_loop
 
-  metrics = final_evaluation(exp, state, workdir, resources, is_chief)
-  writer.write_scalars(int(state.step), scalars(metrics, "eval/"))
+  per_seed = evaluate_seeds(group, state, workdir, resources, is_chief)
+  evaluation = seed_results(group, per_seed)
+  writer.write_scalars(state_step(state), scalars(evaluation["metrics"], "eval/"))
   writer.close()
   ckpt.close()
   results = {
       "method": c.method.name,
       "dataset": c.data.name,
       "config": c.name,
-      "step": int(state.step),
+      "step": state_step(state),
       "seed": int(c.seed),
-      "metrics": metrics,
+      "num_seeds": seeds,
+      **evaluation,
       "eval_protocol": eval_lib.protocol(c, exp.data, resources),
       "wall_s": time.time() - t_start,
       "compile_s": compile_s,
@@ -391,17 +401,21 @@ def default_config_dict() -> dict[str, Any]:
   return default.get_config().to_dict()
 
 
-def load_workdir(workdir: str, step: int | None = None):
+def load_workdir(workdir: str, step: int | None = None, seed_index: int = 0):
   """(Experiment, state) of a finished or running workdir's checkpoint.
 
   The config comes from WORKDIR/config.json, over today's defaults (a key
-  added since the run takes its default); `step` defaults to the latest.
+  added since the run takes its default); `step` defaults to the latest. Of
+  a train.num_seeds run: run `seed_index`'s experiment and state.
   """
   with open(os.path.join(workdir, "config.json")) as f:
     saved = ckpt_lib.over_defaults(json.load(f), default_config_dict())
   config = ml_collections.ConfigDict(saved)
-  exp = build_experiment(config)
+  group = seed_group(config)
   ckpt = workdir_checkpointer(workdir, config)
-  state = jax.device_put(ckpt.restore(exp.init_state(), step), exp.replicated)
-  ckpt.close()
-  return exp, state
+  try:
+    state = ckpt.restore(group.init_state(), step)
+  finally:
+    ckpt.close()
+  exp = group.exps[seed_index]
+  return exp, jax.device_put(group.seed_state(state, seed_index), exp.replicated)

@@ -36,6 +36,9 @@ def validate_config(config, num_devices: int | None = None) -> None:
       raise ConfigError(
           f"unknown model {config.model.name!r}; choose from {nets.NETS}"
       )
+    if config.model.dtype not in ("float32", "bfloat16"):
+      raise ConfigError(
+          f"model.dtype must be float32 or bfloat16, got {config.model.dtype!r}")
     if config.model.z_dist not in NOISE:
       raise ConfigError(
           f"unknown noise distribution {config.model.z_dist!r}; choose from {NOISE}"
@@ -78,6 +81,9 @@ def validate_dispatch(config) -> None:
   t = config.train
   n = t.steps_per_dispatch
   _positive("train.steps_per_dispatch", n)
+  _positive("train.num_seeds", t.num_seeds)
+  if t.num_seeds > 1 and t.init_from:
+    raise ConfigError("train.init_from is not supported with train.num_seeds > 1")
   counts = {"train.num_steps": t.num_steps, "train.log_every": t.log_every,
             "checkpoint.every_steps": config.checkpoint.every_steps,
             "train.sample_every": t.sample_every, "train.eval_every": t.eval_every}

@@ -4,6 +4,7 @@ import math
 import os
 import subprocess
 import sys
+import time
 
 from configs import default, hmegan, ldagan, madgan, mdgan, megan, mgan, vanilla
 
@@ -94,3 +95,23 @@ def first_layer_count(module, variant: str, source: str = "random") -> int:
   flat = jax.tree_util.tree_leaves_with_path(shapes)
   return sum(math.prod(v.shape) for p, v in flat
              if "trunk" not in jax.tree_util.keystr(p).lower())
+
+
+def start_main(*args: str, workdir, **popen) -> subprocess.Popen:
+  """`python -m experiments.main args --workdir=W` started in the background."""
+  popen.setdefault("stdout", subprocess.PIPE)
+  popen.setdefault("stderr", subprocess.PIPE)
+  return subprocess.Popen(
+      [sys.executable, "-m", "experiments.main", *args, f"--workdir={workdir}"],
+      cwd=REPO, text=True, **popen)
+
+
+def wait_for_checkpoint(ckpts, at_least: int, timeout: float = 300) -> None:
+  """Waits until folder `ckpts` holds a checkpoint of step >= at_least."""
+  deadline = time.time() + timeout
+  while time.time() < deadline:
+    done = [p for p in (os.listdir(ckpts) if ckpts.exists() else []) if p.isdigit()]
+    if any(int(p) >= at_least for p in done):
+      return
+    time.sleep(0.05)
+  raise AssertionError(f"no checkpoint >= {at_least} in {ckpts} in time")

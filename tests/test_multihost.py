@@ -19,7 +19,8 @@ import pytest
 
 from gan_mixtures import data as data_lib
 from gan_mixtures import train
-from tests.helpers import REPO, data_config, run_module
+from tests.helpers import (REPO, data_config, run_module, start_main,
+                           wait_for_checkpoint)
 
 QUIET = ["--config.train.tensorboard=False"]
 
@@ -109,15 +110,6 @@ def test_each_process_reads_only_its_rows():
 
 # ---- SIGTERM: checkpoint at that step, a clean exit, an identical resume -----------
 
-def _wait_for_checkpoint(ckpts, at_least, deadline):
-  while time.time() < deadline:
-    done = [p for p in (os.listdir(ckpts) if ckpts.exists() else []) if p.isdigit()]
-    if any(int(p) >= at_least for p in done):
-      return
-    time.sleep(0.05)
-  raise AssertionError("no checkpoint in time")
-
-
 def test_sigterm_checkpoints_and_resumes_identically(tmp_path):
   flags = ["--config=configs/vanilla.py:grid25", "--config.train.num_steps=3000",
            "--config.checkpoint.every_steps=500", "--config.train.log_every=500",
@@ -126,10 +118,8 @@ def test_sigterm_checkpoints_and_resumes_identically(tmp_path):
   ref = run_module("experiments.main", *flags, f"--workdir={tmp_path}/ref")
   assert ref.returncode == 0, ref.stderr[-3000:]
   work = tmp_path / "term"
-  proc = subprocess.Popen(
-      [sys.executable, "-m", "experiments.main", *flags, f"--workdir={work}"],
-      cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-  _wait_for_checkpoint(work / "checkpoints", 500, time.time() + 300)
+  proc = start_main(*flags, workdir=work)
+  wait_for_checkpoint(work / "checkpoints", 500)
   proc.send_signal(signal.SIGTERM)
   out, err = proc.communicate(timeout=120)
   assert proc.returncode == 143, err[-3000:]
@@ -216,7 +206,7 @@ def test_a_dead_process_stops_the_other_and_the_job_resumes(tmp_path):
     assert rc == 0, err[-3000:]
   work = tmp_path / "killed"
   procs = launch(flags, work, free_port())
-  _wait_for_checkpoint(work / "checkpoints", 500, time.time() + 600)
+  wait_for_checkpoint(work / "checkpoints", 500, 600)
   procs[1].kill()
   t_kill = time.time()
   out, err = procs[0].communicate(timeout=120)
@@ -240,7 +230,7 @@ def test_sigterm_to_one_of_two_processes(tmp_path):
     assert rc == 0, err[-3000:]
   work = tmp_path / "term"
   procs = launch(flags, work, free_port())
-  _wait_for_checkpoint(work / "checkpoints", 1000, time.time() + 600)
+  wait_for_checkpoint(work / "checkpoints", 1000, 600)
   procs[1].send_signal(signal.SIGTERM)
   ends = wait_all(procs, timeout=180)
   steps = set()

@@ -4,8 +4,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
-import time
 
 import chex
 import jax
@@ -13,7 +11,8 @@ import numpy as np
 import pytest
 
 from gan_mixtures import checkpoint, train, validation
-from tests.helpers import REPO, TINY_FLAGS, run_module, tiny_config
+from tests.helpers import (TINY_FLAGS, run_module, start_main, tiny_config,
+                           wait_for_checkpoint)
 
 
 def test_run_writes_the_output_contract(tmp_path):
@@ -160,17 +159,10 @@ def test_sigkill_resume_is_bit_identical(tmp_path):
   assert ref.returncode == 0, ref.stderr[-3000:]
 
   killed = tmp_path / "killed"
-  proc = subprocess.Popen(
-      [sys.executable, "-m", "experiments.main", *flags, f"--workdir={killed}"],
-      cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-  )
-  deadline = time.time() + 300
+  proc = start_main(*flags, workdir=killed, stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL)
   ckpts = killed / "checkpoints"
-  while time.time() < deadline:
-    done = [p for p in (os.listdir(ckpts) if ckpts.exists() else []) if p.isdigit()]
-    if any(int(p) >= 500 for p in done):
-      break
-    time.sleep(0.05)
+  wait_for_checkpoint(ckpts, 500)
   os.kill(proc.pid, signal.SIGKILL)
   proc.wait()
   steps = sorted(int(p) for p in os.listdir(ckpts) if p.isdigit())

@@ -40,8 +40,12 @@ def get_method_class(name: str) -> type:
 
 
 def make_method(config, data) -> Method:
-  """Builds the method named by `config.method.name` for data set `data`."""
-  return get_method_class(config.method.name)(config, data)
+  """Builds the method named by `config.method.name` for data set `data`,
+  its nets computing in `config.model.dtype` (precision.py)."""
+  from gan_mixtures import precision
+
+  method = get_method_class(config.method.name)(config, data)
+  return precision.apply_policy(method, config.model.dtype)
 
 
 __all__ = ["GANMethod", "Method", "METHODS", "get_method_class", "make_method"]
