@@ -3,11 +3,11 @@ cluster, and which part keeps C balanced?), arms on the same steps, seeds:
 
   A0  Algorithm 1 as published: one D output, log(1 - D) for G, Table I's
       encoder, full covariances, lines 13-15 apart, L_{x^,z} by mutual
-      information, L_{x^,x} by the project's earlier weighted reading
+      information, L_{x^,x} by pairs weighted by C(x_i)_k (the default)
   A1  A0 with the KL form of L_{x^,z} (-log C(G(z_k))_k, the paper's l.123)
   A2  A1 without L_adv's gradient into C (line 13 for G alone)
   A3  A1 with the distribution-matching L_{x^,x} (our reading of Eq. 5)
-  A4  A0 with the distribution-matching L_{x^,x}: configs/pcmgan.py's default
+  A4  A0 with the distribution-matching L_{x^,x} (`match_xx`)
 
   python benchmarks/pcm_experiment.py --data=digits --steps=5000 --seeds=2 \
       --out=benchmarks/results/pcm_experiment_digits_cpu.json
@@ -43,8 +43,8 @@ ARMS = {
     "A0": "weighted_xx",
     "A1": "weighted_xx,kl",
     "A2": "weighted_xx,kl,no_c_adv",
-    "A3": "kl",
-    "A4": "",
+    "A3": "kl,match_xx",
+    "A4": "match_xx",
 }
 DIAG = ("clusters_used", "c_entropy", "cluster_acc", "nmi", "component_purity")
 

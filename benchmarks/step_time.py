@@ -78,6 +78,7 @@ def main(argv):
       "batch_size": t.batch_size,
       "n_disc": t.n_disc,
       "steps_per_dispatch": n,
+      "dtype": config.model.dtype,
       "timed_steps": calls * n,
       "compile_s": compile_s,
       "step_ms": 1e3 * step_s,

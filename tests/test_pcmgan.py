@@ -316,8 +316,32 @@ def test_xz_kl_form_is_minus_log_c_k_when_the_gaussians_are_apart():
   np.testing.assert_allclose(loss, want, rtol=1e-4)
 
 
+def test_xx_weighted_default_is_the_weighted_pair_mi_by_loop():
+  """The default L_xx: -I of the joint sum_{i,k} C(x_i)_k C(x_i) C(x^_ik)^T
+  / sum C(x_i)_k over the B x K (real, fake of Gaussian k) pairs."""
+  c = tiny()
+  assert c.method.xx_form == "weighted" and not c.method.mi_symmetric
+  ds, method, state = build(c)
+  real = jnp.asarray(ds.example_batch(3))
+  prior, d = state.aux["prior"].params, state.d.params
+  rng = jax.random.PRNGKey(11)
+  loss, _ = method.xx_loss(d, state.g.params, prior, real, rng)
+  fake = method.fakes(state.g.params, prior, rng, 3)[1]  # [3, K, ...]
+  q_r = np.asarray(method.classify(d, real), np.float64)
+  joint, total = np.zeros((4, 4)), 0.0
+  for i, k in itertools.product(range(3), range(4)):
+    q_f = np.asarray(method.classify(d, fake[i, k][None]), np.float64)[0]
+    joint += q_r[i, k] * np.outer(q_r[i], q_f)
+    total += q_r[i, k]
+  joint /= total
+  row, col = joint.sum(1), joint.sum(0)
+  mi = sum(joint[a, b] * np.log(joint[a, b] / (row[a] * col[b]))
+           for a in range(4) for b in range(4))
+  np.testing.assert_allclose(loss, -mi * c.method.xx_weight, rtol=1e-4, atol=1e-7)
+
+
 def test_xx_match_is_kl_of_the_batch_means_by_loop():
-  ds, method, state = build(tiny())
+  ds, method, state = build(tiny(xx_form="match"))
   real = jnp.asarray(ds.example_batch(3))
   prior, d = state.aux["prior"].params, state.d.params
   rng = jax.random.PRNGKey(9)
