@@ -12,8 +12,9 @@ Runs (`digits_<case>` of configs/mmgan.py, its 6,000 steps unless --steps):
   e2_free_after_fixed                  t2_a_fixed continued with free weights
   e2_lambda<l>                         learned_a continued with lambda = l
   e5_sgd, e5_adam_b1_0.9, e5_late      omega by SGD, by Adam(0.9, 0.9), and
-                                       learned only from the step at which the
-                                       fixed run's components separate by class
+                                       learned only from --late_step, or from
+                                       the step at which the fixed run's
+                                       components separate by class
                                        (component purity >= --separated)
 E3: Eq. 11 (V + lambda * CE) of t2_a_fixed's G and of learned_a's G, each
 under a D and C refitted from scratch for --refit_steps (G frozen).
@@ -31,6 +32,9 @@ _STEPS = flags.DEFINE_integer("steps", None, "Train steps (default the config's)
 _MORE = flags.DEFINE_integer("continue_steps", 3000, "E2: steps after the switch.")
 _REFIT = flags.DEFINE_integer("refit_steps", 2000, "E3: D and C refit steps.")
 _SEPARATED = flags.DEFINE_float("separated", 0.8, "E5: purity of 'separated'.")
+_LATE = flags.DEFINE_integer("late_step", None,
+                             "E5: start omega at this step (default: the"
+                             " fixed run's separation step, --separated).")
 _ONLY = flags.DEFINE_list("only", [], "Run only these names (and what they need).")
 _WORKDIR = flags.DEFINE_string("workdir", "runs/mmgan_experiment", "Runs folder.")
 _OUT = flags.DEFINE_string("out", None, "JSON of every run and the tables.")
@@ -143,7 +147,8 @@ def main(argv):
       if _ONLY.value and name not in _ONLY.value:
         continue
       if overrides is None:  # e5_late: from the fixed run's separation step
-        step = separation_step(workdir("t2_a_fixed", seed), _SEPARATED.value)
+        step = _LATE.value or separation_step(workdir("t2_a_fixed", seed),
+                                              _SEPARATED.value)
         late[seed] = step
         if step is None:
           continue
@@ -158,7 +163,7 @@ def main(argv):
   text += "\n\n| E3: G of | seed | V | lambda * CE | Eq. 11 |\n| --- | --- | --- | --- | --- |\n"
   text += "\n".join(f"| {r['name']} | {r['seed']} | {r['V']:.4f} | {r['lambda_ce']:.4f}"
                     f" | {r['objective']:.4f} |" for r in refits)
-  text += f"\n\nE5 late start (first step with purity >= {_SEPARATED.value}): {late}"
+  text += f"\n\nE5 omega learned from step (seed: step): {late}"
   print(text)
   if _OUT.value:
     with open(_OUT.value, "w") as f:
