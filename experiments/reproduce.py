@@ -151,8 +151,13 @@ def ours(entry: dict | None, row) -> str:
   return "; ".join(parts) + f" ({where})"
 
 
-def cost(row, times: dict) -> str:
-  spec = times.get(row.config, {})
+def cost(row, times: dict, entry: dict | None = None) -> str:
+  """Steps x the step time measured by --time on each platform, or else by
+  the row's own run (its steady train_steps_per_s)."""
+  spec = dict(times.get(row.config, {}))
+  if entry and entry.get("train_steps_per_s") and entry["platform"] not in spec:
+    spec[entry["platform"]] = {"step_s": 1.0 / entry["train_steps_per_s"],
+                               "steps_full": entry["full_steps"]}
   cells = []
   for platform in ("cpu", "gpu"):
     t = spec.get(platform)
@@ -170,7 +175,7 @@ def list_rows() -> None:
   lines = []
   for r in rows:
     cells = (r.id, r.paper, r.table, r.data, "/".join(r.metrics), r.paper_value,
-             r.command, cost(r, times), ours(data.get(r.id), r))
+             r.command, cost(r, times, data.get(r.id)), ours(data.get(r.id), r))
     lines.append(cells)
   if _MARKDOWN.value:
     print("| " + " | ".join(head) + " |")
