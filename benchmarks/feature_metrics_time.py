@@ -5,10 +5,10 @@ features of dimension D, the size of an Inception evaluation.
       --out=benchmarks/results/feature_metrics_time_cpu.json
 """
 
-import json
 import time
 
 import jax
+import reuse
 import numpy as np
 from absl import app, flags
 
@@ -36,11 +36,7 @@ def main(argv):
   out = {"n": _N.value, "dim": _DIM.value, "first_call_s": first,
          "second_call_s": second, "metrics": sorted(metrics),
          "device_kind": dev.device_kind, "jax_version": jax.__version__}
-  text = json.dumps(out, indent=2)
-  print(text)
-  if _OUT.value:
-    with open(_OUT.value, "w") as f:
-      f.write(text + "\n")
+  reuse.print_and_save(out, _OUT.value)
 
 
 if __name__ == "__main__":

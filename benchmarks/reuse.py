@@ -19,3 +19,12 @@ def metrics_rows(workdir: str, key: str) -> list[dict]:
   with open(os.path.join(workdir, "metrics.jsonl")) as f:
     rows = [json.loads(line) for line in f]
   return [r for r in rows if key in r]
+
+
+def print_and_save(result: dict, path: str | None) -> None:
+  """Prints a benchmark's JSON and, given a path, writes it there too."""
+  text = json.dumps(result, indent=2)
+  print(text)
+  if path:
+    with open(path, "w") as f:
+      f.write(text + "\n")

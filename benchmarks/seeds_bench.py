@@ -5,13 +5,13 @@ another: wall time of each way and every seed's final metrics.
       --config.train.num_steps=5000 --out=benchmarks/results/seeds_mdgan_grid25_cpu.json
 """
 
-import json
 import os
 import shutil
 import tempfile
 import time
 
 import jax
+import reuse
 from absl import app, flags
 from ml_collections import config_flags
 
@@ -61,11 +61,7 @@ def main(argv):
                    for t, a in zip(together["seeds"], alone)],
       "jax_version": jax.__version__,
   }
-  text = json.dumps(out, indent=2)
-  print(text)
-  if _OUT.value:
-    with open(_OUT.value, "w") as f:
-      f.write(text + "\n")
+  reuse.print_and_save(out, _OUT.value)
 
 
 if __name__ == "__main__":

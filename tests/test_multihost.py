@@ -2,7 +2,9 @@
 configs, jax.distributed processes on 127.0.0.1 (gloo collectives), per-host
 input, a process that dies, SIGTERM (preemption), sweeps through submitit.
 
-The multi-process runs are marked slow (python -m pytest -m slow)."""
+The multi-process runs, the longer one-process runs (SIGTERM, submitit, the
+ring and image configs on 2 devices) are marked slow (python -m pytest -m
+slow)."""
 
 import json
 import os
@@ -46,10 +48,10 @@ def results(workdir):
 # order, and a GAN's trajectory (Adam steps of near-zero gradients above
 # all) amplifies float differences from step to step; bit-identity is not
 # to be had across device counts.
-REAL = [
+REAL = [  # the ring and image configs are long for CI: marked slow
     ("configs/mdgan.py", 12),
-    ("configs/ldagan.py:ring8", 12),
-    ("configs/vanilla.py:digits", 12),
+    pytest.param("configs/ldagan.py:ring8", 12, marks=pytest.mark.slow),
+    pytest.param("configs/vanilla.py:digits", 12, marks=pytest.mark.slow),
 ]
 
 
@@ -110,6 +112,7 @@ def test_each_process_reads_only_its_rows():
 
 # ---- SIGTERM: checkpoint at that step, a clean exit, an identical resume -----------
 
+@pytest.mark.slow
 def test_sigterm_checkpoints_and_resumes_identically(tmp_path):
   flags = ["--config=configs/vanilla.py:grid25", "--config.train.num_steps=3000",
            "--config.checkpoint.every_steps=500", "--config.train.log_every=500",
@@ -134,6 +137,7 @@ def test_sigterm_checkpoints_and_resumes_identically(tmp_path):
 
 # ---- submitit -----------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_submitit_local_sweep_equals_the_local_loop(tmp_path):
   pytest.importorskip("submitit", reason="submitit absent: pip install submitit")
   common = ["--config=configs/vanilla.py:grid25", "--seeds=3",

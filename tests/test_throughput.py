@@ -66,6 +66,7 @@ def test_steps_per_dispatch_equals_single_steps_images(tmp_path):
   chex.assert_trees_all_close(params(a), params(b), rtol=0, atol=12 * lr)
 
 
+@pytest.mark.slow
 def test_steps_per_dispatch_resumes_and_stops_on_nan(tmp_path):
   c = tiny_config("vanilla", steps_per_dispatch=5, num_steps=10)
   train.train_and_evaluate(c, str(tmp_path / "r"))
@@ -97,6 +98,7 @@ def test_dispatches_stack_consecutive_batches():
   assert rows == [{"a": 1.0}, {"a": 2.0}]
 
 
+@pytest.mark.slow
 def test_num_seeds_runs_equal_single_seed_runs(tmp_path):
   c = tiny_config("mdgan", num_seeds=2)
   c.seed = 4
