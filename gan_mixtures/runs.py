@@ -8,6 +8,7 @@ state, key and batches of the one experiment, unstacked.
 
 import dataclasses
 import itertools
+import os
 from typing import Any, Iterator
 
 import jax
@@ -54,22 +55,30 @@ def stack(trees: list) -> Any:
                             [jnp.stack(xs) for xs in zip(*leaves)])
 
 
+def _is_number(v: Any) -> bool:
+  return isinstance(v, (int, float, np.number)) and not isinstance(v, bool)
+
+
 def mean_numbers(dicts: list[dict]) -> dict[str, Any]:
   """Key by key: the mean of numbers over the dicts, else the first's value."""
-  out = {}
-  for k, v in dicts[0].items():
-    nums = isinstance(v, (int, float, np.number)) and not isinstance(v, bool)
-    out[k] = float(np.mean([d[k] for d in dicts])) if nums else v
-  return out
+  return {k: float(np.mean([d[k] for d in dicts])) if _is_number(v) else v
+          for k, v in dicts[0].items()}
 
 
-def spread(dicts: list[dict]) -> dict[str, dict[str, float]]:
-  """{key: {mean, std}} over the dicts of every numeric key they all have."""
-  keys = [k for k, v in dicts[0].items()
-          if isinstance(v, (int, float, np.number)) and not isinstance(v, bool)
-          and all(k in d for d in dicts)]
-  return {k: {"mean": float(np.mean([d[k] for d in dicts])),
-              "std": float(np.std([d[k] for d in dicts]))} for k in keys}
+def std_numbers(dicts: list[dict]) -> dict[str, float]:
+  """The std over the dicts of every numeric key they all have."""
+  return {k: float(np.std([d[k] for d in dicts])) for k, v in dicts[0].items()
+          if _is_number(v) and all(k in d for d in dicts)}
+
+
+def state_step(state) -> int:
+  """The step of a state (of S stacked runs: theirs, all equal)."""
+  return int(np.asarray(jax.device_get(state.step)).ravel()[0])
+
+
+def sample_path(workdir: str, step: int, s: int, num_seeds: int) -> str:
+  suffix = f"_seed{s}" if num_seeds > 1 else ""
+  return os.path.join(workdir, "samples", f"step_{step}{suffix}.png")
 
 
 @dataclasses.dataclass
@@ -109,3 +118,13 @@ class SeedGroup:
       return
     for group in zip(*streams):
       yield None if group[0] is None else jnp.stack(group)
+
+
+def seed_results(group: SeedGroup, per_seed: list[dict]) -> dict[str, Any]:
+  """results.json's `metrics` (the run's; with S seeds every number is their
+  mean) and, with S seeds, `metrics_std` and `seeds` (each run's metrics)."""
+  if group.size == 1:
+    return {"metrics": per_seed[0]}
+  return {"metrics": mean_numbers(per_seed), "metrics_std": std_numbers(per_seed),
+          "seeds": [{"seed": int(e.config.seed), "metrics": m}
+                    for e, m in zip(group.exps, per_seed)]}

@@ -185,7 +185,7 @@ def restore_or_init(exp: Experiment, ckpt: ckpt_lib.Checkpointer, state=None):
   state = exp.init_state() if state is None else state
   if ckpt.latest_step() is not None:
     state = jax.device_put(ckpt.restore(state), exp.replicated)
-    logging.info("restored step %d from %s", state_step(state), ckpt.directory)
+    logging.info("restored step %d from %s", runs.state_step(state), ckpt.directory)
   elif exp.config.train.init_from:
     source = workdir_checkpointer(exp.config.train.init_from, exp.config)
     state = jax.device_put(source.restore(state), exp.replicated)
@@ -236,47 +236,26 @@ def _device_info() -> dict[str, Any]:
   }
 
 
-def seed_group(config, exp: Experiment | None = None) -> runs.SeedGroup:
-  """The train.num_seeds experiments of `config` (`exp`: the one already
-  built for a single seed)."""
+def seed_group(config) -> runs.SeedGroup:
+  """The train.num_seeds experiments of `config` (one, built from it, when
+  num_seeds is 1)."""
   if config.train.num_seeds == 1:
-    return runs.SeedGroup([exp or build_experiment(config)])
+    return runs.SeedGroup([build_experiment(config)])
   return runs.SeedGroup([build_experiment(runs.seed_config(config, s))
                          for s in range(config.train.num_seeds)])
-
-
-def state_step(state) -> int:
-  """The step of a state (of S stacked runs: theirs, all equal)."""
-  return int(np.asarray(jax.device_get(state.step)).ravel()[0])
-
-
-def sample_path(workdir: str, step: int, s: int, num_seeds: int) -> str:
-  suffix = f"_seed{s}" if num_seeds > 1 else ""
-  return os.path.join(workdir, "samples", f"step_{step}{suffix}.png")
 
 
 def evaluate_seeds(group: runs.SeedGroup, state, workdir: str,
                    resources: eval_setup.EvalResources, is_chief: bool = True,
                    ) -> list[dict[str, Any]]:
   """Every run's metrics; the pictures of the samples from the chief only."""
-  step = state_step(state)
+  step = runs.state_step(state)
   return [eval_lib.evaluate(
       e.method, group.seed_state(state, s), e.data, e.config,
       named_rng(e.base_rng, "eval"),
-      sample_path=sample_path(workdir, step, s, group.size) if is_chief else None,
+      sample_path=runs.sample_path(workdir, step, s, group.size) if is_chief else None,
       resources=resources,
   ) for s, e in enumerate(group.exps)]
-
-
-def seed_results(group: runs.SeedGroup, per_seed: list[dict]) -> dict[str, Any]:
-  """results.json's `metrics` (the run's; with S seeds every number is their
-  mean) and, with S seeds, `metrics_std` and `seeds` (each run's metrics)."""
-  if group.size == 1:
-    return {"metrics": per_seed[0]}
-  return {"metrics": runs.mean_numbers(per_seed),
-          "metrics_std": {k: v["std"] for k, v in runs.spread(per_seed).items()},
-          "seeds": [{"seed": int(e.config.seed), "metrics": m}
-                    for e, m in zip(group.exps, per_seed)]}
 
 
 def train_and_evaluate(config, workdir: str) -> dict[str, Any]:
@@ -286,8 +265,8 @@ def train_and_evaluate(config, workdir: str) -> dict[str, Any]:
     The results dict also written to WORKDIR/results.json.
   """
   t_start = time.time()
-  exp = build_experiment(config)
-  group = seed_group(config, exp)
+  group = seed_group(config)
+  exp = group.exps[0]  # the step, the data checks: the same for every seed
   workdir = os.path.abspath(workdir)
   is_chief = distributed.is_chief()
   ckpt_lib.check_saved_config(workdir, config.to_dict(), default_config_dict(),
@@ -307,7 +286,7 @@ def train_and_evaluate(config, workdir: str) -> dict[str, Any]:
   sync_every_step = cpu_devices_need_sync()
   distributed.install_sigterm_handler()
 
-  start = state_step(state)
+  start = runs.state_step(state)
   if start % n:
     raise ValueError(f"the run resumes at step {start}, not a multiple of"
                      f" train.steps_per_dispatch={n}")
@@ -361,7 +340,7 @@ def train_and_evaluate(config, workdir: str) -> dict[str, Any]:
       for s, e in enumerate(group.exps):
         eval_lib.save_samples_picture(
             e.method, group.seed_state(state, s), e.data, e.config,
-            named_rng(e.base_rng, "eval"), sample_path(workdir, done, s, seeds))
+            named_rng(e.base_rng, "eval"), runs.sample_path(workdir, done, s, seeds))
     writer.flush()
     if preempted:
       writer.close()
@@ -370,15 +349,15 @@ def train_and_evaluate(config, workdir: str) -> dict[str, Any]:
   train_s = time.time() - t_loop
 
   per_seed = evaluate_seeds(group, state, workdir, resources, is_chief)
-  evaluation = seed_results(group, per_seed)
-  writer.write_scalars(state_step(state), scalars(evaluation["metrics"], "eval/"))
+  evaluation = runs.seed_results(group, per_seed)
+  writer.write_scalars(runs.state_step(state), scalars(evaluation["metrics"], "eval/"))
   writer.close()
   ckpt.close()
   results = {
       "method": c.method.name,
       "dataset": c.data.name,
       "config": c.name,
-      "step": state_step(state),
+      "step": runs.state_step(state),
       "seed": int(c.seed),
       "num_seeds": seeds,
       **evaluation,
