@@ -7,10 +7,14 @@ every method with its own 2D config and the same step budget per data set.
       --out=benchmarks/results/bench_2d_cpu.json \
       --figure=docs/figures/spiral_every_method.png
 
-Every run is a normal workdir (`<workdir>/<data>/<method>/seed<s>`; finished
-runs are reused, so an interrupted benchmark resumes). Prints a markdown
-table; writes the raw runs and the table to --out and, with --figure, the
-spiral picture of every method (the thesis' Fig. 5.5, seed 0).
+The seeds of a (method, data) pair train as one run (`train.num_seeds`,
+seeds 0..N-1 vmapped in one step; `--novmap_seeds`: one run per seed).
+Every run is a normal workdir (`<workdir>/<data>/<method>` or, one run per
+seed, `.../<method>/seed<s>`; finished runs are reused, so an interrupted
+benchmark resumes). The wall time of a seed is its run's wall time (with
+vmapped seeds: the run's / N). Prints a markdown table; writes the raw runs
+and the table to --out and, with --figure, the spiral picture of every
+method (the thesis' Fig. 5.5, seed 0).
 """
 
 import json
@@ -28,6 +32,7 @@ _DATA = flags.DEFINE_list("data", ["grid25", "ring8", "spiral"], "2D data sets."
 _METHODS = flags.DEFINE_list("methods", [], "Subset of METHODS (default all).")
 _OUT = flags.DEFINE_string("out", None, "JSON of every run and the table.")
 _FIGURE = flags.DEFINE_string("figure", None, "Spiral picture of every method.")
+_VMAP = flags.DEFINE_bool("vmap_seeds", True, "The seeds as one vmapped run.")
 
 # name: (config module, variant tokens before the data token, overrides)
 METHODS = {
@@ -45,8 +50,10 @@ COLUMNS = ("modes_covered", "hq_fraction", "mode_kl", "knn_real_acc",
            "knn_fake_acc", "generator_purity", "wall_s")
 
 
-def method_config(method: str, data: str, seed: int, steps: int):
-  """`method`'s own 2D config on the common `data` preset."""
+def method_config(method: str, data: str, seed: int, steps: int,
+                  num_seeds: int = 1):
+  """`method`'s own 2D config on the common `data` preset (num_seeds runs
+  from `seed` in one)."""
   import importlib
 
   from configs import variants
@@ -56,6 +63,7 @@ def method_config(method: str, data: str, seed: int, steps: int):
   c = cfg.get_config(extra or None)
   variants.apply_data(c, variants.DATA_2D[data])
   c.update_from_flattened_dict({**overrides, "seed": seed})
+  c.train.num_seeds = num_seeds
   c.train.num_steps = steps
   c.train.log_every = min(c.train.log_every, steps)
   c.checkpoint.every_steps = min(c.checkpoint.every_steps, steps)
@@ -64,13 +72,22 @@ def method_config(method: str, data: str, seed: int, steps: int):
   return c
 
 
-def run(method: str, data: str, seed: int) -> dict:
-  workdir = os.path.join(_WORKDIR.value, data, method, f"seed{seed}")
-  t = time.time()
-  results = reuse.train_or_reuse(method_config(method, data, seed, _STEPS.value),
-                                 workdir)
-  results["bench_wall_s"] = time.time() - t
-  return results
+def run_dir(method: str, data: str, seed: int | None = None) -> str:
+  """The workdir of the vmapped seeds (seed None) or of one seed's run."""
+  tail = [] if seed is None else [f"seed{seed}"]
+  return os.path.join(_WORKDIR.value, data, method, *tail)
+
+
+def run(method: str, data: str) -> list[dict]:
+  """Per seed: its results (metrics, wall_s, step, device_kind, workdir)."""
+  n, steps = _SEEDS.value, _STEPS.value
+  if not _VMAP.value or n == 1:
+    return [reuse.train_or_reuse(method_config(method, data, s, steps),
+                                 run_dir(method, data, s)) for s in range(n)]
+  r = reuse.train_or_reuse(method_config(method, data, 0, steps, n),
+                           run_dir(method, data))
+  return [{**r, "metrics": seed["metrics"], "wall_s": r["wall_s"] / n}
+          for seed in r["seeds"]]
 
 
 def summary(runs: list[dict]) -> dict:
@@ -106,8 +123,8 @@ def spiral_figure(path: str, methods: list[str]) -> None:
 
   panels = []
   for method in methods:
-    workdir = os.path.join(_WORKDIR.value, "spiral", method, "seed0")
-    exp, state = train.load_workdir(workdir)
+    vmapped = _VMAP.value and _SEEDS.value > 1
+    exp, state = train.load_workdir(run_dir(method, "spiral", None if vmapped else 0))
     import jax
 
     x, aux = exp.method.jitted_sample(state, jax.random.PRNGKey(0), n=2500,
@@ -124,7 +141,7 @@ def main(argv):
   rows, raw = {}, []
   for data in _DATA.value:
     for method in methods:
-      runs = [run(method, data, s) for s in range(_SEEDS.value)]
+      runs = run(method, data)
       rows[(data, method)] = summary(runs)
       raw += [{"data": data, "method": method, "seed": s, "metrics": r["metrics"],
                "wall_s": r["wall_s"], "step": r["step"], "device_kind": r["device_kind"],
@@ -134,7 +151,8 @@ def main(argv):
   print(text)
   if _OUT.value:
     with open(_OUT.value, "w") as f:
-      json.dump({"steps": _STEPS.value, "seeds": _SEEDS.value, "runs": raw,
+      json.dump({"steps": _STEPS.value, "seeds": _SEEDS.value,
+                 "vmap_seeds": _VMAP.value, "runs": raw,
                  "summary": [{"data": d, "method": m, **s} for (d, m), s in rows.items()],
                  "table": text}, f, indent=2)
   if _FIGURE.value and "spiral" in _DATA.value:

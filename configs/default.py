@@ -39,6 +39,9 @@ def get_config() -> ml_collections.ConfigDict:
   d.image_dir = ""  # source 'folder': a folder of images (UTZap50K, ...)
   d.folder_test_size = 5000  # ... the last images of a seeded permutation
   d.prefetch = 2  # host batches prepared ahead
+  # A single image set whose uint8 split fits in this many MiB lives on the
+  # device; a step gathers its batch there (data/device_cache.py); 0 = off
+  d.device_cache_mb = 1024
   d.classes = ()  # keep only these labels; () = all
   d.major_class = -1  # imbalanced view: this class whole, ...
   d.minor_count = 1000  # ... and this many of every other class

@@ -27,7 +27,7 @@ from gan_mixtures import checkpoint as ckpt_lib
 from gan_mixtures import distributed, eval_setup
 from gan_mixtures import evaluate as eval_lib
 from gan_mixtures import methods, runs, validation, writers
-from gan_mixtures.data import images
+from gan_mixtures.data import device_cache, images
 
 
 class NonFiniteError(RuntimeError):
@@ -80,34 +80,40 @@ class Experiment:
   def make_train_step(self, steps: int = 1, seeds: int = 1) -> Callable:
     """jit(state, batch, base_rng) -> (state, metrics).
 
-    `batch` is a host batch [n_disc, B, ...] (image sets), or None for
-    on-device sets, whose batch is drawn inside the step. With `steps` N > 1
+    `batch` is a host batch [n_disc, B, ...] (image sets; of a set cached on
+    the device, its indices, gathered in the step), or None for on-device
+    sets, whose batch is drawn inside the step. With `steps` N > 1
     one call runs N steps (`lax.scan`): batch [N, n_disc, B, ...] (or None),
     metrics stacked [N]; the same states as N calls of the one-step function.
     With `seeds` S > 1 the whole is vmapped over S runs: state, batch,
     base_rng and metrics gain a leading axis [S].
     """
     t = self.config.train
+    cached = getattr(self.data, "device_cached", False)  # batch = indices
 
-    def step(state, batch, base_rng):
+    def step(state, batch, base_rng, table):
       rng = jax.random.fold_in(base_rng, state.step)
       if batch is None:
         batch = self.data.sample(
             named_rng(rng, "data"), (t.n_disc, t.batch_size)
         )
+      elif cached:
+        batch = self.data.decode(table, batch)
       batch = jax.lax.with_sharding_constraint(batch, self.batch_sharding)
       return self.method.train_step(state, batch, named_rng(rng, "step"))
 
-    def several(state, batches, base_rng):
-      body = lambda s, b: step(s, b, base_rng)
+    def several(state, batches, base_rng, table):
+      body = lambda s, b: step(s, b, base_rng, table)
       return jax.lax.scan(body, state, batches, length=steps)
 
     fn = step if steps == 1 else several
-    return jax.jit(
-        fn if seeds == 1 else jax.vmap(fn),
+    jitted = jax.jit(
+        fn if seeds == 1 else jax.vmap(fn, in_axes=(0, 0, 0, None)),
         donate_argnums=0,
         out_shardings=(self.replicated, self.replicated),
     )
+    table = self.data.table if cached else None
+    return lambda state, batch, base_rng: jitted(state, batch, base_rng, table)
 
   def host_rows(self) -> slice:
     """The positions of the global batch axis this process's devices hold
@@ -160,12 +166,15 @@ def _shift(s: slice, offset: int) -> slice:
 def build_experiment(config) -> Experiment:
   """Validates the config (no compilation before this passes) and builds."""
   validation.validate_config(config)
-  data = validation.make_dataset_or_fail(config)
+  mesh = make_mesh()
+  data = device_cache.maybe_cache(validation.make_dataset_or_fail(config),
+                                  config.data.device_cache_mb,
+                                  NamedSharding(mesh, P()))
   return Experiment(
       config=config,
       data=data,
       method=methods.make_method(config, data),
-      mesh=make_mesh(),
+      mesh=mesh,
       base_rng=jax.random.PRNGKey(config.seed),
   )
 

@@ -65,6 +65,9 @@ def validate_config(config, num_devices: int | None = None) -> None:
           f"train.batch_size={t.batch_size} is not divisible by the"
           f" {n_dev} devices"
       )
+    if config.data.get("device_cache_mb", 0) < 0:
+      raise ConfigError("data.device_cache_mb must be >= 0 (0 = off), got"
+                        f" {config.data.device_cache_mb}")
     validate_eval(config)
     _positive("checkpoint.every_steps", config.checkpoint.every_steps)
     validate_dispatch(config)

@@ -32,8 +32,11 @@ def scatter_2d(
   plt.close(fig)
 
 
-def scatter_panels(path: str, panels: list, ncol: int = 3) -> None:
-  """One 2D scatter per (title, real, fake, components or None) panel."""
+def scatter_panels(path: str, panels: list, ncol: int = 3,
+                   margin: float = 0.25) -> None:
+  """One 2D scatter per (title, real, fake, components or None) panel, all
+  on the real data's box widened by `margin` of its size (the same axes in
+  every panel; fakes outside it are not drawn)."""
   nrow = -(-len(panels) // ncol)
   fig, axes = plt.subplots(nrow, ncol, figsize=(3.2 * ncol, 3.2 * nrow), dpi=100,
                            squeeze=False)
@@ -46,6 +49,10 @@ def scatter_panels(path: str, panels: list, ncol: int = 3) -> None:
     else:
       ax.scatter(fake[:, 0], fake[:, 1], s=1, c=comp, cmap="tab10")
     ax.set_title(title, fontsize=9)
+    lo, hi = real.min(0), real.max(0)
+    pad = margin * (hi - lo)
+    ax.set_xlim(lo[0] - pad[0], hi[0] + pad[0])
+    ax.set_ylim(lo[1] - pad[1], hi[1] + pad[1])
     ax.set_aspect("equal")
   os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
   fig.savefig(path, bbox_inches="tight")

@@ -204,6 +204,47 @@ def test_subpixel_conv_transpose_is_flax_conv_transpose(shape):
     np.testing.assert_allclose(a, b, atol=1e-4)
 
 
+@pytest.mark.parametrize("shape", [(2, 4, 4, 5), (3, 5, 7, 3), (1, 1, 2, 2)])
+def test_upsample_conv_is_flax_conv_of_the_upsampled_input(shape):
+  x = jax.random.normal(jax.random.PRNGKey(0), shape)
+  ref = nn.Conv(4, (3, 3), padding="SAME")
+  p = _perturbed_init(ref, x)
+  ours = resnet.UpsampleConv(4)
+  assert jax.tree.map(jnp.shape, ours.init(jax.random.PRNGKey(1), x)) == jax.tree.map(
+      jnp.shape, p)
+  up = lambda x: jnp.repeat(jnp.repeat(x, 2, axis=1), 2, axis=2)  # nearest x2
+  np.testing.assert_allclose(ours.apply(p, x), ref.apply(p, up(x)), atol=1e-5)
+  loss = lambda f: lambda p, x: jnp.sum(jnp.sin(f(p, x)))
+  g_ours = jax.grad(loss(ours.apply), argnums=(0, 1))(p, x)
+  g_ref = jax.grad(loss(lambda p, x: ref.apply(p, up(x))), argnums=(0, 1))(p, x)
+  for a, b in zip(jax.tree.leaves(g_ours), jax.tree.leaves(g_ref)):
+    np.testing.assert_allclose(a, b, atol=1e-4)
+
+
+@pytest.mark.parametrize("cin", [6, 4])  # a width change: the 1x1 shortcut
+def test_gen_res_block_is_the_upsample_then_conv_block(cin):
+  """GenResBlock against a hand-written one (BN, ReLU, upsample, 3x3 conv,
+  BN, ReLU, 3x3 conv; upsample, 1x1 conv) on the same parameters."""
+  x = jax.random.normal(jax.random.PRNGKey(0), (3, 4, 4, cin))
+  block = resnet.GenResBlock(4)
+  p = _perturbed_init(block, x)["params"]
+  up = lambda x: jnp.repeat(jnp.repeat(x, 2, axis=1), 2, axis=2)
+  conv = lambda x, q: jax.lax.conv_general_dilated(
+      x, q["kernel"], (1, 1), "SAME",
+      dimension_numbers=("NHWC", "HWIO", "NHWC")) + q["bias"]
+
+  def bn(x, q):  # batch statistics, as BatchStatNorm
+    mean, var = x.mean((0, 1, 2)), x.var((0, 1, 2))
+    return (x - mean) / jnp.sqrt(var + 1e-5) * q["scale"] + q["bias"]
+
+  h = conv(up(jax.nn.relu(bn(x, p["BatchStatNorm_0"]))), p["Conv_0"])
+  h = conv(jax.nn.relu(bn(h, p["BatchStatNorm_1"])), p["Conv_1"])
+  short = conv(up(x), p["Conv_2"]) if cin != 4 else up(x)
+  assert ("Conv_2" in p) == (cin != 4)
+  got = block.apply({"params": p}, x)
+  np.testing.assert_allclose(got, h + short, atol=1e-4, rtol=1e-5)
+
+
 def test_space_to_depth_taps():
   assert dcgan.s2d_taps(4) == ((0, 1), (1, 0), (1, 1), (2, 0))
   assert dcgan.s2d_taps(5) == ((0, 0), (0, 1), (1, 0), (1, 1), (2, 0))

@@ -42,3 +42,24 @@ def test_step_time_benchmark_prints_json(tmp_path):
   assert res["steps_per_dispatch"] == 5 and res["timed_steps"] == 10
   assert res["device_kind"] and "sgmm_likelihood_fwd_bwd" in res["parts"]
   assert 0 < res["parts"]["sgmm_likelihood_fwd_bwd"]["share_of_step"] < 5
+
+
+def test_bench_2d_vmapped_seeds_table_and_figure(tmp_path):
+  out, fig = tmp_path / "b.json", tmp_path / "spiral.png"
+  proc = subprocess.run(
+      [sys.executable, "benchmarks/bench_2d.py", f"--workdir={tmp_path / 'runs'}",
+       "--methods=vanilla,mgan", "--data=spiral", "--seeds=2", "--steps=10",
+       f"--out={out}", f"--figure={fig}"],
+      cwd=REPO, capture_output=True, text=True, timeout=300,
+      env={**os.environ, "PYTHONPATH": REPO},
+  )
+  assert proc.returncode == 0, proc.stderr[-3000:]
+  res = json.loads(out.read_text())
+  assert res["vmap_seeds"] and res["steps"] == 10
+  runs = {(r["method"], r["seed"]): r for r in res["runs"]}
+  assert set(runs) == {(m, s) for m in ("vanilla", "mgan") for s in (0, 1)}
+  # the two seeds of one vmapped run: their own metrics, one workdir
+  a, b = runs[("mgan", 0)], runs[("mgan", 1)]
+  assert a["workdir"] == b["workdir"] and a["metrics"] != b["metrics"]
+  assert a["step"] == 10
+  assert "| spiral | mgan |" in res["table"] and fig.stat().st_size > 10_000

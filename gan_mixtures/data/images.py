@@ -47,6 +47,17 @@ def preprocess(
   A list of images of different sizes (e.g. oxford_flowers102) needs
   mode 'resize'.
   """
+  return to_unit_range(preprocess_uint8(images, size, channels, mode, crop))
+
+
+def preprocess_uint8(
+    images: np.ndarray | list[np.ndarray],
+    size: int,
+    channels: int,
+    mode: str,
+    crop: int,
+) -> np.ndarray:
+  """uint8 [n, h, w, c] -> uint8 [n, size, size, channels] (see preprocess)."""
   if isinstance(images, list):
     if mode != "resize":
       raise ValueError("images of different sizes need data.resize='resize'")
@@ -67,7 +78,7 @@ def preprocess(
       images = np.repeat(images, channels, axis=-1)
     else:
       raise ValueError(f"cannot turn {images.shape[-1]} channels into {channels}")
-  return to_unit_range(images)
+  return images
 
 
 @dataclasses.dataclass

@@ -129,19 +129,28 @@ class SubPixelConvTranspose(nn.Module):
         "kernel", kernel_init(self.init_std), (4, 4, x.shape[-1], self.features)
     )
     bias = self.param("bias", nn.initializers.zeros, (self.features,))
-    rows = []
-    for rh in (0, 1):
-      cols = []
-      for rw in (0, 1):
-        k = kernel[rh::2, rw::2]  # the phase's taps [2, 2, Cin, F]
-        cols.append(jax.lax.conv_general_dilated(
-            x, k.astype(x.dtype), (1, 1), ((1 - rh, rh), (1 - rw, rw)),
-            dimension_numbers=("NHWC", "HWIO", "NHWC"),
-        ))  # [B, H, W, F]
-      rows.append(jnp.stack(cols, axis=3))  # [B, H, W, 2 (rw), F]
-    y = jnp.stack(rows, axis=2)  # [B, H, 2 (rh), W, 2 (rw), F]
-    b, h, _, w, _, f = y.shape
-    return y.reshape(b, 2 * h, 2 * w, f) + bias
+    return phase_convs(x, lambda rh, rw: kernel[rh::2, rw::2]) + bias
+
+
+def phase_convs(x: jax.Array, phase_kernel) -> jax.Array:
+  """An x2-upsampling layer as four stride-1 2x2 convs, one per output
+  phase, interleaved: output [2m + rh, 2n + rw] is phase (rh, rw)'s conv of
+  x padded (1 - r, r) on each axis, i.e. it reads x[m + r - 1], x[m + r].
+  `phase_kernel(rh, rw)` -> that phase's taps [2, 2, Cin, F].
+  [B, H, W, Cin] -> [B, 2H, 2W, F]."""
+  rows = []
+  for rh in (0, 1):
+    cols = []
+    for rw in (0, 1):
+      cols.append(jax.lax.conv_general_dilated(
+          x, phase_kernel(rh, rw).astype(x.dtype), (1, 1),
+          ((1 - rh, rh), (1 - rw, rw)),
+          dimension_numbers=("NHWC", "HWIO", "NHWC"),
+      ))  # [B, H, W, F]
+    rows.append(jnp.stack(cols, axis=3))  # [B, H, W, 2 (rw), F]
+  y = jnp.stack(rows, axis=2)  # [B, H, 2 (rh), W, 2 (rw), F]
+  b, h, _, w, _, f = y.shape
+  return y.reshape(b, 2 * h, 2 * w, f)
 
 
 def s2d_taps(kernel: int) -> tuple[tuple[int, int], ...]:

@@ -26,7 +26,7 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
-from gan_mixtures.nets.dcgan import BatchStatNorm
+from gan_mixtures.nets.dcgan import BatchStatNorm, phase_convs
 
 XAVIER_SQRT2 = nn.initializers.variance_scaling(2.0, "fan_avg", "uniform")
 POWER_ITERS = 10  # 0.92-0.99 of sigma_max on random 3x3 conv kernels
@@ -89,6 +89,32 @@ def upsample2(x: jax.Array) -> jax.Array:
   return jnp.repeat(jnp.repeat(x, 2, axis=1), 2, axis=2)
 
 
+# Along one axis, a 3x3 SAME conv of the nearest-upsampled x reads, for
+# output 2m + r, x[m - 1], x[m], x[m], (r = 0) or x[m], x[m], x[m + 1]
+# (r = 1): a 2-tap conv whose taps are sums of the 3x3 kernel's rows.
+_UP_TAPS = jnp.array([[[1, 0, 0], [0, 1, 1]], [[1, 1, 0], [0, 0, 1]]],
+                     jnp.float32)  # [phase, 2 taps, 3 rows]
+
+
+class UpsampleConv(nn.Module):
+  """nn.Conv(features, (3, 3), padding='SAME') of the nearest x2 upsampled
+  input, the same parameters ('kernel' [3, 3, Cin, F], 'bias') and outputs
+  to float rounding, computed at the input's size as four 2x2 convs (one
+  per output phase, dcgan.phase_convs): 16 taps per 2x2 output cell, not
+  36, and no upsampled copy of the input.
+  [B, H, W, Cin] -> [B, 2H, 2W, F]."""
+
+  features: int
+
+  @nn.compact
+  def __call__(self, x: jax.Array) -> jax.Array:
+    kernel = self.param("kernel", XAVIER_SQRT2, (3, 3, x.shape[-1], self.features))
+    bias = self.param("bias", nn.initializers.zeros, (self.features,))
+    taps = _UP_TAPS.astype(kernel.dtype)
+    phase = lambda rh, rw: jnp.einsum("ih,jw,hwcf->ijcf", taps[rh], taps[rw], kernel)
+    return phase_convs(x, phase) + bias
+
+
 def avg_pool2(x: jax.Array) -> jax.Array:
   """2x2 average pooling: [B, H, W, C] -> [B, H/2, W/2, C]."""
   return nn.avg_pool(x, (2, 2), strides=(2, 2))
@@ -122,14 +148,16 @@ class GenResBlock(nn.Module):
 
   @nn.compact
   def __call__(self, x: jax.Array) -> jax.Array:
-    conv = lambda f, k: nn.Conv(f, (k, k), padding="SAME", kernel_init=XAVIER_SQRT2)
-    h = upsample2(jax.nn.relu(BatchStatNorm()(x)))
-    h = conv(self.features, 3)(h)
-    h = conv(self.features, 3)(jax.nn.relu(BatchStatNorm()(h)))
-    shortcut = upsample2(x)
-    if x.shape[-1] != self.features:
-      shortcut = conv(self.features, 1)(shortcut)
-    return h + shortcut
+    conv = lambda f, k, name: nn.Conv(f, (k, k), padding="SAME",
+                                      kernel_init=XAVIER_SQRT2, name=name)
+    # upsample then conv, computed as UpsampleConv (the same function)
+    h = UpsampleConv(self.features, name="Conv_0")(
+        jax.nn.relu(BatchStatNorm()(x)))
+    h = conv(self.features, 3, "Conv_1")(jax.nn.relu(BatchStatNorm()(h)))
+    shortcut = x
+    if x.shape[-1] != self.features:  # a 1x1 conv commutes with upsampling
+      shortcut = conv(self.features, 1, "Conv_2")(shortcut)
+    return h + upsample2(shortcut)
 
 
 class ResNetTrunk(nn.Module):
