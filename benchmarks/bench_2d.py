@@ -124,7 +124,8 @@ def spiral_figure(path: str, methods: list[str]) -> None:
   panels = []
   for method in methods:
     vmapped = _VMAP.value and _SEEDS.value > 1
-    exp, state = train.load_workdir(run_dir(method, "spiral", None if vmapped else 0))
+    seed = None if vmapped else 0
+    exp, state = train.load_workdir(run_dir(method, "spiral", seed))
     import jax
 
     x, aux = exp.method.jitted_sample(state, jax.random.PRNGKey(0), n=2500,

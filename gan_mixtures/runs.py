@@ -128,3 +128,19 @@ def seed_results(group: SeedGroup, per_seed: list[dict]) -> dict[str, Any]:
   return {"metrics": mean_numbers(per_seed), "metrics_std": std_numbers(per_seed),
           "seeds": [{"seed": int(e.config.seed), "metrics": m}
                     for e, m in zip(group.exps, per_seed)]}
+
+
+def scalars(metrics: dict[str, Any], prefix: str = "") -> dict[str, float]:
+  """The numeric entries of a metrics dict (lists and notes are skipped)."""
+  return {prefix + k: float(v) for k, v in metrics.items() if _is_number(v)}
+
+
+def device_info() -> dict[str, Any]:
+  """results.json's device keys: device count, kind, platform, jax version."""
+  dev = jax.devices()[0]
+  return {
+      "num_devices": jax.device_count(),
+      "device_kind": dev.device_kind,
+      "platform": dev.platform,
+      "jax_version": jax.__version__,
+  }

@@ -226,25 +226,6 @@ def check_finite(first_step: int, rows: list[dict], last_good: int | None) -> No
       )
 
 
-def scalars(metrics: dict[str, Any], prefix: str = "") -> dict[str, float]:
-  """The numeric entries of a metrics dict (lists and notes are skipped)."""
-  return {
-      prefix + k: float(v)
-      for k, v in metrics.items()
-      if isinstance(v, (int, float, np.number)) and not isinstance(v, bool)
-  }
-
-
-def _device_info() -> dict[str, Any]:
-  dev = jax.devices()[0]
-  return {
-      "num_devices": jax.device_count(),
-      "device_kind": dev.device_kind,
-      "platform": dev.platform,
-      "jax_version": jax.__version__,
-  }
-
-
 def seed_group(config) -> runs.SeedGroup:
   """The train.num_seeds experiments of `config` (one, built from it, when
   num_seeds is 1)."""
@@ -344,7 +325,7 @@ def train_and_evaluate(config, workdir: str) -> dict[str, Any]:
       last_good = done
     if periodic_eval:
       m = runs.mean_numbers(evaluate_seeds(group, state, workdir, resources, is_chief))
-      writer.write_scalars(done, scalars(m, "eval/"))
+      writer.write_scalars(done, runs.scalars(m, "eval/"))
     elif periodic_pic and is_chief:
       for s, e in enumerate(group.exps):
         eval_lib.save_samples_picture(
@@ -359,7 +340,8 @@ def train_and_evaluate(config, workdir: str) -> dict[str, Any]:
 
   per_seed = evaluate_seeds(group, state, workdir, resources, is_chief)
   evaluation = runs.seed_results(group, per_seed)
-  writer.write_scalars(runs.state_step(state), scalars(evaluation["metrics"], "eval/"))
+  writer.write_scalars(runs.state_step(state),
+                       runs.scalars(evaluation["metrics"], "eval/"))
   writer.close()
   ckpt.close()
   results = {
@@ -375,7 +357,7 @@ def train_and_evaluate(config, workdir: str) -> dict[str, Any]:
       "compile_s": compile_s,
       "train_steps_per_s": steps_timed / train_s if steps_timed else None,
       "workdir": workdir,
-      **_device_info(),
+      **runs.device_info(),
   }
   if is_chief:
     eval_lib.write_results(workdir, results)

@@ -42,6 +42,19 @@ def tiny_config(kind: str = "vanilla", variant: str | None = None, **train):
   return c
 
 
+def digits_config(steps: int = 12, **train_keys):
+  """vanilla.py:digits for `steps` steps (log at half), small evaluation."""
+  c = vanilla.get_config("digits")
+  c.train.num_steps, c.train.log_every = steps, steps // 2
+  c.checkpoint.every_steps = steps
+  c.train.tensorboard = False
+  c.eval.num_samples = c.eval.num_fake = c.eval.num_real = 200
+  c.eval.kid_subset_size = 100
+  for k, v in train_keys.items():
+    setattr(c.train, k, v)
+  return c
+
+
 def eval_config(**overrides):
   """The default `eval` group with `overrides` applied."""
   c = default.get_config().eval

@@ -11,7 +11,7 @@ from configs import vanilla
 from gan_mixtures import data as data_lib
 from gan_mixtures import train, validation
 from gan_mixtures.data import device_cache, images
-from tests.helpers import data_config
+from tests.helpers import data_config, digits_config
 
 REPLICATED = NamedSharding(train.make_mesh(), P())
 
@@ -50,7 +50,8 @@ def test_table_is_the_preprocessed_split_as_uint8():
   x, _ = base.all_examples()
   np.testing.assert_array_equal(images.to_unit_range(table), x)
   # evaluation views are the base set's
-  np.testing.assert_array_equal(cached.real_examples(50)[0], base.real_examples(50)[0])
+  np.testing.assert_array_equal(cached.real_examples(50)[0],
+                                base.real_examples(50)[0])
   assert cached.cache_key() == base.cache_key()
 
 
@@ -73,12 +74,7 @@ def test_negative_cache_size_is_refused():
 
 
 def _digits_run(workdir, cache_mb):
-  c = vanilla.get_config("digits")
-  c.train.num_steps, c.train.log_every = 8, 4
-  c.checkpoint.every_steps = 8
-  c.train.tensorboard = False
-  c.eval.num_samples = c.eval.num_fake = c.eval.num_real = 200
-  c.eval.kid_subset_size = 100
+  c = digits_config(steps=8)
   c.data.device_cache_mb = cache_mb
   results = train.train_and_evaluate(c, str(workdir))
   exp, state = train.load_workdir(str(workdir))

@@ -210,8 +210,8 @@ def test_upsample_conv_is_flax_conv_of_the_upsampled_input(shape):
   ref = nn.Conv(4, (3, 3), padding="SAME")
   p = _perturbed_init(ref, x)
   ours = resnet.UpsampleConv(4)
-  assert jax.tree.map(jnp.shape, ours.init(jax.random.PRNGKey(1), x)) == jax.tree.map(
-      jnp.shape, p)
+  shapes = lambda tree: jax.tree.map(jnp.shape, tree)
+  assert shapes(ours.init(jax.random.PRNGKey(1), x)) == shapes(p)
   up = lambda x: jnp.repeat(jnp.repeat(x, 2, axis=1), 2, axis=2)  # nearest x2
   np.testing.assert_allclose(ours.apply(p, x), ref.apply(p, up(x)), atol=1e-5)
   loss = lambda f: lambda p, x: jnp.sum(jnp.sin(f(p, x)))

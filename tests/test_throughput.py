@@ -8,9 +8,8 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from configs import vanilla
 from gan_mixtures import runs, train, validation
-from tests.helpers import tiny_config
+from tests.helpers import digits_config, tiny_config
 
 
 def params(workdir):
@@ -21,18 +20,6 @@ def params(workdir):
 def metric_rows(workdir):
   lines = (workdir / "metrics.jsonl").read_text().splitlines()
   return [json.loads(l) for l in lines if "d_loss" in l]
-
-
-def digits_config(**train_keys):
-  c = vanilla.get_config("digits")
-  c.train.num_steps, c.train.log_every = 12, 6
-  c.checkpoint.every_steps = 12
-  c.train.tensorboard = False
-  c.eval.num_samples = c.eval.num_fake = c.eval.num_real = 200
-  c.eval.kid_subset_size = 100
-  for k, v in train_keys.items():
-    setattr(c.train, k, v)
-  return c
 
 
 def test_steps_per_dispatch_equals_single_steps_2d(tmp_path):

@@ -47,7 +47,8 @@ def test_step_time_benchmark_prints_json(tmp_path):
 def test_bench_2d_vmapped_seeds_table_and_figure(tmp_path):
   out, fig = tmp_path / "b.json", tmp_path / "spiral.png"
   proc = subprocess.run(
-      [sys.executable, "benchmarks/bench_2d.py", f"--workdir={tmp_path / 'runs'}",
+      [sys.executable, "benchmarks/bench_2d.py",
+       f"--workdir={tmp_path / 'runs'}",
        "--methods=vanilla,mgan", "--data=spiral", "--seeds=2", "--steps=10",
        f"--out={out}", f"--figure={fig}"],
       cwd=REPO, capture_output=True, text=True, timeout=300,

@@ -35,13 +35,8 @@ def _resize_one(img: np.ndarray, size: int, crop: int) -> np.ndarray:
   return out[..., None] if out.ndim == 2 else out
 
 
-def preprocess(
-    images: np.ndarray | list[np.ndarray],
-    size: int,
-    channels: int,
-    mode: str,
-    crop: int,
-) -> np.ndarray:
+def preprocess(images: np.ndarray | list[np.ndarray], size: int, channels: int,
+               mode: str, crop: int) -> np.ndarray:
   """uint8 [n, h, w, c] -> float32 [n, size, size, channels] in [-1, 1].
 
   A list of images of different sizes (e.g. oxford_flowers102) needs
@@ -50,13 +45,8 @@ def preprocess(
   return to_unit_range(preprocess_uint8(images, size, channels, mode, crop))
 
 
-def preprocess_uint8(
-    images: np.ndarray | list[np.ndarray],
-    size: int,
-    channels: int,
-    mode: str,
-    crop: int,
-) -> np.ndarray:
+def preprocess_uint8(images: np.ndarray | list[np.ndarray], size: int,
+                     channels: int, mode: str, crop: int) -> np.ndarray:
   """uint8 [n, h, w, c] -> uint8 [n, size, size, channels] (see preprocess)."""
   if isinstance(images, list):
     if mode != "resize":

@@ -108,10 +108,12 @@ class UpsampleConv(nn.Module):
 
   @nn.compact
   def __call__(self, x: jax.Array) -> jax.Array:
-    kernel = self.param("kernel", XAVIER_SQRT2, (3, 3, x.shape[-1], self.features))
+    kernel = self.param("kernel", XAVIER_SQRT2,
+                        (3, 3, x.shape[-1], self.features))
     bias = self.param("bias", nn.initializers.zeros, (self.features,))
     taps = _UP_TAPS.astype(kernel.dtype)
-    phase = lambda rh, rw: jnp.einsum("ih,jw,hwcf->ijcf", taps[rh], taps[rw], kernel)
+    phase = lambda rh, rw: jnp.einsum("ih,jw,hwcf->ijcf", taps[rh], taps[rw],
+                                      kernel)  # [2, 2, Cin, F]
     return phase_convs(x, phase) + bias
 
 
