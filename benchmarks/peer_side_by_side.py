@@ -26,6 +26,9 @@ _BENCH = flags.DEFINE_string("peer_bench", "../shared/peer_bench",
 _OUT = flags.DEFINE_string("out", None, "JSON of every timing and the table.")
 _STEPS = flags.DEFINE_integer("steps", 2, "Timed steps / iterations of each.")
 _ONLY = flags.DEFINE_list("only", [], "Rows to time (default all).")
+_XLA = flags.DEFINE_list("our_xla_flags", [""],
+                         "XLA_FLAGS settings to time ours under, each a row"
+                         " (\"\" = none).")
 _PEER_PATH = flags.DEFINE_string(
     "peer_pythonpath", "", "PYTHONPATH of the peers' runs (e.g. a folder with a"
     " stand-in torchvision: hmog imports it only for Inception and save_image,"
@@ -47,13 +50,14 @@ def last_json_line(text: str) -> dict:
   return json.loads([l for l in text.splitlines() if l.startswith("{")][-1])
 
 
-def ours(config: list[str], out: str) -> dict:
+def ours(config: list[str], out: str, xla_flags: str) -> dict:
   cmd = [sys.executable, os.path.join(HERE, "step_time.py"), f"--config={config[0]}",
          *config[1:], "--config.data.source=random", f"--steps={_STEPS.value}",
          "--warmup=1", f"--out={out}"]
-  subprocess.run(cmd, check=True, capture_output=True, cwd=os.path.dirname(HERE))
+  subprocess.run(cmd, check=True, capture_output=True, cwd=os.path.dirname(HERE),
+                 env={**os.environ, "XLA_FLAGS": xla_flags})
   with open(out) as f:
-    return json.load(f)
+    return {**json.load(f), "xla_flags": xla_flags}
 
 
 def peer(script: str, args: list[str], folder: str) -> dict:
@@ -74,18 +78,20 @@ def main(argv):
     if _ONLY.value and name not in _ONLY.value:
       continue
     t = time.time()
-    mine = ours(config, tmp)
     theirs = peer(script, args, folder)
     peer_s = theirs.get("s_per_iteration", theirs.get("s_per_cycle_4D_1G"))
-    rows.append({"row": name, "ours_s_per_step": mine["step_ms"] / 1e3,
-                 "peer_s_per_step": peer_s, "peer_over_ours": peer_s / (mine["step_ms"] / 1e3),
-                 "ours": mine, "peer": theirs, "wall_s": time.time() - t})
-    print(f"{name}: ours {rows[-1]['ours_s_per_step']:.2f} s, peer {peer_s:.2f} s",
-          flush=True)
-  lines = ["| config | gan_mixtures s/step | peer s/step | peer / ours |",
-           "| --- | --- | --- | --- |"]
-  lines += [f"| {r['row']} | {r['ours_s_per_step']:.2f} | {r['peer_s_per_step']:.2f} |"
-            f" {r['peer_over_ours']:.2f} |" for r in rows]
+    for xla_flags in _XLA.value:
+      mine = ours(config, tmp, xla_flags)
+      ours_s = mine["step_ms"] / 1e3
+      rows.append({"row": name, "xla_flags": xla_flags, "ours_s_per_step": ours_s,
+                   "peer_s_per_step": peer_s, "peer_over_ours": peer_s / ours_s,
+                   "ours": mine, "peer": theirs, "wall_s": time.time() - t})
+      print(f"{name} [{xla_flags}]: ours {ours_s:.2f} s, peer {peer_s:.2f} s",
+            flush=True)
+  lines = ["| config | XLA_FLAGS | gan_mixtures s/step | peer s/step | peer / ours |",
+           "| --- | --- | --- | --- | --- |"]
+  lines += [f"| {r['row']} | {r['xla_flags'] or '-'} | {r['ours_s_per_step']:.2f} |"
+            f" {r['peer_s_per_step']:.2f} | {r['peer_over_ours']:.2f} |" for r in rows]
   reuse.print_and_save({"date": time.strftime("%Y-%m-%d"), "cpus": os.cpu_count(),
                         "peer_pythonpath": _PEER_PATH.value,
                         "rows": rows, "table": "\n".join(lines)}, _OUT.value)
