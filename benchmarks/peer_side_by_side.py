@@ -4,7 +4,9 @@ The peers' scripts are ../shared/peer_bench/bench_{hmog,ldagan}_cpu.py (see
 its README: alper111/hmog for HME-GAN, Sumching/LDAGAN with its device set to
 'cpu'); ours is benchmarks/step_time.py on random data of the same shape.
 One unit is one step: 5 D + 1 G updates (HME-L, WGAN-GP, batch 128, 32x32x1)
-or 4 D + 1 G updates (LDAGAN SN-ResNet CIFAR-10, K = 10). The runs go one
+or 4 D + 1 G updates (LDAGAN SN-ResNet CIFAR-10, K = 10: our
+`cifar10_resnet,reference_code`, the reference code's hinge loss, 4 D steps
+and 6 fakes per generator for D). The runs go one
 after another, so every number shares the machine's state.
 
   python benchmarks/peer_side_by_side.py --peers=/tmp/peers \
@@ -41,7 +43,7 @@ ROWS = {
                       "bench_hmog_cpu.py", ["2"], "hmog"),
     "HME-L depth 5": (["configs/hmegan.py:mnist_hme_l4", "--config.method.depth=5"],
                       "bench_hmog_cpu.py", ["5"], "hmog"),
-    "LDAGAN SN-ResNet CIFAR-10": (["configs/ldagan.py:cifar10_resnet"],
+    "LDAGAN SN-ResNet CIFAR-10": (["configs/ldagan.py:cifar10_resnet,reference_code"],
                                   "bench_ldagan_cpu.py", [], "ldagan_cpu"),
 }
 

@@ -2,6 +2,7 @@
 accuracy, config checks, and a tiny train run on scikit-learn digits."""
 
 import itertools
+import json
 
 import chex
 import jax
@@ -311,3 +312,17 @@ def test_sgd_omega_and_the_alpha_trajectory_in_the_diagnostics():
   diag = method.periodic_metrics(state, jax.random.PRNGKey(0))
   assert diag["alpha_0_0"] == pytest.approx(1 / method.k)
   assert len([k for k in diag if k.startswith("alpha_")]) == method.n * method.k
+
+
+def test_a_run_draws_its_alpha_trajectory(tmp_path):
+  from gan_mixtures import train
+
+  c = tiny(omega_optimizer="sgd", omega_lr=0.5)
+  c.eval.classifier_metrics = False
+  c.train.log_every = 2
+  c.checkpoint.every_steps = 4
+  train.train_and_evaluate(c, str(tmp_path))
+  lines = (tmp_path / "metrics.jsonl").read_text().splitlines()
+  rows = [r for r in map(json.loads, lines) if "diag/alpha_0_0" in r]
+  assert [r["step"] for r in rows] == [2, 4]  # every set's weights, per log
+  assert (tmp_path / "samples" / "step_4_alpha.png").stat().st_size > 5_000
