@@ -27,7 +27,7 @@ from absl import app, flags
 
 _WORKDIR = flags.DEFINE_string("workdir", "runs/bench_2d", "Folder of all runs.")
 _SEEDS = flags.DEFINE_integer("seeds", 3, "Seeds 0..N-1.")
-_STEPS = flags.DEFINE_integer("steps", 10_000, "Train steps of every run.")
+_STEPS = flags.DEFINE_integer("steps", 2_000, "Train steps of every run.")
 _DATA = flags.DEFINE_list("data", ["grid25", "ring8", "spiral"], "2D data sets.")
 _METHODS = flags.DEFINE_list("methods", [], "Subset of METHODS (default all).")
 _OUT = flags.DEFINE_string("out", None, "JSON of every run and the table.")
