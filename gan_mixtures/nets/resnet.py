@@ -25,6 +25,7 @@ import math
 import flax.linen as nn
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from gan_mixtures.nets.dcgan import BatchStatNorm, phase_convs
 
@@ -92,8 +93,9 @@ def upsample2(x: jax.Array) -> jax.Array:
 # Along one axis, a 3x3 SAME conv of the nearest-upsampled x reads, for
 # output 2m + r, x[m - 1], x[m], x[m], (r = 0) or x[m], x[m], x[m + 1]
 # (r = 1): a 2-tap conv whose taps are sums of the 3x3 kernel's rows.
-_UP_TAPS = jnp.array([[[1, 0, 0], [0, 1, 1]], [[1, 1, 0], [0, 0, 1]]],
-                     jnp.float32)  # [phase, 2 taps, 3 rows]
+_UP_TAPS = np.array([[[1, 0, 0], [0, 1, 1]], [[1, 1, 0], [0, 0, 1]]],
+                    np.float32)  # [phase, 2 taps, 3 rows] (numpy: importing
+# this module must not start a JAX backend)
 
 
 class UpsampleConv(nn.Module):
@@ -111,7 +113,7 @@ class UpsampleConv(nn.Module):
     kernel = self.param("kernel", XAVIER_SQRT2,
                         (3, 3, x.shape[-1], self.features))
     bias = self.param("bias", nn.initializers.zeros, (self.features,))
-    taps = _UP_TAPS.astype(kernel.dtype)
+    taps = jnp.asarray(_UP_TAPS, kernel.dtype)
     phase = lambda rh, rw: jnp.einsum("ih,jw,hwcf->ijcf", taps[rh], taps[rw],
                                       kernel)  # [2, 2, Cin, F]
     return phase_convs(x, phase) + bias
