@@ -81,6 +81,7 @@ def _digits_run(workdir, cache_mb):
   return results, exp, jax.device_get((state.g.params, state.d.params))
 
 
+@pytest.mark.slow
 def test_cached_run_trains_like_the_host_pipeline(tmp_path):
   ra, exp_a, pa = _digits_run(tmp_path / "host", 0)
   rb, exp_b, pb = _digits_run(tmp_path / "device", 1024)

@@ -5,6 +5,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from experiments import sweep
 from tests.helpers import REPO
 
@@ -44,6 +46,7 @@ def test_step_time_benchmark_prints_json(tmp_path):
   assert 0 < res["parts"]["sgmm_likelihood_fwd_bwd"]["share_of_step"] < 5
 
 
+@pytest.mark.slow
 def test_bench_2d_vmapped_seeds_table_and_figure(tmp_path):
   out, fig = tmp_path / "b.json", tmp_path / "spiral.png"
   proc = subprocess.run(
