@@ -61,14 +61,13 @@ def main(argv):
   state, metrics = step_fn(state, batch, exp.base_rng)
   jax.block_until_ready(metrics)
   compile_s = time.perf_counter() - t0
-  compiled = step_fn
   for _ in range(max(1, _WARMUP.value // n)):
-    state, metrics = compiled(state, batch, exp.base_rng)
+    state, metrics = step_fn(state, batch, exp.base_rng)
   jax.block_until_ready(metrics)
   calls = max(1, _STEPS.value // n)
   t0 = time.perf_counter()
   for _ in range(calls):
-    state, metrics = compiled(state, batch, exp.base_rng)
+    state, metrics = step_fn(state, batch, exp.base_rng)
   jax.block_until_ready(metrics)
   step_s = (time.perf_counter() - t0) / (calls * n)
   dev = jax.devices()[0]

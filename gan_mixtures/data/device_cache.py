@@ -13,7 +13,6 @@ ImageNet 32 or CelebA at 64 stay on the host path. Multi-set data
 (MMGAN's class splits) stays on the host path too.
 """
 
-import math
 from typing import Any
 
 import jax
@@ -93,12 +92,8 @@ class DeviceImages:
                  rows: slice | None = None) -> np.ndarray:
     """Source indices [*shape, stack] of train step `step` (int32); with
     `rows`, only those positions of shape's last axis."""
-    n = math.prod(shape)
-    idx = np.stack([self.base.indices(step, n, s).reshape(shape)
-                    for s in range(self.base.stack)], axis=-1)
-    if rows is not None:
-      idx = idx[..., rows, :]
-    return idx.astype(np.int32)
+    idx = self.base.step_indices(step, shape, rows)
+    return np.stack(idx, axis=-1).astype(np.int32)
 
   def decode(self, table: jax.Array, batch: jax.Array) -> jax.Array:
     return decode(table, batch)

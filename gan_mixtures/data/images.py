@@ -170,13 +170,18 @@ class ImageDataset:
     """Images [*shape, H, W, C] and labels [*shape] of train step `step`;
     with `rows`, only those positions of shape's last axis (the batch axis a
     process's devices hold: the other examples are not read)."""
-    n = math.prod(shape)
-    idx = [self.indices(step, n, s).reshape(shape) for s in range(self.stack)]
-    if rows is not None:
-      idx = [i[..., rows] for i in idx]
+    idx = self.step_indices(step, shape, rows)
     part = idx[0].shape
     x, y = self._load([i.ravel() for i in idx])
     return x.reshape(part + self.example_shape), y.reshape(part)
+
+  def step_indices(self, step: int, shape: tuple[int, ...],
+                   rows: slice | None = None) -> list[np.ndarray]:
+    """Per stream, the source indices [*shape] of train step `step` (with
+    `rows`, only those positions of shape's last axis)."""
+    n = math.prod(shape)
+    idx = [self.indices(step, n, s).reshape(shape) for s in range(self.stack)]
+    return idx if rows is None else [i[..., rows] for i in idx]
 
   def host_batch(self, step: int, shape: tuple[int, ...],
                  rows: slice | None = None) -> np.ndarray:
