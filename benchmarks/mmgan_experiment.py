@@ -1,12 +1,21 @@
 r"""MMGAN: do learned mixture weights find the shared / unique split, and is
 the degenerate solution an optimisation failure or the objective's own
 optimum? (the issue's E2, E3, E5 and Table 2 both ways), on scikit-learn
-digits, every run a normal workdir under --workdir, reused when finished.
+digits or MNIST (--data), every run a normal workdir under --workdir, reused
+when finished; the E3 refits are saved beside the run (refit_<steps>.json)
+and reused too.
 
-  python benchmarks/mmgan_experiment.py --seeds=1 \
+  python benchmarks/mmgan_experiment.py --seeds=2 --late_step=3000 \
       --out=benchmarks/results/mmgan_experiment_digits_cpu.json
+  # MNIST case A, one seed a core (the two run at once), then the tables:
+  python benchmarks/mmgan_experiment.py --data=mnist --steps=3500 \
+      --only=t2_a_fixed,t2_a_priors,learned_a --refit_steps=1000 \
+      --first_seed=1 --seeds=1 &
+  python benchmarks/mmgan_experiment.py --data=mnist ... --seeds=1
+  python benchmarks/mmgan_experiment.py --data=mnist ... --seeds=2 \
+      --out=benchmarks/results/mmgan_experiment_mnist_a_cpu.json
 
-Runs (`digits_<case>` of configs/mmgan.py, its 6,000 steps unless --steps):
+Runs (`<data>_<case>` of configs/mmgan.py, its steps unless --steps):
   t2_<case>_fixed / t2_<case>_priors   Table 2's two readings, cases A, B, C
   learned_a                            weights learned from uniform (case A)
   e2_free_after_fixed                  t2_a_fixed continued with free weights
@@ -27,7 +36,10 @@ import numpy as np
 import reuse
 from absl import app, flags
 
-_SEEDS = flags.DEFINE_integer("seeds", 1, "Seeds 0..N-1.")
+_DATA = flags.DEFINE_enum("data", "digits", ["digits", "mnist", "fashion"],
+                          "The data set of configs/mmgan.py's variants.")
+_SEEDS = flags.DEFINE_integer("seeds", 1, "Seeds FIRST..FIRST+N-1.")
+_FIRST = flags.DEFINE_integer("first_seed", 0, "The first seed.")
 _STEPS = flags.DEFINE_integer("steps", None, "Train steps (default the config's).")
 _MORE = flags.DEFINE_integer("continue_steps", 3000, "E2: steps after the switch.")
 _REFIT = flags.DEFINE_integer("refit_steps", 2000, "E3: D and C refit steps.")
@@ -36,7 +48,8 @@ _LATE = flags.DEFINE_integer("late_step", None,
                              "E5: start omega at this step (default: the"
                              " fixed run's separation step, --separated).")
 _ONLY = flags.DEFINE_list("only", [], "Run only these names (and what they need).")
-_WORKDIR = flags.DEFINE_string("workdir", "runs/mmgan_experiment", "Runs folder.")
+_WORKDIR = flags.DEFINE_string("workdir", None, "Runs folder (default"
+                               " runs/mmgan_experiment, _<data> if not digits).")
 _OUT = flags.DEFINE_string("out", None, "JSON of every run and the tables.")
 
 COLUMNS = ("component_acc", "component_acc_random", "regions_as_sets_imply",
@@ -47,7 +60,7 @@ def config(variant: str, seed: int, overrides: dict, steps: int | None = None,
            init_from: str = ""):
   from configs import mmgan
 
-  c = mmgan.get_config(variant)
+  c = mmgan.get_config(f"{_DATA.value}_{variant}")
   c.seed = seed
   if _STEPS.value:
     c.train.num_steps = _STEPS.value
@@ -62,7 +75,9 @@ def config(variant: str, seed: int, overrides: dict, steps: int | None = None,
 
 
 def workdir(name: str, seed: int) -> str:
-  return os.path.join(_WORKDIR.value, name, f"seed{seed}")
+  root = _WORKDIR.value or "runs/mmgan_experiment" + (
+      "" if _DATA.value == "digits" else f"_{_DATA.value}")
+  return os.path.join(root, name, f"seed{seed}")
 
 
 def alpha_trajectory(path: str) -> list[dict]:
@@ -94,30 +109,38 @@ def run(name: str, seed: int, c) -> dict:
 
 
 def refit(path: str, steps: int) -> dict:
+  """E3 of the run in `path`, read from path/refit_<steps>.json if saved."""
   import jax
 
   from gan_mixtures import train
 
+  saved = os.path.join(path, f"refit_{steps}.json")
+  if os.path.exists(saved):
+    with open(saved) as f:
+      return json.load(f)
   exp, state = train.load_workdir(path)
-  return exp.method.refit_objective(state, steps, jax.random.PRNGKey(0))
+  result = exp.method.refit_objective(state, steps, jax.random.PRNGKey(0))
+  with open(saved, "w") as f:
+    json.dump(result, f)
+  return result
 
 
 def plan(seed: int) -> list[tuple]:
   """(name, variant, overrides, init_from name, steps) in dependency order."""
-  base = config("digits_a", seed, {}).train.num_steps
+  base = config("a", seed, {}).train.num_steps
   rows = []
   for case in "abc":
-    rows += [(f"t2_{case}_fixed", f"digits_{case},fixed", {}, None, None),
-             (f"t2_{case}_priors", f"digits_{case},priors", {}, None, None)]
-  rows.append(("learned_a", "digits_a", {}, None, None))
+    rows += [(f"t2_{case}_fixed", f"{case},fixed", {}, None, None),
+             (f"t2_{case}_priors", f"{case},priors", {}, None, None)]
+  rows.append(("learned_a", "a", {}, None, None))
   more = base + _MORE.value
-  rows.append(("e2_free_after_fixed", "digits_a,priors", {}, "t2_a_fixed", more))
+  rows.append(("e2_free_after_fixed", "a,priors", {}, "t2_a_fixed", more))
   for lam in (0.5, 2.0, 5.0):
-    rows.append((f"e2_lambda{lam:g}", "digits_a", {"method.disjoint_weight": lam},
+    rows.append((f"e2_lambda{lam:g}", "a", {"method.disjoint_weight": lam},
                  "learned_a", more))
-  rows += [("e5_sgd", "digits_a", {"method.omega_optimizer": "sgd"}, None, None),
-           ("e5_adam_b1_0.9", "digits_a", {"method.omega_b1": 0.9}, None, None),
-           ("e5_late", "digits_a", None, None, None)]
+  rows += [("e5_sgd", "a", {"method.omega_optimizer": "sgd"}, None, None),
+           ("e5_adam_b1_0.9", "a", {"method.omega_b1": 0.9}, None, None),
+           ("e5_late", "a", None, None, None)]
   return rows
 
 
@@ -142,7 +165,7 @@ def table(runs: list[dict]) -> str:
 def main(argv):
   del argv
   runs, refits, late = [], [], {}
-  for seed in range(_SEEDS.value):
+  for seed in range(_FIRST.value, _FIRST.value + _SEEDS.value):
     for name, variant, overrides, parent, steps in plan(seed):
       if _ONLY.value and name not in _ONLY.value:
         continue
@@ -167,7 +190,7 @@ def main(argv):
   print(text)
   if _OUT.value:
     with open(_OUT.value, "w") as f:
-      json.dump({"runs": runs, "refits": refits, "late_start": late,
+      json.dump({"data": _DATA.value, "runs": runs, "refits": refits, "late_start": late,
                  "refit_steps": _REFIT.value, "table": text}, f, indent=2)
 
 

@@ -3,6 +3,9 @@ project can run, with the paper's value, the command, the cost, and ours.
 
   python -m experiments.reproduce --list [--paper=HME-GAN] [--markdown]
   python -m experiments.reproduce --row=mdgan_ring8 [--steps=N] [--seeds=S]
+  # pipeline checks: every row without a value, cheapest first, 200 steps
+  python -m experiments.reproduce --row=pending --steps=200 --seeds=1 \
+      --eval_samples=500 --source=random_if_missing --budget_h=1
   python -m experiments.reproduce --time [--paper=LDAGAN]   # step times here
 
 --row trains the row's config (its paper's protocol: the evaluation its
@@ -15,7 +18,10 @@ such: the table says "pipeline check", not a reproduction.
 --time measures the step time of every distinct config of the rows on this
 machine (random images of the set's shape, 2 timed steps after compiling)
 into benchmarks/results/step_times.json; the cost column multiplies it by
-the config's steps.
+the config's steps. Configs that compile to the same step (equal settings
+but for the data set's name, evaluation and run length, and images of the
+same shape, e.g. MNIST and Fashion-MNIST) are timed once: the others' entry
+names the config it was `timed_as`.
 """
 
 import datetime
@@ -24,20 +30,28 @@ import os
 import time
 
 import numpy as np
-from absl import app, flags
+from absl import app, flags, logging
 
 from experiments import manifest
 
 _LIST = flags.DEFINE_bool("list", False, "Print every row.")
 _MARKDOWN = flags.DEFINE_bool("markdown", False, "--list as a markdown table.")
 _PAPER = flags.DEFINE_string("paper", None, "Only this paper's rows.")
-_ROW = flags.DEFINE_string("row", None, "Run this row.")
+_ROW = flags.DEFINE_string("row", None, "Run these rows: IDs, comma-separated,"
+                           " or 'pending' (every row of --paper without a"
+                           " value yet, cheapest first by the cost column).")
+_BUDGET = flags.DEFINE_float("budget_h", None, "Several rows: start no row"
+                             " after this many hours.")
 _STEPS = flags.DEFINE_integer("steps", None, "Train steps (default: the config's).")
 _SEEDS = flags.DEFINE_integer("seeds", None, "Seeds (default: the paper's runs).")
-_SOURCE = flags.DEFINE_string("source", None, "data.source (e.g. random).")
+_SOURCE = flags.DEFINE_string("source", None, "data.source (e.g. random), or"
+                              " random_if_missing: random images where the"
+                              " row's set cannot be read here.")
 _EVAL = flags.DEFINE_integer("eval_samples", None,
                              "Evaluation samples (real and generated).")
 _TIME = flags.DEFINE_bool("time", False, "Measure the configs' step times here.")
+_RETIME = flags.DEFINE_bool("retime", False, "--time: also the configs timed"
+                            " before on this platform (default: kept).")
 _WORKDIR = flags.DEFINE_string("workdir", "runs/reproduce", "Runs folder.")
 
 RESULTS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
@@ -60,9 +74,26 @@ def save_json(path: str, data: dict) -> None:
   os.replace(tmp, path)
 
 
+def data_available(c) -> bool:
+  """Whether config c's data set can be opened here."""
+  from gan_mixtures import data
+
+  if c.data.name not in data.IMAGE_SETS:
+    return True
+  try:
+    data.make_source(c.data, c.data.split)
+  except Exception as e:  # noqa: BLE001 - whatever keeps the set from opening
+    logging.info("%s cannot be read here (%s): random images", c.data.name, e)
+    return False
+  return True
+
+
 def invocation_config(row, seed: int = 0):
   """row_config with this invocation's --steps, --source, --eval_samples."""
-  return manifest.row_config(row, seed, _STEPS.value, _SOURCE.value, _EVAL.value)
+  source = _SOURCE.value
+  if source == "random_if_missing":
+    source = None if data_available(manifest.row_config(row)) else "random"
+  return manifest.row_config(row, seed, _STEPS.value, source, _EVAL.value)
 
 
 def run_row(row) -> dict:
@@ -98,6 +129,44 @@ def run_row(row) -> dict:
   return entry
 
 
+# Settings that never change the train step's computation (data: where the
+# images come from and how the host prepares them).
+_NOT_IN_STEP = ("name", "seed", "eval", "checkpoint", "data.name", "data.dir",
+                "data.source", "data.split", "data.crop", "data.resize",
+                "data.tfds_name", "data.tfds_data_dir", "data.image_dir",
+                "data.folder_test_size", "data.download", "data.mnist_dir",
+                "train.num_steps",
+                "train.log_every", "train.sample_every", "train.tensorboard",
+                "train.init_from")
+
+
+def step_signature(c) -> str:
+  """What the train step of config `c` is compiled from: its settings less
+  _NOT_IN_STEP, and (image sets) the size, channels and stacking of its
+  images in place of the set's name."""
+  from gan_mixtures.data import IMAGE_SETS
+
+  flat = {k: v for k, v in flatten(c.to_dict()).items()
+          if not any(k == n or k.startswith(n + ".") for n in _NOT_IN_STEP)}
+  dc = c.data
+  if dc.name in IMAGE_SETS:
+    channels = dc.channels or IMAGE_SETS[dc.name][1]
+    flat["images"] = (dc.image_size, channels, dc.name == "stacked_mnist")
+  else:
+    flat["data.name"] = dc.name
+  return json.dumps(flat, sort_keys=True, default=str)
+
+
+def flatten(d: dict, prefix: str = "") -> dict:
+  out = {}
+  for k, v in d.items():
+    if isinstance(v, dict):
+      out.update(flatten(v, f"{prefix}{k}."))
+    else:
+      out[f"{prefix}{k}"] = v
+  return out
+
+
 def time_config(spec: str) -> dict:
   """Step time of one config here (random images, 2 steps after compiling)."""
   import jax
@@ -125,6 +194,42 @@ def time_config(spec: str) -> dict:
   return {"step_s": (time.time() - t) / 2, "compile_s": compile_s,
           "device_kind": dev.device_kind, "platform": dev.platform,
           "date": datetime.date.today().isoformat()}
+
+
+def config_of(spec: str):
+  from experiments.manifest import ROWS
+
+  return manifest.row_config(next(r for r in ROWS if r.config == spec))
+
+
+def time_rows(rows, retime: bool = False) -> None:
+  """--time: each distinct config of `rows` timed here, once per step
+  signature; kept if timed before on this platform unless `retime`."""
+  import jax
+
+  platform = jax.devices()[0].platform
+  times = load_json(STEP_TIMES)
+  timed = {}  # signature -> (spec, timing) measured on this platform
+  for spec, entry in times.items():
+    if platform in entry and "timed_as" not in entry[platform]:
+      timed.setdefault(step_signature(config_of(spec)), (spec, entry[platform]))
+  if retime:
+    timed = {}
+  for spec in dict.fromkeys(r.config for r in rows):
+    c = config_of(spec)
+    signature = step_signature(c)
+    if signature in timed and timed[signature][0] == spec:
+      continue  # measured before
+    if signature in timed:
+      t = {**timed[signature][1], "timed_as": timed[signature][0]}
+    else:
+      t = time_config(spec)
+      timed[signature] = (spec, t)
+    t["steps_full"] = int(c.train.num_steps)
+    times.setdefault(spec, {})[platform] = t
+    save_json(STEP_TIMES, times)
+    print(f"{spec}: {t['step_s']:.3g} s a step on {t['device_kind']}"
+          + (f" (as {t['timed_as']})" if "timed_as" in t else ""), flush=True)
 
 
 def selected_rows():
@@ -188,29 +293,68 @@ def list_rows() -> None:
   print(f"{len(rows)} rows; {sum(1 for r in rows if r.id in data)} with a measured value")
 
 
+def row_hours(row, times: dict, steps: int | None) -> float:
+  """This machine's cost of `row` at `steps` (default full) in hours; inf
+  where its config is not timed on the CPU."""
+  t = times.get(row.config, {}).get("cpu")
+  if not t:
+    return float("inf")
+  return t["step_s"] * (steps or t["steps_full"]) / 3600
+
+
+def rows_to_run(spec: str, paper: str | None = None,
+                steps: int | None = None) -> list:
+  """The rows of --row: IDs, or 'pending' (the rows of `paper` without a
+  value yet, cheapest first at `steps`)."""
+  from experiments.manifest import BY_ID, ROWS
+
+  if spec == "pending":
+    done, times = load_json(REPRODUCTIONS), load_json(STEP_TIMES)
+    rows = [r for r in ROWS if r.id not in done and paper in (None, r.paper)]
+    return sorted(rows, key=lambda r: row_hours(r, times, steps))
+  unknown = [i for i in spec.split(",") if i not in BY_ID]
+  if unknown:
+    raise SystemExit(f"error: unknown row {unknown[0]!r}; see --list")
+  return [BY_ID[i] for i in spec.split(",")]
+
+
+def run_rows(rows: list, budget_h: float | None = None) -> None:
+  """Runs rows one after another; with several, a failing row is reported
+  and the next one runs (exit 1 at the end), and `budget_h` stops early."""
+  if len(rows) == 1:
+    print(json.dumps(run_row(rows[0]), indent=2))
+    return
+  t0, failed = time.time(), []
+  for i, row in enumerate(rows):
+    if budget_h and time.time() - t0 > budget_h * 3600:
+      print(f"budget of {budget_h} h spent: {len(rows) - i} rows not run")
+      break
+    try:
+      entry = run_row(row)
+    except Exception as e:  # noqa: BLE001 - report the row, run the next
+      logging.exception("row %s failed", row.id)
+      failed.append(f"{row.id}: {type(e).__name__}: {e}")
+      continue
+    print(f"{row.id}: {ours(entry, row)} [{entry['wall_s']:.0f} s]", flush=True)
+  if failed:
+    raise SystemExit("error: rows failed:\n" + "\n".join(failed))
+
+
 def main(argv):
   del argv
-  from experiments.manifest import BY_ID
-
+  papers = sorted({r.paper for r in manifest.ROWS})
+  if _PAPER.value and _PAPER.value not in papers:
+    raise SystemExit(f"error: unknown --paper {_PAPER.value!r}; choose from"
+                     f" {', '.join(papers)}")
   if _LIST.value:
     list_rows()
     return
   if _TIME.value:
-    times = load_json(STEP_TIMES)
-    for spec in dict.fromkeys(r.config for r in selected_rows()):
-      row = next(r for r in selected_rows() if r.config == spec)
-      t = time_config(spec)
-      t["steps_full"] = int(manifest.row_config(row).train.num_steps)
-      times.setdefault(spec, {})[t["platform"]] = t
-      save_json(STEP_TIMES, times)
-      print(f"{spec}: {t['step_s']:.3g} s a step on {t['device_kind']}", flush=True)
+    time_rows(selected_rows(), _RETIME.value)
     return
   if not _ROW.value:
     raise SystemExit("error: give --list, --time or --row=ID")
-  if _ROW.value not in BY_ID:
-    raise SystemExit(f"error: unknown row {_ROW.value!r}; see --list")
-  entry = run_row(BY_ID[_ROW.value])
-  print(json.dumps(entry, indent=2))
+  run_rows(rows_to_run(_ROW.value, _PAPER.value, _STEPS.value), _BUDGET.value)
 
 
 if __name__ == "__main__":

@@ -32,3 +32,85 @@ def test_list_prints_every_row():
   assert proc.returncode == 0, proc.stderr[-2000:]
   assert f"{len(manifest.ROWS)} rows" in proc.stdout
   assert "mdgan_ring8" in proc.stdout and "89.03" in proc.stdout
+
+
+def _signature(spec: str) -> str:
+  from experiments import reproduce
+
+  return reproduce.step_signature(reproduce.config_of(spec))
+
+
+def test_step_signature_shares_only_equal_steps():
+  # MNIST and Fashion-MNIST (28 -> 32, one channel), CelebA and Flowers
+  # (64 px, colour) compile to the same step; other shapes, nets or
+  # methods do not.
+  assert _signature("configs/hmegan.py:mnist_hme_l4") == _signature(
+      "configs/hmegan.py:fashion_mnist_hme_l4")
+  assert _signature("configs/hmegan.py:celeba_hme_5") == _signature(
+      "configs/hmegan.py:flowers_hme_5")
+  assert _signature("configs/hmegan.py:mnist_hme_l4") != _signature(
+      "configs/hmegan.py:celeba_hme_l4")
+  assert _signature("configs/hmegan.py:mnist_hme_l4") != _signature(
+      "configs/hmegan.py:mnist_hme_l5")
+  assert _signature("configs/mgan.py:mnist_k4") != _signature(
+      "configs/madgan.py:mnist_k4")
+  assert _signature("configs/ldagan.py:cifar10") != _signature(
+      "configs/ldagan.py:cifar10,delay0")
+
+
+def test_time_rows_times_each_signature_once(tmp_path, monkeypatch):
+  from experiments import reproduce
+
+  path = tmp_path / "step_times.json"
+  monkeypatch.setattr(reproduce, "STEP_TIMES", str(path))
+  timed = []
+
+  def fake_time(spec):
+    timed.append(spec)
+    return {"step_s": 0.5, "compile_s": 1.0, "device_kind": "cpu",
+            "platform": "cpu", "date": "2026-12-01"}
+
+  monkeypatch.setattr(reproduce, "time_config", fake_time)
+  rows = [manifest.BY_ID[i] for i in ("hme_t5.3_mnist_hme_5",
+                                      "hme_t5.4_fashion_mnist_hme_5")]
+  reproduce.time_rows(rows)
+  assert timed == ["configs/hmegan.py:mnist_hme_5"]
+  times = reproduce.load_json(str(path))
+  shared = times["configs/hmegan.py:fashion_mnist_hme_5"]["cpu"]
+  assert shared["timed_as"] == "configs/hmegan.py:mnist_hme_5"
+  assert shared["step_s"] == 0.5 and shared["steps_full"] > 0
+  reproduce.time_rows(rows)  # timed before on this platform: kept
+  assert timed == ["configs/hmegan.py:mnist_hme_5"]
+
+
+def test_pending_rows_cheapest_first_and_failures_reported(tmp_path, monkeypatch):
+  from experiments import reproduce
+
+  monkeypatch.setattr(reproduce, "REPRODUCTIONS", str(tmp_path / "r.json"))
+  monkeypatch.setattr(reproduce, "STEP_TIMES", str(tmp_path / "t.json"))
+  reproduce.save_json(str(tmp_path / "r.json"), {"mdgan_grid25": {}})
+  reproduce.save_json(str(tmp_path / "t.json"), {
+      "configs/mdgan.py:ring8": {"cpu": {"step_s": 0.01, "steps_full": 10}},
+      "configs/mdgan.py:mnist": {"cpu": {"step_s": 10.0, "steps_full": 10}},
+      "configs/mdgan.py:stacked_mnist_s4": {"cpu": {"step_s": 1.0,
+                                                    "steps_full": 10**6}}})
+  rows = reproduce.rows_to_run("pending", "MD-GAN", steps=200)
+  ids = [r.id for r in rows]
+  assert "mdgan_grid25" not in ids and len(ids) == 8
+  # at 200 steps: ring8 0.01 s < S 1/4 1 s < MNIST 10 s < untimed rows
+  assert ids[:3] == ["mdgan_ring8", "mdgan_stacked_s4", "mdgan_fid_mnist"]
+  ran = []
+
+  def fake_run(row):
+    ran.append(row.id)
+    if row.id == "mdgan_stacked_s4":
+      raise FloatingPointError("NaN at step 3")
+    return {"value": {}, "steps": 1, "full_steps": 1, "seeds": 1,
+            "device_kind": "cpu", "complete": True, "wall_s": 1.0}
+
+  monkeypatch.setattr(reproduce, "run_row", fake_run)
+  with pytest.raises(SystemExit, match="mdgan_stacked_s4: FloatingPointError"):
+    reproduce.run_rows(rows[:3])
+  assert ran == ids[:3]  # the row after the failing one still ran
+  with pytest.raises(SystemExit, match="unknown row 'nope'"):
+    reproduce.rows_to_run("mdgan_ring8,nope")

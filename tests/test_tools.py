@@ -1,4 +1,5 @@
-"""experiments/sweep.py helpers and benchmarks/step_time.py."""
+"""experiments/sweep.py helpers and the benchmark tools (step_time, bench_2d,
+mmgan_experiment)."""
 
 import json
 import os
@@ -67,3 +68,33 @@ def test_bench_2d_vmapped_seeds_table_and_figure(tmp_path):
   assert a["workdir"] == b["workdir"] and a["metrics"] != b["metrics"]
   assert a["step"] == 10
   assert "| spiral | mgan |" in res["table"] and fig.stat().st_size > 10_000
+
+
+@pytest.mark.slow
+def test_mmgan_experiment_tables_and_cached_refits(tmp_path):
+  # Seeds in two invocations (as one a core), then both reused: the runs
+  # by their results.json, the Eq. 11 refits by refit_<steps>.json.
+  out = tmp_path / "mm.json"
+  common = [sys.executable, "benchmarks/mmgan_experiment.py", "--data=digits",
+            f"--workdir={tmp_path / 'runs'}", "--steps=20",
+            "--only=t2_a_fixed,learned_a", "--refit_steps=5"]
+
+  def run(*extra):
+    proc = subprocess.run([*common, *extra], cwd=REPO, capture_output=True,
+                          text=True, timeout=600,
+                          env={**os.environ, "PYTHONPATH": REPO})
+    assert proc.returncode == 0, proc.stderr[-3000:]
+
+  run("--first_seed=1", "--seeds=1")
+  refit = tmp_path / "runs" / "learned_a" / "seed1" / "refit_5.json"
+  saved = json.loads(refit.read_text())
+  assert saved["refit_steps"] == 5 and "objective" in saved
+  run("--seeds=2", f"--out={out}")
+  res = json.loads(out.read_text())
+  assert res["data"] == "digits"
+  assert {(r["name"], r["seed"]) for r in res["runs"]} == {
+      (n, s) for n in ("t2_a_fixed", "learned_a") for s in (0, 1)}
+  by = {(r["name"], r["seed"]): r for r in res["refits"]}
+  assert by[("learned_a", 1)]["objective"] == saved["objective"]
+  assert by[("t2_a_fixed", 0)]["refit_steps"] == 5
+  assert "| t2_a_fixed | 20 |" in res["table"]
