@@ -75,13 +75,15 @@ def save_json(path: str, data: dict) -> None:
 
 
 def data_available(c) -> bool:
-  """Whether config c's data set can be opened here."""
+  """Whether config c's data set can be opened here, without downloading."""
   from gan_mixtures import data
 
   if c.data.name not in data.IMAGE_SETS:
     return True
+  dc = c.data.copy_and_resolve_references()
+  dc.download = False  # never fetch here: this asks what is on the machine
   try:
-    data.make_source(c.data, c.data.split)
+    data.make_source(dc, dc.split)
   except Exception as e:  # noqa: BLE001 - whatever keeps the set from opening
     logging.info("%s cannot be read here (%s): random images", c.data.name, e)
     return False

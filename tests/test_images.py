@@ -36,6 +36,24 @@ def test_missing_mnist_dir_is_a_clear_error(tmp_path):
     data_lib.make_dataset(data_config(name="mnist", mnist_dir=str(tmp_path)))
 
 
+def test_unprepared_tfds_set_is_a_clear_error_without_network(tmp_path, monkeypatch):
+  # data.download False: neither the builder's download nor
+  # tfds.data_source's own (its default download=True) may be tried.
+  import tensorflow_datasets as tfds
+
+  tried = []
+
+  def no_network(*args, **kwargs):
+    tried.append(args[1:])
+    raise OSError("no network")
+
+  for name in ("download", "download_and_extract"):
+    monkeypatch.setattr(tfds.download.DownloadManager, name, no_network)
+  with pytest.raises(FileNotFoundError, match="not prepared .* data.download is False"):
+    sources.TfdsSource("cifar10", "train", str(tmp_path), download=False)
+  assert not tried
+
+
 def test_preprocess_modes():
   raw = np.full((2, 28, 28, 1), 255, np.uint8)
   padded = images.preprocess(raw, 32, 1, "pad", 0)

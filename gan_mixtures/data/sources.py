@@ -166,7 +166,10 @@ class TfdsSource:
     if download:
       tfds.builder(name, data_dir=data_dir).download_and_prepare()
     try:
-      self._src = tfds.data_source(name, split=split, data_dir=data_dir)
+      # download=False: tfds.data_source's default (True) would try the
+      # network for a set that is not prepared, even with data.download off
+      self._src = tfds.data_source(name, split=split, data_dir=data_dir,
+                                   download=False)
     except Exception as e:  # DatasetNotFoundError, ... : say what to do
       raise FileNotFoundError(
           f"tfds data set {name!r} ({split}) is not prepared under"
