@@ -2,14 +2,14 @@ r"""MMGAN: do learned mixture weights find the shared / unique split, and is
 the degenerate solution an optimisation failure or the objective's own
 optimum? (the issue's E2, E3, E5 and Table 2 both ways), on scikit-learn
 digits or MNIST (--data), every run a normal workdir under --workdir, reused
-when finished; the E3 refits are saved beside the run (refit_<steps>.json)
-and reused too.
+when finished; the E3 refits are saved beside the run and reused too
+(refit_<steps>_at<step>.json).
 
   python benchmarks/mmgan_experiment.py --seeds=2 --late_step=3000 \
       --out=benchmarks/results/mmgan_experiment_digits_cpu.json
   # MNIST case A, one seed a core (the two run at once), then the tables:
   python benchmarks/mmgan_experiment.py --data=mnist --steps=3500 \
-      --only=t2_a_fixed,t2_a_priors,learned_a --refit_steps=1000 \
+      --set=method.loss=ns --only=t2_a_fixed,learned_a --refit_steps=1000 \
       --first_seed=1 --seeds=1 &
   python benchmarks/mmgan_experiment.py --data=mnist ... --seeds=1
   python benchmarks/mmgan_experiment.py --data=mnist ... --seeds=2 \
@@ -47,6 +47,8 @@ _SEPARATED = flags.DEFINE_float("separated", 0.8, "E5: purity of 'separated'.")
 _LATE = flags.DEFINE_integer("late_step", None,
                              "E5: start omega at this step (default: the"
                              " fixed run's separation step, --separated).")
+_SET = flags.DEFINE_multi_string("set", [], "KEY=VALUE config override of"
+                                 " every run, e.g. method.loss=ns.")
 _ONLY = flags.DEFINE_list("only", [], "Run only these names (and what they need).")
 _WORKDIR = flags.DEFINE_string("workdir", None, "Runs folder (default"
                                " runs/mmgan_experiment, _<data> if not digits).")
@@ -59,6 +61,7 @@ COLUMNS = ("component_acc", "component_acc_random", "regions_as_sets_imply",
 def config(variant: str, seed: int, overrides: dict, steps: int | None = None,
            init_from: str = ""):
   from configs import mmgan
+  from experiments import manifest
 
   c = mmgan.get_config(f"{_DATA.value}_{variant}")
   c.seed = seed
@@ -66,6 +69,11 @@ def config(variant: str, seed: int, overrides: dict, steps: int | None = None,
     c.train.num_steps = _STEPS.value
   if steps:
     c.train.num_steps = steps
+  for item in _SET.value:
+    key, eq, value = item.partition("=")
+    if not eq:
+      raise SystemExit(f"error: --set {item!r} is not KEY=VALUE")
+    c.update_from_flattened_dict({key: manifest.parse_value(value)})
   c.update_from_flattened_dict(overrides)
   c.train.init_from = init_from
   c.train.tensorboard = False
@@ -75,8 +83,9 @@ def config(variant: str, seed: int, overrides: dict, steps: int | None = None,
 
 
 def workdir(name: str, seed: int) -> str:
-  root = _WORKDIR.value or "runs/mmgan_experiment" + (
-      "" if _DATA.value == "digits" else f"_{_DATA.value}")
+  root = _WORKDIR.value or "runs/mmgan_experiment" + "".join(
+      f"_{part}" for part in ([] if _DATA.value == "digits" else [_DATA.value])
+      + [item.replace("=", "-") for item in _SET.value])
   return os.path.join(root, name, f"seed{seed}")
 
 
@@ -109,19 +118,19 @@ def run(name: str, seed: int, c) -> dict:
 
 
 def refit(path: str, steps: int) -> dict:
-  """E3 of the run in `path`, read from path/refit_<steps>.json if saved."""
+  """E3 of the run in `path` at its last step, read from
+  path/refit_<steps>_at<step>.json if saved."""
   import jax
 
-  from gan_mixtures import train
+  from gan_mixtures import runs, train
 
-  saved = os.path.join(path, f"refit_{steps}.json")
+  exp, state = train.load_workdir(path)
+  saved = os.path.join(path, f"refit_{steps}_at{runs.state_step(state)}.json")
   if os.path.exists(saved):
     with open(saved) as f:
       return json.load(f)
-  exp, state = train.load_workdir(path)
   result = exp.method.refit_objective(state, steps, jax.random.PRNGKey(0))
-  with open(saved, "w") as f:
-    json.dump(result, f)
+  reuse.write_json_atomic(saved, result)
   return result
 
 
@@ -190,7 +199,7 @@ def main(argv):
   print(text)
   if _OUT.value:
     with open(_OUT.value, "w") as f:
-      json.dump({"data": _DATA.value, "runs": runs, "refits": refits, "late_start": late,
+      json.dump({"data": _DATA.value, "set": _SET.value, "runs": runs, "refits": refits, "late_start": late,
                  "refit_steps": _REFIT.value, "table": text}, f, indent=2)
 
 

@@ -156,7 +156,7 @@ def row_config(row, seed: int = 0, steps: int | None = None,
   c = load_config(row.config)
   for o in row.overrides:
     key, _, value = o.partition("=")
-    c.update_from_flattened_dict({key: _literal(value)})
+    c.update_from_flattened_dict({key: parse_value(value)})
   c.seed = seed
   if steps:
     c.train.num_steps = steps
@@ -172,7 +172,8 @@ def row_config(row, seed: int = 0, steps: int | None = None,
   return c
 
 
-def _literal(text: str):
+def parse_value(text: str):
+  """A flag value as a Python literal if it is one, else the string."""
   import ast
 
   try:

@@ -25,6 +25,7 @@ names the config it was `timed_as`.
 """
 
 import datetime
+import hashlib
 import json
 import os
 import time
@@ -204,29 +205,44 @@ def config_of(spec: str):
   return manifest.row_config(next(r for r in ROWS if r.config == spec))
 
 
+def signature_hash(c) -> str:
+  return hashlib.sha1(step_signature(c).encode()).hexdigest()[:12]
+
+
 def time_rows(rows, retime: bool = False) -> None:
   """--time: each distinct config of `rows` timed here, once per step
-  signature; kept if timed before on this platform unless `retime`."""
+  signature. A config's own earlier timing on this device kind is kept
+  (unless `retime`) while its step signature is unchanged; one without a
+  timing gets a measurement of its signature from this pass or before."""
   import jax
 
-  platform = jax.devices()[0].platform
+  from experiments.manifest import ROWS
+
+  dev = jax.devices()[0]
+  platform, kind = dev.platform, dev.device_kind
   times = load_json(STEP_TIMES)
-  timed = {}  # signature -> (spec, timing) measured on this platform
+
+  def still_valid(t: dict | None, sig: str) -> bool:
+    return bool(t) and "timed_as" not in t and t.get("device_kind") == kind \
+        and t.get("signature", sig) == sig  # entries before signatures: kept
+
+  timed = {}  # signature -> (spec, timing) measured here
+  specs = {r.config for r in ROWS}
   for spec, entry in times.items():
-    if platform in entry and "timed_as" not in entry[platform]:
-      timed.setdefault(step_signature(config_of(spec)), (spec, entry[platform]))
-  if retime:
-    timed = {}
+    if not retime and spec in specs:
+      sig = signature_hash(config_of(spec))
+      if still_valid(entry.get(platform), sig):
+        timed.setdefault(sig, (spec, entry[platform]))
   for spec in dict.fromkeys(r.config for r in rows):
     c = config_of(spec)
-    signature = step_signature(c)
-    if signature in timed and timed[signature][0] == spec:
-      continue  # measured before
-    if signature in timed:
-      t = {**timed[signature][1], "timed_as": timed[signature][0]}
+    sig = signature_hash(c)
+    if not retime and still_valid(times.get(spec, {}).get(platform), sig):
+      continue  # its own measurement, kept
+    if sig in timed:
+      t = {**timed[sig][1], "timed_as": timed[sig][0]}
     else:
-      t = time_config(spec)
-      timed[signature] = (spec, t)
+      t = {**time_config(spec), "signature": sig}
+      timed[sig] = (spec, t)
     t["steps_full"] = int(c.train.num_steps)
     times.setdefault(spec, {})[platform] = t
     save_json(STEP_TIMES, times)
@@ -295,25 +311,28 @@ def list_rows() -> None:
   print(f"{len(rows)} rows; {sum(1 for r in rows if r.id in data)} with a measured value")
 
 
-def row_hours(row, times: dict, steps: int | None) -> float:
-  """This machine's cost of `row` at `steps` (default full) in hours; inf
-  where its config is not timed on the CPU."""
-  t = times.get(row.config, {}).get("cpu")
+def row_hours(row, times: dict, steps: int | None, seeds: int | None,
+              platform: str = "cpu") -> float:
+  """The train cost of `row` at `steps` (default full) x `seeds` (default
+  the row's) on `platform` in hours, evaluation not counted; inf where its
+  config is not timed there."""
+  t = times.get(row.config, {}).get(platform)
   if not t:
     return float("inf")
-  return t["step_s"] * (steps or t["steps_full"]) / 3600
+  return t["step_s"] * (steps or t["steps_full"]) * (seeds or row.seeds) / 3600
 
 
-def rows_to_run(spec: str, paper: str | None = None,
-                steps: int | None = None) -> list:
-  """The rows of --row: IDs, or 'pending' (the rows of `paper` without a
-  value yet, cheapest first at `steps`)."""
+def rows_to_run(spec: str, paper: str | None = None, steps: int | None = None,
+                seeds: int | None = None, platform: str = "cpu") -> list:
+  """The rows of --row: IDs, or 'pending': the rows of `paper` with no entry
+  in reproductions.json yet (neither a value nor a pipeline check),
+  cheapest first at `steps` x `seeds` on `platform`."""
   from experiments.manifest import BY_ID, ROWS
 
   if spec == "pending":
     done, times = load_json(REPRODUCTIONS), load_json(STEP_TIMES)
     rows = [r for r in ROWS if r.id not in done and paper in (None, r.paper)]
-    return sorted(rows, key=lambda r: row_hours(r, times, steps))
+    return sorted(rows, key=lambda r: row_hours(r, times, steps, seeds, platform))
   unknown = [i for i in spec.split(",") if i not in BY_ID]
   if unknown:
     raise SystemExit(f"error: unknown row {unknown[0]!r}; see --list")
@@ -323,6 +342,9 @@ def rows_to_run(spec: str, paper: str | None = None,
 def run_rows(rows: list, budget_h: float | None = None) -> None:
   """Runs rows one after another; with several, a failing row is reported
   and the next one runs (exit 1 at the end), and `budget_h` stops early."""
+  if not rows:
+    print("no rows to run")
+    return
   if len(rows) == 1:
     print(json.dumps(run_row(rows[0]), indent=2))
     return
@@ -356,7 +378,11 @@ def main(argv):
     return
   if not _ROW.value:
     raise SystemExit("error: give --list, --time or --row=ID")
-  run_rows(rows_to_run(_ROW.value, _PAPER.value, _STEPS.value), _BUDGET.value)
+  import jax
+
+  rows = rows_to_run(_ROW.value, _PAPER.value, _STEPS.value, _SEEDS.value,
+                     jax.devices()[0].platform)
+  run_rows(rows, _BUDGET.value)
 
 
 if __name__ == "__main__":

@@ -81,6 +81,10 @@ def test_time_rows_times_each_signature_once(tmp_path, monkeypatch):
   assert shared["step_s"] == 0.5 and shared["steps_full"] > 0
   reproduce.time_rows(rows)  # timed before on this platform: kept
   assert timed == ["configs/hmegan.py:mnist_hme_5"]
+  times["configs/hmegan.py:mnist_hme_5"]["cpu"]["signature"] = "stale"
+  reproduce.save_json(str(path), times)
+  reproduce.time_rows(rows)  # its config changed since: timed again
+  assert timed == ["configs/hmegan.py:mnist_hme_5"] * 2
 
 
 def test_pending_rows_cheapest_first_and_failures_reported(tmp_path, monkeypatch):

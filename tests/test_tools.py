@@ -86,7 +86,7 @@ def test_mmgan_experiment_tables_and_cached_refits(tmp_path):
     assert proc.returncode == 0, proc.stderr[-3000:]
 
   run("--first_seed=1", "--seeds=1")
-  refit = tmp_path / "runs" / "learned_a" / "seed1" / "refit_5.json"
+  refit = tmp_path / "runs" / "learned_a" / "seed1" / "refit_5_at20.json"
   saved = json.loads(refit.read_text())
   assert saved["refit_steps"] == 5 and "objective" in saved
   run("--seeds=2", f"--out={out}")
