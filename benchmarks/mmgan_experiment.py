@@ -42,7 +42,8 @@ _SEEDS = flags.DEFINE_integer("seeds", 1, "Seeds FIRST..FIRST+N-1.")
 _FIRST = flags.DEFINE_integer("first_seed", 0, "The first seed.")
 _STEPS = flags.DEFINE_integer("steps", None, "Train steps (default the config's).")
 _MORE = flags.DEFINE_integer("continue_steps", 3000, "E2: steps after the switch.")
-_REFIT = flags.DEFINE_integer("refit_steps", 2000, "E3: D and C refit steps.")
+_REFIT = flags.DEFINE_integer("refit_steps", 2000, "E3: D and C refit steps"
+                             " (0: no E3).")
 _SEPARATED = flags.DEFINE_float("separated", 0.8, "E5: purity of 'separated'.")
 _LATE = flags.DEFINE_integer("late_step", None,
                              "E5: start omega at this step (default: the"
@@ -187,7 +188,7 @@ def main(argv):
         overrides = {"method.omega_start_step": step}
       init = os.path.abspath(workdir(parent, seed)) if parent else ""
       runs.append(run(name, seed, config(variant, seed, overrides, steps, init)))
-    for name in ("t2_a_fixed", "learned_a", "t2_a_priors"):
+    for name in ("t2_a_fixed", "learned_a", "t2_a_priors") * (_REFIT.value > 0):
       if os.path.exists(os.path.join(workdir(name, seed), "results.json")):
         refits.append({"name": name, "seed": seed,
                        **refit(workdir(name, seed), _REFIT.value)})

@@ -35,7 +35,7 @@ def test_list_prints_every_row():
 
 
 def _signature(spec: str) -> str:
-  from experiments import reproduce
+  from experiments import reproduce_lib as reproduce
 
   return reproduce.step_signature(reproduce.config_of(spec))
 
@@ -59,7 +59,7 @@ def test_step_signature_shares_only_equal_steps():
 
 
 def test_time_rows_times_each_signature_once(tmp_path, monkeypatch):
-  from experiments import reproduce
+  from experiments import reproduce_lib as reproduce
 
   path = tmp_path / "step_times.json"
   monkeypatch.setattr(reproduce, "STEP_TIMES", str(path))
@@ -88,7 +88,7 @@ def test_time_rows_times_each_signature_once(tmp_path, monkeypatch):
 
 
 def test_pending_rows_cheapest_first_and_failures_reported(tmp_path, monkeypatch):
-  from experiments import reproduce
+  from experiments import reproduce_lib as reproduce
 
   monkeypatch.setattr(reproduce, "REPRODUCTIONS", str(tmp_path / "r.json"))
   monkeypatch.setattr(reproduce, "STEP_TIMES", str(tmp_path / "t.json"))
@@ -112,9 +112,8 @@ def test_pending_rows_cheapest_first_and_failures_reported(tmp_path, monkeypatch
     return {"value": {}, "steps": 1, "full_steps": 1, "seeds": 1,
             "device_kind": "cpu", "complete": True, "wall_s": 1.0}
 
-  monkeypatch.setattr(reproduce, "run_row", fake_run)
   with pytest.raises(SystemExit, match="mdgan_stacked_s4: FloatingPointError"):
-    reproduce.run_rows(rows[:3])
+    reproduce.run_rows(rows[:3], fake_run)
   assert ran == ids[:3]  # the row after the failing one still ran
   with pytest.raises(SystemExit, match="unknown row 'nope'"):
     reproduce.rows_to_run("mdgan_ring8,nope")
