@@ -135,11 +135,19 @@ def time_rows(rows, retime: bool = False) -> None:
       sig = signature_hash(config_of(spec))
       if still_valid(entry.get(platform), sig):
         timed.setdefault(sig, (spec, entry[platform]))
+  todo = []  # (spec, config, signature) of the configs to time or copy
   for spec in dict.fromkeys(r.config for r in rows):
     c = config_of(spec)
     sig = signature_hash(c)
-    if not retime and still_valid(times.get(spec, {}).get(platform), sig):
-      continue  # its own measurement, kept
+    if retime or not still_valid(times.get(spec, {}).get(platform), sig):
+      todo.append((spec, c, sig))
+  # copies of measured signatures first, then one signature's configs
+  # together, so a stopped pass leaves every copy of what it measured
+  first = {}
+  for i, (_, _, sig) in enumerate(todo):
+    first.setdefault(sig, i)
+  todo.sort(key=lambda item: (item[2] not in timed, first[item[2]]))
+  for spec, c, sig in todo:
     if sig in timed:
       t = {**timed[sig][1], "timed_as": timed[sig][0]}
     else:

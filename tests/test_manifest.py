@@ -117,3 +117,26 @@ def test_pending_rows_cheapest_first_and_failures_reported(tmp_path, monkeypatch
   assert ran == ids[:3]  # the row after the failing one still ran
   with pytest.raises(SystemExit, match="unknown row 'nope'"):
     reproduce.rows_to_run("mdgan_ring8,nope")
+
+
+def test_a_stopped_time_pass_keeps_the_copies_of_what_it_measured(tmp_path, monkeypatch):
+  from experiments import reproduce_lib as reproduce
+
+  path = tmp_path / "step_times.json"
+  monkeypatch.setattr(reproduce, "STEP_TIMES", str(path))
+
+  def fake_time(spec):
+    if "celeba" in spec:
+      raise KeyboardInterrupt  # the pass is stopped at its second timing
+    return {"step_s": 0.5, "compile_s": 1.0, "device_kind": "cpu",
+            "platform": "cpu", "date": "2026-12-01"}
+
+  monkeypatch.setattr(reproduce, "time_config", fake_time)
+  rows = [manifest.BY_ID[i] for i in ("hme_t5.3_mnist_hme_5", "hme_t5.5_celeba_hme_5",
+                                      "hme_t5.4_fashion_mnist_hme_5")]
+  with pytest.raises(KeyboardInterrupt):
+    reproduce.time_rows(rows)
+  times = reproduce.load_json(str(path))
+  assert times["configs/hmegan.py:fashion_mnist_hme_5"]["cpu"]["timed_as"] == (
+      "configs/hmegan.py:mnist_hme_5")
+  assert "configs/hmegan.py:celeba_hme_5" not in times
