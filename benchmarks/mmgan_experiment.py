@@ -70,11 +70,10 @@ def config(variant: str, seed: int, overrides: dict, steps: int | None = None,
     c.train.num_steps = _STEPS.value
   if steps:
     c.train.num_steps = steps
-  for item in _SET.value:
-    key, eq, value = item.partition("=")
-    if not eq:
-      raise SystemExit(f"error: --set {item!r} is not KEY=VALUE")
-    c.update_from_flattened_dict({key: manifest.parse_value(value)})
+  try:
+    manifest.apply_overrides(c, _SET.value)
+  except ValueError as e:
+    raise SystemExit(f"error: --set {e}") from None
   c.update_from_flattened_dict(overrides)
   c.train.init_from = init_from
   c.train.tensorboard = False
@@ -119,19 +118,20 @@ def run(name: str, seed: int, c) -> dict:
 
 
 def refit(path: str, steps: int) -> dict:
-  """E3 of the run in `path` at its last step, read from
+  """E3 of the finished run in `path` (its results.json's step), read from
   path/refit_<steps>_at<step>.json if saved."""
   import jax
 
-  from gan_mixtures import runs, train
+  from experiments.reproduce_lib import load_json, save_json
+  from gan_mixtures import train
 
-  exp, state = train.load_workdir(path)
-  saved = os.path.join(path, f"refit_{steps}_at{runs.state_step(state)}.json")
+  step = load_json(os.path.join(path, "results.json"))["step"]
+  saved = os.path.join(path, f"refit_{steps}_at{step}.json")
   if os.path.exists(saved):
-    with open(saved) as f:
-      return json.load(f)
+    return load_json(saved)
+  exp, state = train.load_workdir(path)
   result = exp.method.refit_objective(state, steps, jax.random.PRNGKey(0))
-  reuse.write_json_atomic(saved, result)
+  save_json(saved, result)
   return result
 
 
@@ -200,7 +200,8 @@ def main(argv):
   print(text)
   if _OUT.value:
     with open(_OUT.value, "w") as f:
-      json.dump({"data": _DATA.value, "set": _SET.value, "runs": runs, "refits": refits, "late_start": late,
+      json.dump({"data": _DATA.value, "set": _SET.value, "runs": runs,
+                 "refits": refits, "late_start": late,
                  "refit_steps": _REFIT.value, "table": text}, f, indent=2)
 
 

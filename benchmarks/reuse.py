@@ -14,15 +14,6 @@ def train_or_reuse(config, workdir: str) -> dict:
   return results or train.train_and_evaluate(config, workdir)
 
 
-def write_json_atomic(path: str, data) -> None:
-  """Writes `data` as JSON to path through a temporary file (no half file
-  if the process dies)."""
-  tmp = path + ".tmp"
-  with open(tmp, "w") as f:
-    json.dump(data, f)
-  os.replace(tmp, path)
-
-
 def metrics_rows(workdir: str, key: str) -> list[dict]:
   """The rows of WORKDIR/metrics.jsonl that hold `key`."""
   with open(os.path.join(workdir, "metrics.jsonl")) as f:

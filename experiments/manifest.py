@@ -154,9 +154,7 @@ def row_config(row, seed: int = 0, steps: int | None = None,
   """The row's config with its overrides; optionally shortened, on another
   data source, with fewer evaluation samples."""
   c = load_config(row.config)
-  for o in row.overrides:
-    key, _, value = o.partition("=")
-    c.update_from_flattened_dict({key: parse_value(value)})
+  apply_overrides(c, row.overrides)
   c.seed = seed
   if steps:
     c.train.num_steps = steps
@@ -170,6 +168,16 @@ def row_config(row, seed: int = 0, steps: int | None = None,
     c.eval.kid_subset_size = min(c.eval.kid_subset_size, eval_samples)
   c.train.tensorboard = False
   return c
+
+
+def apply_overrides(c, items) -> None:
+  """Sets each 'KEY=VALUE' of `items` on config c (VALUE a Python literal
+  if it is one, else the string); ValueError for an item without '='."""
+  for item in items:
+    key, eq, value = item.partition("=")
+    if not eq:
+      raise ValueError(f"{item!r} is not KEY=VALUE")
+    c.update_from_flattened_dict({key: parse_value(value)})
 
 
 def parse_value(text: str):

@@ -25,6 +25,7 @@ names the config it was `timed_as`.
 """
 
 import datetime
+import functools
 import os
 import time
 
@@ -72,11 +73,19 @@ def data_available(c) -> bool:
   return True
 
 
+@functools.cache
+def row_source(row_id: str) -> str | None:
+  """The data.source of row `row_id` under --source (random_if_missing:
+  decided once a row, not once a seed)."""
+  if _SOURCE.value != "random_if_missing":
+    return _SOURCE.value
+  row = manifest.BY_ID[row_id]
+  return None if data_available(manifest.row_config(row)) else "random"
+
+
 def invocation_config(row, seed: int = 0):
   """row_config with this invocation's --steps, --source, --eval_samples."""
-  source = _SOURCE.value
-  if source == "random_if_missing":
-    source = None if data_available(manifest.row_config(row)) else "random"
+  source = row_source(row.id)
   return manifest.row_config(row, seed, _STEPS.value, source, _EVAL.value)
 
 
