@@ -50,11 +50,6 @@ MODIFIERS = {
     "xz_prior_none": dict(xz_prior_grad="none"),
     "xz_prior_resp": dict(xz_prior_grad="responsibility"),
 }
-# modifiers of other groups: (group, key, value)
-MODEL_MODIFIERS = {
-    "small": (("model", "g_width", 32), ("model", "d_width", 32),
-              ("train", "batch_size", 16)),
-}
 
 
 def build(method: str, arg: str | None, modifiers: dict):
@@ -70,12 +65,12 @@ def build(method: str, arg: str | None, modifiers: dict):
     elif token in modifiers:
       for k, v in modifiers[token].items():
         setattr(c.method, k, v)
-    elif token in MODEL_MODIFIERS:
-      for group, k, v in MODEL_MODIFIERS[token]:
-        setattr(c[group], k, v)
+    elif token in variants.IMAGE_SIZES:
+      pass  # after the data, whose preset sets the batch size
     else:
       raise variants.unknown(token, (*variants.IMAGE_DATA, *modifiers,
-                                     *MODEL_MODIFIERS))
+                                     *variants.IMAGE_SIZES))
+  variants.apply_sizes(c, tokens)
   c.name = f"{method}:" + ",".join(tokens)
   return c
 

@@ -3,7 +3,8 @@
 Variants (comma-separated): data `grid25` (default) | `ring8` | `spiral`, or
 an image preset of configs/variants.py IMAGE_DATA (`mnist`,
 `mnist_imbalanced`, `digits`, ...: the PCM GAN's baseline with DCGAN nets);
-loss `ns` (default) | `minimax` | `hinge` | `wgan_gp`.
+loss `ns` (default) | `minimax` | `hinge` | `wgan_gp`; `small` (widths 32,
+batch 16, with an image preset: the PCM GAN's CPU-sized baseline).
 
   python -m experiments.main --config=configs/vanilla.py:grid25
   python -m experiments.main --config=configs/vanilla.py:ring8,wgan_gp
@@ -25,12 +26,14 @@ def get_config(arg: str | None = None):
       variants.apply_data(c, variants.DATA_2D[token])
     elif token in variants.IMAGE_DATA:
       variants.image_data_setup(c, token)
+    elif token in variants.IMAGE_SIZES:
+      pass  # after the data, whose preset sets the batch size
     elif token in LOSSES:
       c.method.loss = token
     else:
-      raise variants.unknown(
-          token, set(variants.DATA_2D) | set(variants.IMAGE_DATA) | set(LOSSES)
-      )
+      raise variants.unknown(token, {*variants.DATA_2D, *variants.IMAGE_DATA,
+                                     *variants.IMAGE_SIZES, *LOSSES})
+  variants.apply_sizes(c, tokens)
   if c.method.loss == "wgan_gp":
     c.train.n_disc = 5
     c.g_opt.lr = c.d_opt.lr = 1e-4

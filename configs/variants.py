@@ -27,6 +27,23 @@ IMAGE_EXAMPLES = {"mnist": 60_000, "fashion_mnist": 60_000,
 PCM_EPOCHS = {"flowers10": 10_000}  # Table II; 200 for the others
 
 
+# Size modifiers of the image presets: (group, key, value). `small` is the
+# CPU-sized PCM experiment (widths 32, batch 16) for the PCM GAN and its
+# GM-GAN / vanilla baselines alike.
+IMAGE_SIZES = {
+    "small": (("model", "g_width", 32), ("model", "d_width", 32),
+              ("train", "batch_size", 16)),
+}
+
+
+def apply_sizes(c, tokens: list[str]) -> None:
+  """Applies the IMAGE_SIZES modifiers among `tokens` to config `c` (call
+  it after the data preset, which sets the batch size)."""
+  for token in tokens:
+    for group, key, value in IMAGE_SIZES.get(token, ()):
+      setattr(c[group], key, value)
+
+
 def image_data_setup(c, token: str) -> None:
   """The PCM paper's image setup (Tables I, II), for the GMM-prior methods
   and its vanilla baseline: D is Table I's encoder (a 5x5 stride-2 conv to

@@ -2,6 +2,7 @@
 updates, responsibilities, interpolation, configs."""
 
 import itertools
+import sys
 
 import chex
 import jax
@@ -264,6 +265,38 @@ def test_vanilla_baseline_on_the_image_presets():
   c = vanilla.get_config("mnist_imbalanced")
   validation.validate_config(c, num_devices=1)
   assert c.model.name == "dcgan" and c.data.major_class == 1
+
+
+def test_small_is_one_size_for_the_pcm_gan_and_both_baselines():
+  from configs import vanilla
+  full = pcmgan_config.get_config("mnist_imbalanced")
+  for module in (pcmgan_config, gmgan_config, vanilla):
+    c = module.get_config("mnist_imbalanced,small")
+    validation.validate_config(c, num_devices=1)
+    assert (c.model.g_width, c.model.d_width, c.train.batch_size) == (32, 32, 16)
+    assert c.model.z_dim == full.model.z_dim and c.data.major_class == 1
+  assert full.train.batch_size == 64 and full.model.d_width == 64
+  assert vanilla.get_config("small,mnist").train.batch_size == 16  # any order
+
+
+def test_imbalanced_histogram_row_and_fakes_per_step():
+  import importlib.util
+  spec = importlib.util.spec_from_file_location(
+      "pcm_imbalanced", "benchmarks/pcm_imbalanced.py")
+  tool = importlib.util.module_from_spec(spec)
+  sys.path.insert(0, "benchmarks")
+  try:
+    spec.loader.exec_module(tool)
+  finally:
+    sys.path.remove("benchmarks")
+  share = [0.005, 0.43, 0.08, 0.07, 0.009, 0.1, 0.1, 0.1, 0.056, 0.05]
+  row = tool.histogram_row({"digit_share": share, "label_kl_data": 0.2,
+                            "fid_domain": 9.0})
+  assert row["ones"] == 0.43 and row["missing"] == [0, 4]
+  assert row["digits_present"] == 8 and row["smallest_digit"] == 0
+  pcm = pcmgan_config.get_config("mnist_imbalanced,small")
+  gm = gmgan_config.get_config("mnist_imbalanced,small")
+  assert tool.fakes_per_step(pcm) == 16 * 10 and tool.fakes_per_step(gm) == 16
 
 
 def test_image_grid_enlarges_small_images(tmp_path):
