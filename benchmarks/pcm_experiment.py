@@ -54,14 +54,8 @@ def arm_config(arm: str, seed: int):
 
   tokens = ([_DATA.value] + (["small"] if _SMALL.value else [])
             + [t for t in ARMS[arm].split(",") if t])
-  c = pcmgan.get_config(",".join(tokens))
-  c.seed = seed
-  c.train.num_steps = _STEPS.value
-  c.train.log_every = _EVERY.value
-  c.checkpoint.every_steps = _STEPS.value // 2
-  c.train.sample_every = 0
-  c.train.tensorboard = False
-  return c
+  return reuse.short_run(pcmgan.get_config(",".join(tokens)), seed,
+                         _STEPS.value, _EVERY.value)
 
 
 def diagnostics(workdir: str) -> list[dict]:

@@ -47,14 +47,8 @@ def method_config(method: str, seed: int):
   module = importlib.import_module(f"configs.{method}")
   arg = ",".join(["mnist_imbalanced"] + [t for t in FLAGS.modifiers.split(",")
                                          if t])
-  c = module.get_config(arg)
-  c.seed = seed
-  c.train.num_steps = FLAGS.steps
-  c.train.log_every = max(1, FLAGS.steps // 4)
-  c.checkpoint.every_steps = max(1, FLAGS.steps // 2)
-  c.train.sample_every = 0
-  c.train.tensorboard = False
-  return c
+  return reuse.short_run(module.get_config(arg), seed, FLAGS.steps,
+                         max(1, FLAGS.steps // 4))
 
 
 def fakes_per_step(config) -> int:
@@ -68,7 +62,7 @@ def histogram_row(metrics: dict) -> dict:
   """Ones' share, digits present / missing (< 1 %), KL to the data."""
   share = np.asarray(metrics["digit_share"])
   missing = [int(d) for d in np.flatnonzero(share < MISSING_SHARE)]
-  return {"ones": float(share[1]), "digits_present": 10 - len(missing),
+  return {"ones": float(share[1]), "digits_present": len(share) - len(missing),
           "missing": missing, "smallest_digit": int(np.argmin(share)),
           "smallest_share": float(share.min()),
           "label_kl_data": metrics["label_kl_data"],

@@ -14,6 +14,19 @@ def train_or_reuse(config, workdir: str) -> dict:
   return results or train.train_and_evaluate(config, workdir)
 
 
+def short_run(c, seed: int, steps: int, log_every: int):
+  """Config `c` as a benchmark arm: `seed`, `steps` long, metrics every
+  `log_every` steps, a checkpoint half-way and at the end, no sample
+  pictures or TensorBoard. Returns c."""
+  c.seed = seed
+  c.train.num_steps = steps
+  c.train.log_every = log_every
+  c.checkpoint.every_steps = max(1, steps // 2)
+  c.train.sample_every = 0
+  c.train.tensorboard = False
+  return c
+
+
 def metrics_rows(workdir: str, key: str) -> list[dict]:
   """The rows of WORKDIR/metrics.jsonl that hold `key`."""
   with open(os.path.join(workdir, "metrics.jsonl")) as f:
