@@ -10,6 +10,7 @@ and 6 fakes per generator for D). The runs go one
 after another, so every number shares the machine's state.
 
   python benchmarks/peer_side_by_side.py --peers=/tmp/peers \
+      --peer_python=/tmp/torchvenv/bin/python \
       --out=benchmarks/results/peer_side_by_side_cpu.json
 """
 
@@ -31,6 +32,9 @@ _ONLY = flags.DEFINE_list("only", [], "Rows to time (default all).")
 _XLA = flags.DEFINE_list("our_xla_flags", [""],
                          "XLA_FLAGS settings to time ours under, each a row"
                          " (\"\" = none).")
+_PEER_PYTHON = flags.DEFINE_string(
+    "peer_python", sys.executable, "Python with torch for the peers' runs"
+    " (a separate venv: torch is not a dependency of the project).")
 _PEER_PATH = flags.DEFINE_string(
     "peer_pythonpath", "", "PYTHONPATH of the peers' runs (e.g. a folder with a"
     " stand-in torchvision: hmog imports it only for Inception and save_image,"
@@ -66,7 +70,8 @@ def peer(script: str, args: list[str], folder: str) -> dict:
   steps = [] if "ldagan" in script else [str(_STEPS.value)]
   args = args + steps if args else [str(_STEPS.value)]
   proc = subprocess.run(
-      [sys.executable, os.path.join(os.path.abspath(_BENCH.value), script), *args],
+      [_PEER_PYTHON.value, os.path.join(os.path.abspath(_BENCH.value), script),
+       *args],
       check=True, capture_output=True, text=True, cwd=_PEERS.value,
       env={**os.environ, "PEER_DIR": os.path.join(_PEERS.value, folder),
            "PYTHONPATH": _PEER_PATH.value})

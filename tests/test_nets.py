@@ -245,11 +245,6 @@ def test_gen_res_block_is_the_upsample_then_conv_block(cin):
   np.testing.assert_allclose(got, h + short, atol=1e-4, rtol=1e-5)
 
 
-def test_space_to_depth_taps():
-  assert dcgan.s2d_taps(4) == ((0, 1), (1, 0), (1, 1), (2, 0))
-  assert dcgan.s2d_taps(5) == ((0, 0), (0, 1), (1, 0), (1, 1), (2, 0))
-
-
 @pytest.mark.parametrize("shape", [(2, 8, 8, 3), (3, 14, 14, 2), (2, 7, 7, 2)])
 def test_space_to_depth_5x5_is_torch_padded_strided_conv(shape):
   x = jax.random.normal(jax.random.PRNGKey(0), shape)

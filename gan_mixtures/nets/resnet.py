@@ -27,6 +27,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from gan_mixtures.kernels import conv
 from gan_mixtures.nets.dcgan import BatchStatNorm, phase_convs
 
 XAVIER_SQRT2 = nn.initializers.variance_scaling(2.0, "fan_avg", "uniform")
@@ -51,11 +52,15 @@ def spectral_norm_estimate(w: jax.Array, power_iters: int = POWER_ITERS) -> jax.
 
 
 class SNConv(nn.Module):
-  """Conv (SAME padding, stride 1) whose kernel is divided by its sigma_max."""
+  """Conv (SAME padding, stride 1) whose kernel is divided by its sigma_max;
+  with `pool`, followed by 2x2 average pooling, computed as one stride-2
+  4x4 conv (conv.pooled_kernel: 16 multiply-adds per pooled output, not
+  the 36 of four 3x3 outputs)."""
 
   features: int
   kernel_size: int = 3
   power_iters: int = POWER_ITERS
+  pool: bool = False
 
   @nn.compact
   def __call__(self, x: jax.Array) -> jax.Array:
@@ -64,12 +69,13 @@ class SNConv(nn.Module):
         "kernel", XAVIER_SQRT2, (k, k, x.shape[-1], self.features)
     )
     bias = self.param("bias", nn.initializers.zeros, (self.features,))
-    kernel = kernel / spectral_norm_estimate(kernel, self.power_iters)
-    y = jax.lax.conv_general_dilated(
-        x, kernel.astype(x.dtype), (1, 1), "SAME",
-        dimension_numbers=("NHWC", "HWIO", "NHWC"),
-    )
-    return y + bias
+    kernel = (kernel / spectral_norm_estimate(kernel, self.power_iters)
+              ).astype(x.dtype)
+    if self.pool and k == 3 and x.shape[1] % 2 == 0 and x.shape[2] % 2 == 0:
+      return conv.stride2_conv(x, conv.pooled_kernel(kernel), 1) + bias
+    y = conv.conv_general_dilated(x, kernel, (1, 1), "SAME",
+                                  dimension_numbers=conv.DIMS)
+    return (avg_pool2(y) if self.pool else y) + bias
 
 
 class SNDense(nn.Module):
@@ -152,15 +158,16 @@ class GenResBlock(nn.Module):
 
   @nn.compact
   def __call__(self, x: jax.Array) -> jax.Array:
-    conv = lambda f, k, name: nn.Conv(f, (k, k), padding="SAME",
-                                      kernel_init=XAVIER_SQRT2, name=name)
+    same_conv = lambda f, k, name: nn.Conv(
+        f, (k, k), padding="SAME", kernel_init=XAVIER_SQRT2, name=name,
+        conv_general_dilated=conv.conv_general_dilated)
     # upsample then conv, computed as UpsampleConv (the same function)
     h = UpsampleConv(self.features, name="Conv_0")(
         jax.nn.relu(BatchStatNorm()(x)))
-    h = conv(self.features, 3, "Conv_1")(jax.nn.relu(BatchStatNorm()(h)))
+    h = same_conv(self.features, 3, "Conv_1")(jax.nn.relu(BatchStatNorm()(h)))
     shortcut = x
     if x.shape[-1] != self.features:  # a 1x1 conv commutes with upsampling
-      shortcut = conv(self.features, 1, "Conv_2")(shortcut)
+      shortcut = same_conv(self.features, 1, "Conv_2")(shortcut)
     return h + upsample2(shortcut)
 
 
@@ -176,7 +183,8 @@ class ResNetTrunk(nn.Module):
     for features in generator_plan(self.size, self.width)[1]:
       x = GenResBlock(features)(x)
     x = jax.nn.relu(BatchStatNorm()(x))
-    x = nn.Conv(self.channels, (3, 3), padding="SAME", kernel_init=XAVIER_SQRT2)(x)
+    x = nn.Conv(self.channels, (3, 3), padding="SAME", kernel_init=XAVIER_SQRT2,
+                conv_general_dilated=conv.conv_general_dilated)(x)
     return jnp.tanh(x)
 
 
@@ -211,15 +219,13 @@ class DisResBlock(nn.Module):
   def __call__(self, x: jax.Array) -> jax.Array:
     h = x if self.first else jax.nn.relu(x)
     h = SNConv(self.features)(h)
-    h = SNConv(self.features)(jax.nn.relu(h))
-    if self.down:
-      h = avg_pool2(h)
+    h = SNConv(self.features, pool=self.down)(jax.nn.relu(h))  # conv, pool
     if self.first:
       return h + SNConv(self.features, 1)(avg_pool2(x))
     shortcut = x
     if self.down or x.shape[-1] != self.features:
-      shortcut = SNConv(self.features, 1)(x)
-      shortcut = avg_pool2(shortcut) if self.down else shortcut
+      # a 1x1 conv commutes with average pooling: pooled first
+      shortcut = SNConv(self.features, 1)(avg_pool2(x) if self.down else x)
     return h + shortcut
 
 

@@ -1,0 +1,329 @@
+"""2D convolutions for XLA's CPU backend: the same functions as
+lax.conv_general_dilated (to float rounding; tests/test_conv.py), computed
+the ways that were faster on the 2-core CI machine (docs/speed.md).
+
+- The kernel gradient. XLA:CPU ran a conv's forward pass and input gradient
+  at 110-130 GFLOP/s, its kernel gradient (a conv contracting over batch x
+  height x width) at 30-60. Here it is what it is,
+    dK[i, j] = sum_{b, h, w} x_pad[b, h + i, w + j, :]^T g[b, h, w, :],
+  one [Cin, N] @ [N, F] matmul per tap (N = B H W), or one im2col matmul for
+  few input channels; the input gradient is the conv of g with the flipped,
+  transposed kernel, through the same function, so the gradient penalty's
+  second derivative takes the same path.
+- Winograd F(4x4, 3x3) (and F(4x4, 2x2) forward for the phase convs of an
+  x2 upsampling) for wide convs on maps of >= 16 px: 36 multiplies per 4x4
+  tile and channel pair instead of 144.
+- Few output channels (G's conv to the image): one matmul to every tap's
+  products, then their shifted sum.
+- Stride-2 convs as stride-1 convs over 2x2 space-to-depth cells
+  (stride2_conv), and a 3x3 conv followed by 2x2 average pooling as one such
+  4x4 conv (pooled_kernel).
+
+`conv2d(x [B, H, W, Cin], kernel [kh, kw, Cin, F], padding)` with padding
+((top, bottom), (left, right)), each in [0, k - 1]; `conv_general_dilated`
+is a drop-in for lax's (Flax `nn.Conv(conv_general_dilated=...)`) that takes
+conv2d for stride-1, undilated, ungrouped NHWC / HWIO convolutions and lax's
+for the rest. On other backends conv2d is lax's conv.
+"""
+
+from collections.abc import Sequence
+import functools
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+Padding = tuple[tuple[int, int], tuple[int, int]]
+DIMS = ("NHWC", "HWIO", "NHWC")
+# Below these widths XLA's own kernel gradient was as fast or faster
+# (one output channel group of 3: 4.4 GFLOP/s against 2.3 for the taps).
+MIN_FEATURES = 16
+# Below this many input channels the taps' matmuls are too thin: one
+# im2col matmul instead (3 -> 128 channels at 32 px: 36 GFLOP/s vs 16).
+MIN_TAP_CHANNELS = 64
+
+
+def _lax_conv(x: jax.Array, kernel: jax.Array, padding: Padding) -> jax.Array:
+  return jax.lax.conv_general_dilated(
+      x, kernel, (1, 1), padding, dimension_numbers=DIMS)
+
+
+def _taps(x: jax.Array, kernel_hw: tuple[int, int], padding: Padding,
+          out_hw: tuple[int, int]) -> list[jax.Array]:
+  """x's windows, one per tap (i, j) in row-major order: [B, Ho, Wo, Cin]."""
+  (kh, kw), (ho, wo) = kernel_hw, out_hw
+  xp = jnp.pad(x, ((0, 0), padding[0], padding[1], (0, 0)))
+  return [xp[:, i:i + ho, j:j + wo, :] for i in range(kh) for j in range(kw)]
+
+
+def kernel_grad(x: jax.Array, g: jax.Array, kernel_hw: tuple[int, int],
+                padding: Padding) -> jax.Array:
+  """d<g, conv2d(x, K)>/dK: x [B, H, W, Cin], g [B, Ho, Wo, F] ->
+  [kh, kw, Cin, F], as matmuls over N = B Ho Wo."""
+  (kh, kw), c, f = kernel_hw, x.shape[-1], g.shape[-1]
+  taps = _taps(x, kernel_hw, padding, g.shape[1:3])
+  g2 = g.reshape(-1, f)  # [N, F]
+  if c < MIN_TAP_CHANNELS:  # one matmul of the im2col matrix [N, kh kw Cin]
+    cols = jnp.concatenate(taps, axis=-1).reshape(-1, kh * kw * c)
+    return (cols.T @ g2).reshape(kh, kw, c, f)
+  grads = [t.reshape(-1, c).T @ g2 for t in taps]  # kh kw x [Cin, F]
+  return jnp.stack(grads).reshape(kh, kw, c, f)
+
+
+def transpose_kernel(kernel: jax.Array) -> jax.Array:
+  """The kernel of the input gradient: flipped in space, in / out swapped."""
+  return jnp.flip(kernel, (0, 1)).transpose(0, 1, 3, 2)
+
+
+def transpose_padding(kernel_hw: tuple[int, int], padding: Padding) -> Padding:
+  return tuple((k - 1 - lo, k - 1 - hi)
+               for k, (lo, hi) in zip(kernel_hw, padding))  # type: ignore
+
+
+def conv2d(x: jax.Array, kernel: jax.Array, padding: Padding) -> jax.Array:
+  """Stride-1 conv: x [B, H, W, Cin], kernel [kh, kw, Cin, F] ->
+  [B, H + top + bottom - kh + 1, W + left + right - kw + 1, F]; Winograd
+  F(4x4, r x r) (r = 2, 3) where it is faster (winograd_applies), a matmul
+  for few outputs, else lax's forward pass with the matmul kernel gradient.
+  On other backends lax's conv (cuDNN and the TPU's convolutions have their
+  own algorithms)."""
+  if jax.default_backend() != "cpu":
+    return _lax_conv(x, kernel, padding)
+  if winograd_applies(x, kernel, padding):
+    if kernel.shape[0] == 3:  # autodiff: both gradients in Winograd's domain
+      return winograd_conv(x, kernel, padding)
+    return _winograd_taps(x, kernel, padding)
+  if few_outputs_applies(x, kernel):
+    return conv_few_outputs(x, kernel, padding)
+  return _conv2d_taps(x, kernel, padding)
+
+
+# A conv to a few output channels (G's last conv to the image: 256 -> 3)
+# ran at ~10 GFLOP/s in XLA's conv (fwd + bwd 0.72 s, batch 120, 32 px);
+# as one [N, Cin] @ [Cin, kh kw F] matmul and shifted sums of its small
+# result it is matmuls in both directions.
+FEW_OUTPUTS = 32  # kh kw F at most
+FEW_OUTPUTS_MIN_CHANNELS = 32
+
+
+def few_outputs_applies(x: jax.Array, kernel: jax.Array) -> bool:
+  kh, kw, c, f = kernel.shape
+  return kh * kw * f <= FEW_OUTPUTS and c >= FEW_OUTPUTS_MIN_CHANNELS
+
+
+def conv_few_outputs(x: jax.Array, kernel: jax.Array,
+                     padding: Padding) -> jax.Array:
+  """y[p] = sum_{i, j} (x_pad[p + (i, j)] @ K[i, j]): every pixel's products
+  with every tap first (z = x @ K, [B, H, W, kh, kw, F]), then the shifted
+  sum of z padded as x would be (a zero pixel's products are zero)."""
+  kh, kw, _, f = kernel.shape
+  ho = x.shape[1] + sum(padding[0]) - kh + 1
+  wo = x.shape[2] + sum(padding[1]) - kw + 1
+  z = jnp.einsum("bhwc,ijcf->bhwijf", x, kernel)
+  z = jnp.pad(z, ((0, 0), padding[0], padding[1], (0, 0), (0, 0), (0, 0)))
+  return functools.reduce(jnp.add, [
+      z[:, i:i + ho, j:j + wo, i, j] for i in range(kh) for j in range(kw)])
+
+
+@functools.partial(jax.custom_vjp, nondiff_argnums=(2,))
+def _conv2d_taps(x: jax.Array, kernel: jax.Array,
+                 padding: Padding) -> jax.Array:
+  return _lax_conv(x, kernel, padding)
+
+
+def _conv2d_fwd(x, kernel, padding):
+  return _lax_conv(x, kernel, padding), (x, kernel)
+
+
+def _conv2d_bwd(padding, res, g):
+  x, kernel = res
+  kernel_hw = kernel.shape[:2]
+  dx = conv2d(g, transpose_kernel(kernel),
+              transpose_padding(kernel_hw, padding))
+  if min(kernel.shape[2:]) < MIN_FEATURES:
+    dk = jax.vjp(lambda k: _lax_conv(x, k, padding), kernel)[1](g)[0]
+  else:
+    dk = kernel_grad(x, g, kernel_hw, padding)
+  return dx, dk.astype(kernel.dtype)
+
+
+_conv2d_taps.defvjp(_conv2d_fwd, _conv2d_bwd)
+
+
+@functools.partial(jax.custom_vjp, nondiff_argnums=(2,))
+def _winograd_taps(x: jax.Array, kernel: jax.Array,
+                   padding: Padding) -> jax.Array:
+  """Winograd forward, conv2d's backward (2x2 phase kernels: autodiff
+  through their four Winograd transforms was slower than this; measured,
+  docs/speed.md)."""
+  return winograd_conv(x, kernel, padding)
+
+
+_winograd_taps.defvjp(
+    lambda x, kernel, padding: (winograd_conv(x, kernel, padding), (x, kernel)),
+    _conv2d_bwd)
+
+
+# Winograd F(m x m, r x r) (Lavin & Gray 2016): an m x m output tile of an
+# r x r conv from an (m + r - 1)^2 input tile D with (m + r - 1)^2
+# multiplies per channel pair instead of m^2 r^2:
+#   Y = A^T [(G K G^T) * (B^T D B)] A.
+TILE = 4
+WINOGRAD_POINTS = {3: (0, 1, -1, 2, -2), 2: (0, 1, -1, 2)}  # per kernel size
+
+
+def winograd_matrices(m: int, r: int, points: Sequence[float]):
+  """(A^T [m, a], G [a, r], B^T [a, a]), a = m + r - 1, of the Toom-Cook
+  construction on a - 1 points and infinity: A^T and G interpolate, B^T
+  solves sum_j A^T[i, j] G[j, k] B^T[j, l] = [l == i + k] (exactly: the
+  system has full rank). F(4, 3) on (0, +-1, +-2) gives Lavin & Gray's
+  matrices (tests/test_conv.py)."""
+  a = m + r - 1
+  at, g = np.zeros((m, a)), np.zeros((a, r))
+  for j, p in enumerate(points):
+    at[:, j] = [p**i for i in range(m)]
+    norm = np.prod([p - q for q in points if q != p])
+    g[j] = [p**k / norm for k in range(r)]
+  at[m - 1, a - 1] = g[a - 1, r - 1] = 1.0
+  system = np.zeros((m, r, a, a, a))  # (i, k, l) x B^T entries (j, l')
+  for i in range(m):
+    for k in range(r):
+      for l in range(a):
+        system[i, k, l, :, l] = at[i] * g[:, k]
+  target = np.zeros((m, r, a))
+  for i in range(m):
+    for k in range(r):
+      target[i, k, i + k] = 1.0
+  bt = np.linalg.lstsq(system.reshape(-1, a * a), target.ravel(), rcond=None)[0]
+  return at, g, np.round(bt.reshape(a, a), 9)
+
+
+WINOGRAD = {r: winograd_matrices(TILE, r, pts)
+            for r, pts in WINOGRAD_POINTS.items()}
+# Where Winograd ran faster than conv2d's other path on the 2-core CPU
+# (fwd + bwd, batch 120, 3x3: 32 px 256 ch 2.35 s vs 4.20, 16 px 0.54 vs
+# 1.00, 32 px 128 ch 1.01 vs 1.15; at 8 px it was slower): >= 128 channels
+# in and out, maps of >= 16 px, float32.
+WINOGRAD_MIN_CHANNELS = 128
+WINOGRAD_MIN_SIZE = 16
+
+
+def winograd_applies(x: jax.Array, kernel: jax.Array, padding: Padding) -> bool:
+  h, w, c = x.shape[1:]
+  kh, kw, _, f = kernel.shape
+  out_hw = (h + sum(padding[0]) - kh + 1, w + sum(padding[1]) - kw + 1)
+  return (kh == kw and kh in WINOGRAD and x.dtype == jnp.float32
+          and kernel.dtype == jnp.float32
+          and min(c, f) >= WINOGRAD_MIN_CHANNELS
+          and min(h, w) >= WINOGRAD_MIN_SIZE
+          and all(n % TILE == 0 for n in out_hw))
+
+
+def _combine(matrix: np.ndarray, parts: list[jax.Array]) -> list[jax.Array]:
+  """[sum_r matrix[i, r] parts[r] for each row i], skipping zeros."""
+  out = []
+  for row in matrix:
+    terms = [p if c == 1 else -p if c == -1 else p * float(c)
+             for c, p in zip(row, parts) if c != 0]
+    out.append(functools.reduce(jnp.add, terms))
+  return out
+
+
+def _tile_windows(x: jax.Array, axis: int, n: int, a: int) -> list[jax.Array]:
+  """The a rows (along `axis`) of n overlapping tiles of stride TILE: slice
+  r holds x[TILE t + r] for t < n."""
+  return [jax.lax.slice_in_dim(x, r, r + TILE * (n - 1) + 1, TILE, axis)
+          for r in range(a)]
+
+
+def winograd_conv(x: jax.Array, kernel: jax.Array,
+                  padding: Padding) -> jax.Array:
+  """Stride-1 conv by Winograd F(4x4, r x r): x [B, H, W, C], kernel
+  [r, r, C, F], output sides multiples of 4 -> [B, Ho, Wo, F]. (a = r + 3)^2
+  batched [T, C] @ [C, F] matmuls over the T = B Ho Wo / 16 tiles; the
+  transforms are sums of slices, so autodiff gives the backward pass as the
+  same kind of matmuls."""
+  b, _, _, c = x.shape
+  r, f = kernel.shape[0], kernel.shape[-1]
+  at, g, bt = WINOGRAD[r]
+  a = TILE + r - 1
+  xp = jnp.pad(x, ((0, 0), padding[0], padding[1], (0, 0)))
+  nh, nw = (xp.shape[1] - r + 1) // TILE, (xp.shape[2] - r + 1) // TILE
+  rows = _combine(bt, _tile_windows(xp, 1, nh, a))  # a x [B, nh, Wp, C]
+  v = jnp.stack([jnp.stack(_combine(bt, _tile_windows(row, 2, nw, a)))
+                 for row in rows])  # [a, a, B, nh, nw, C]
+  g = jnp.asarray(g, kernel.dtype)
+  u = jnp.einsum("ik,klcf,jl->ijcf", g, kernel, g)  # [a, a, C, F]
+  m = jnp.einsum("etc,ecf->etf", v.reshape(a * a, -1, c),
+                 u.reshape(a * a, c, f)).reshape(a, a, b, nh, nw, f)
+  out_rows = _combine(at, list(m))  # 4 x [a, B, nh, nw, F]
+  y = jnp.stack([jnp.stack(_combine(at, list(row)), axis=3)
+                 for row in out_rows], axis=2)  # [B, nh, 4, nw, 4, F]
+  return y.reshape(b, TILE * nh, TILE * nw, f)
+
+
+def _valid_padding(padding, kernel_hw) -> bool:
+  return all(0 <= lo <= k - 1 and 0 <= hi <= k - 1
+             for k, (lo, hi) in zip(kernel_hw, padding))
+
+
+def conv_general_dilated(
+    lhs: jax.Array, rhs: jax.Array, window_strides: Sequence[int],
+    padding, lhs_dilation=None, rhs_dilation=None, dimension_numbers=None,
+    feature_group_count: int = 1, precision=None, **kwargs,
+) -> jax.Array:
+  """lax.conv_general_dilated, through conv2d where it applies."""
+  dims = jax.lax.conv_dimension_numbers(lhs.shape, rhs.shape, DIMS)
+  given = None
+  if dimension_numbers is not None:
+    given = jax.lax.conv_dimension_numbers(lhs.shape, rhs.shape,
+                                           dimension_numbers)
+  kernel_hw = tuple(rhs.shape[:2])
+  pads = padding
+  if isinstance(padding, str):
+    pads = jax.lax.padtype_to_pads(lhs.shape[1:3], kernel_hw, (1, 1), padding)
+  plain = (lhs.ndim == 4 and given == dims and tuple(window_strides) == (1, 1)
+           and all(d == 1 for d in (lhs_dilation or (1, 1)))
+           and all(d == 1 for d in (rhs_dilation or (1, 1)))
+           and feature_group_count == 1 and precision is None and not kwargs)
+  if plain:
+    pads = tuple(tuple(int(p) for p in pair) for pair in pads)
+    if _valid_padding(pads, kernel_hw):
+      return conv2d(lhs, rhs, pads)
+  return jax.lax.conv_general_dilated(
+      lhs, rhs, window_strides, padding, lhs_dilation, rhs_dilation,
+      dimension_numbers, feature_group_count, precision=precision, **kwargs)
+
+
+def space_to_depth(x: jax.Array) -> jax.Array:
+  """[B, H, W, C] (H, W even) -> 2x2 cells [B, H/2, W/2, (ph pw C)]."""
+  b, h, w, c = x.shape
+  cells = x.reshape(b, h // 2, 2, w // 2, 2, c).transpose(0, 1, 3, 2, 4, 5)
+  return cells.reshape(b, h // 2, w // 2, 4 * c)
+
+
+def stride2_conv(x: jax.Array, kernel: jax.Array, pad_lo: int) -> jax.Array:
+  """A stride-2 conv whose window for output m starts at x[2m - pad_lo]
+  (4x4 'SAME': pad_lo 1; torch's k=5, p=2: 2), H and W even, as a stride-1
+  conv of ceil(k / 2) taps over the 2x2 cells of x padded by pad_lo: every
+  tap of the kernel read once (16 multiply-adds per output of a 4x4, not the
+  36 of a 3x3 cell conv). x [B, H, W, Cin], kernel [k, k, Cin, F] ->
+  [B, H/2, W/2, F]."""
+  b, h, w, c = x.shape
+  k, f = kernel.shape[0], kernel.shape[-1]
+  kc = -(-k // 2)  # taps over cells
+  pad = lambda n: (pad_lo, 2 * (n // 2 + kc - 1) - n - pad_lo)
+  cells = space_to_depth(jnp.pad(x, ((0, 0), pad(h), pad(w), (0, 0))))
+  kernel = jnp.pad(kernel, ((0, 2 * kc - k), (0, 2 * kc - k), (0, 0), (0, 0)))
+  kernel = kernel.reshape(kc, 2, kc, 2, c, f).transpose(0, 2, 1, 3, 4, 5)
+  return conv2d(cells, kernel.reshape(kc, kc, 4 * c, f), ((0, 0), (0, 0)))
+
+
+def pooled_kernel(kernel: jax.Array) -> jax.Array:
+  """The 4x4 stride-2 kernel of a 3x3 SAME conv followed by 2x2 average
+  pooling: K4[t] = (K3[t] + K3[t - 1]) / 2 on each axis (out of range 0);
+  [3, 3, Cin, F] -> [4, 4, Cin, F], for stride2_conv with pad_lo 1."""
+  rows = jnp.pad(kernel, ((0, 1), (0, 0), (0, 0), (0, 0)))
+  rows = 0.5 * (rows + jnp.roll(rows, 1, axis=0))
+  cols = jnp.pad(rows, ((0, 0), (0, 1), (0, 0), (0, 0)))
+  return 0.5 * (cols + jnp.roll(cols, 1, axis=1))
