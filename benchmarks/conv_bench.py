@@ -52,7 +52,7 @@ def path(x, k, padding) -> str:
     return "stride2_conv (2x2 cells)"
   if conv.winograd_applies(x, k, padding):
     return f"winograd F(4, {k.shape[0]})"
-  if conv.few_outputs_applies(x, k):
+  if conv.few_outputs_applies(k):
     return "few outputs"
   return "lax forward, matmul kernel gradient"
 

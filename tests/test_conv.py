@@ -120,7 +120,7 @@ def test_kernel_grad_is_a_hand_loop():
     ((3, 3, 40, 3), SAME3), ((2, 2, 64, 1), ((1, 0), (0, 1)))])
 def test_few_outputs_is_the_conv(kernel_shape, padding):
   x, k = _inputs((3, 6, 6, kernel_shape[2]), kernel_shape)
-  assert conv.few_outputs_applies(x, k)
+  assert conv.few_outputs_applies(k)
   _assert_same_function(lambda x, k: conv.conv2d(x, k, padding),
                         lambda x, k: _lax(x, k, padding), x, k, 1e-5)
 
@@ -128,7 +128,7 @@ def test_few_outputs_is_the_conv(kernel_shape, padding):
 @pytest.mark.parametrize("k,pad_lo", [(4, 1), (5, 2)])
 def test_stride2_conv_is_the_strided_conv(k, pad_lo):
   x, w = _inputs((2, 8, 6, 5), (k, k, 5, 7))
-  pads = ((pad_lo, k - 2 - pad_lo + (k == 5) * 1),) * 2  # 4: (1, 1); 5: (2, 2)
+  pads = ((pad_lo, pad_lo),) * 2  # 4: (1, 1) ('SAME'); 5: torch's p = 2
   _assert_same_function(lambda x, w: conv.stride2_conv(x, w, pad_lo),
                         lambda x, w: _lax(x, w, pads, (2, 2)), x, w, 1e-5)
 
@@ -151,3 +151,35 @@ def test_drop_in_falls_back_to_lax():
                                       dimension_numbers=conv.DIMS,
                                       feature_group_count=2)
   np.testing.assert_array_equal(got, want)
+
+
+def test_flax_conv_with_the_drop_in_is_flax_conv():
+  """nn.Conv(conv_general_dilated=conv.conv_general_dilated) (how the nets
+  use it) against plain nn.Conv, same parameters, at a Winograd size."""
+  import flax.linen as nn
+  x, _ = _inputs((2, 16, 16, 128), (3, 3, 128, 128))
+  ref = nn.Conv(128, (3, 3), padding="SAME")
+  ours = nn.Conv(128, (3, 3), padding="SAME",
+                 conv_general_dilated=conv.conv_general_dilated)
+  p = ref.init(jax.random.PRNGKey(1), x)
+  assert conv.winograd_applies(x, p["params"]["kernel"], SAME3)
+  np.testing.assert_allclose(ours.apply(p, x), ref.apply(p, x),
+                             rtol=1e-4, atol=1e-4)
+
+
+def test_bad_padding_and_odd_sizes_are_refused():
+  x, k = _inputs((1, 6, 6, 2), (3, 3, 2, 2))
+  with pytest.raises(ValueError, match="padding"):
+    conv.conv2d(x, k, ((3, 0), (1, 1)))
+  with pytest.raises(ValueError, match="even"):
+    conv.stride2_conv(x[:, :5], k, 1)
+
+
+def test_bfloat16_runs_every_path_close_to_float32():
+  for shape, padding in (((3, 3, 40, 3), SAME3), ((3, 3, 5, 17), SAME3)):
+    x, k = _inputs((2, 8, 8, shape[2]), shape)
+    want = _lax(x, k, padding)
+    got = conv.conv2d(x.astype(jnp.bfloat16), k.astype(jnp.bfloat16), padding)
+    assert got.dtype == jnp.bfloat16
+    err = jnp.abs(got.astype(jnp.float32) - want).max() / jnp.abs(want).max()
+    assert float(err) < 3e-2

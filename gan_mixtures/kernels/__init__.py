@@ -1,1 +1,2 @@
-"""Pure, per-example math kernels (no Flax); callers vmap over the batch."""
+"""Pure math kernels (no Flax): per-example ones that callers vmap over the
+batch, and conv.py's batched convolutions."""

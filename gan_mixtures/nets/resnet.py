@@ -69,11 +69,11 @@ class SNConv(nn.Module):
         "kernel", XAVIER_SQRT2, (k, k, x.shape[-1], self.features)
     )
     bias = self.param("bias", nn.initializers.zeros, (self.features,))
-    kernel = (kernel / spectral_norm_estimate(kernel, self.power_iters)
-              ).astype(x.dtype)
+    kernel = kernel / spectral_norm_estimate(kernel, self.power_iters)
     if self.pool and k == 3 and x.shape[1] % 2 == 0 and x.shape[2] % 2 == 0:
-      return conv.stride2_conv(x, conv.pooled_kernel(kernel), 1) + bias
-    y = conv.conv_general_dilated(x, kernel, (1, 1), "SAME",
+      pooled = conv.pooled_kernel(kernel).astype(x.dtype)
+      return conv.stride2_conv(x, pooled, 1) + bias
+    y = conv.conv_general_dilated(x, kernel.astype(x.dtype), (1, 1), "SAME",
                                   dimension_numbers=conv.DIMS)
     return (avg_pool2(y) if self.pool else y) + bias
 
