@@ -281,10 +281,11 @@ def conv_general_dilated(
     feature_group_count: int = 1, precision=None, **kwargs,
 ) -> jax.Array:
   """lax.conv_general_dilated, through conv2d where it applies."""
+  lax_conv = lambda: jax.lax.conv_general_dilated(
+      lhs, rhs, window_strides, padding, lhs_dilation, rhs_dilation,
+      dimension_numbers, feature_group_count, precision=precision, **kwargs)
   if lhs.ndim != 4:
-    return jax.lax.conv_general_dilated(
-        lhs, rhs, window_strides, padding, lhs_dilation, rhs_dilation,
-        dimension_numbers, feature_group_count, precision=precision, **kwargs)
+    return lax_conv()
   dims = jax.lax.conv_dimension_numbers(lhs.shape, rhs.shape, DIMS)
   given = None
   if dimension_numbers is not None:
@@ -294,7 +295,7 @@ def conv_general_dilated(
   pads = padding
   if isinstance(padding, str):
     pads = jax.lax.padtype_to_pads(lhs.shape[1:3], kernel_hw, (1, 1), padding)
-  plain = (lhs.ndim == 4 and given == dims and tuple(window_strides) == (1, 1)
+  plain = (given == dims and tuple(window_strides) == (1, 1)
            and all(d == 1 for d in (lhs_dilation or (1, 1)))
            and all(d == 1 for d in (rhs_dilation or (1, 1)))
            and feature_group_count == 1 and precision is None and not kwargs)
@@ -302,9 +303,7 @@ def conv_general_dilated(
     pads = tuple(tuple(int(p) for p in pair) for pair in pads)
     if _valid_padding(pads, kernel_hw):
       return conv2d(lhs, rhs, pads)
-  return jax.lax.conv_general_dilated(
-      lhs, rhs, window_strides, padding, lhs_dilation, rhs_dilation,
-      dimension_numbers, feature_group_count, precision=precision, **kwargs)
+  return lax_conv()
 
 
 def space_to_depth(x: jax.Array) -> jax.Array:
