@@ -72,8 +72,43 @@ def flatten(d: dict, prefix: str = "") -> dict:
   return out
 
 
-def time_config(spec: str) -> dict:
-  """Step time of one config here (random images, 2 steps after compiling)."""
+def matmul_gflops(n: int = 2048, reps: int = 5) -> float:
+  """This machine's float32 matmul rate now: the best of `reps` timed
+  n x n @ n x n products, in GFLOP/s (the yardstick of a step's rate)."""
+  import jax
+  import jax.numpy as jnp
+
+  a = jax.random.normal(jax.random.PRNGKey(0), (n, n), jnp.float32)
+  f = jax.jit(lambda a: a @ a)
+  jax.block_until_ready(f(a))
+  best = float("inf")
+  for _ in range(reps):
+    t = time.perf_counter()
+    jax.block_until_ready(f(a))
+    best = min(best, time.perf_counter() - t)
+  return 2 * n**3 / best / 1e9
+
+
+def standard_flops(step, state, batch, rng) -> float | None:
+  """XLA's FLOP count of one call of `step` lowered with lax's convolutions
+  (the standard algorithm's count: kernels/conv.py's CPU paths switched
+  off), without compiling it."""
+  import jax
+
+  from gan_mixtures.kernels import conv
+
+  with conv.implementation("lax"):
+    lowered = jax.jit(step).lower(state, batch, rng)
+  cost = lowered.cost_analysis()
+  cost = cost[0] if isinstance(cost, (list, tuple)) else cost
+  return float(cost["flops"]) if cost and "flops" in cost else None
+
+
+def time_config(spec: str, min_seconds: float = 0.0) -> dict:
+  """Step time of one config here (random images, after compiling and one
+  warm-up step: 2 steps, or more until `min_seconds` have passed), the
+  standard algorithm's FLOPs of the step, and the matmul rate measured
+  before and after the steps (their mean: the rate of this window)."""
   import jax
 
   from experiments.manifest import ROWS
@@ -85,20 +120,32 @@ def time_config(spec: str) -> dict:
     c.data.source = "random"
   exp = train.build_experiment(c)
   state = exp.init_state()
-  step = exp.make_train_step()
   batch = next(exp.batches(0))
-  t = time.time()
+  flops = standard_flops(exp.make_train_step(), state, batch, exp.base_rng)
+  step = exp.make_train_step()
+  t = time.perf_counter()
   state, m = step(state, batch, exp.base_rng)
   jax.block_until_ready(m)
-  compile_s = time.time() - t
-  t = time.time()
-  for _ in range(2):
-    state, m = step(state, batch, exp.base_rng)
+  compile_s = time.perf_counter() - t
+  state, m = step(state, batch, exp.base_rng)  # warm-up
   jax.block_until_ready(m)
+  rate_before = matmul_gflops()
+  t, n = time.perf_counter(), 0
+  while n < 2 or time.perf_counter() - t < min_seconds:
+    state, m = step(state, batch, exp.base_rng)
+    jax.block_until_ready(m)
+    n += 1
+  step_s = (time.perf_counter() - t) / n
+  rate = 0.5 * (rate_before + matmul_gflops())
   dev = jax.devices()[0]
-  return {"step_s": (time.time() - t) / 2, "compile_s": compile_s,
-          "device_kind": dev.device_kind, "platform": dev.platform,
-          "date": datetime.date.today().isoformat()}
+  out = {"step_s": step_s, "compile_s": compile_s, "timed_steps": n,
+         "device_kind": dev.device_kind, "platform": dev.platform,
+         "date": datetime.date.today().isoformat(), "matmul_gflops": rate}
+  if flops:
+    out["gflop_per_step"] = flops / 1e9
+    out["effective_gflops"] = flops / 1e9 / step_s
+    out["of_matmul"] = out["effective_gflops"] / rate
+  return out
 
 
 def config_of(spec: str):
@@ -111,11 +158,16 @@ def signature_hash(c) -> str:
   return hashlib.sha1(step_signature(c).encode()).hexdigest()[:12]
 
 
-def time_rows(rows, retime: bool = False) -> None:
+def time_rows(rows, retime: bool = False, min_seconds: float = 0.0,
+              on_timed: Callable[[str, dict], None] | None = None,
+              require: str = "gflop_per_step") -> dict:
   """--time: each distinct config of `rows` timed here, once per step
   signature. A config's own earlier timing on this device kind is kept
-  (unless `retime`) while its step signature is unchanged; one without a
-  timing gets a measurement of its signature from this pass or before."""
+  (unless `retime`) while its step signature is unchanged and it has the
+  key `require` (timings before the FLOP count have none); one without a
+  timing gets a measurement of its signature from this pass or before.
+  `on_timed(spec, timing)` is called after each new measurement.
+  Returns the step-time table (benchmarks/results/step_times.json)."""
   import jax
 
   from experiments.manifest import ROWS
@@ -126,7 +178,7 @@ def time_rows(rows, retime: bool = False) -> None:
 
   def still_valid(t: dict | None, sig: str) -> bool:
     return bool(t) and "timed_as" not in t and t.get("device_kind") == kind \
-        and t.get("signature", sig) == sig  # entries before signatures: kept
+        and t.get("signature", sig) == sig and require in t
 
   timed = {}  # signature -> (spec, timing) measured here
   specs = {r.config for r in ROWS}
@@ -151,13 +203,16 @@ def time_rows(rows, retime: bool = False) -> None:
     if sig in timed:
       t = {**timed[sig][1], "timed_as": timed[sig][0]}
     else:
-      t = {**time_config(spec), "signature": sig}
+      t = {**time_config(spec, min_seconds), "signature": sig}
       timed[sig] = (spec, t)
+      if on_timed:
+        on_timed(spec, t)
     t["steps_full"] = int(c.train.num_steps)
     times.setdefault(spec, {})[platform] = t
     save_json(STEP_TIMES, times)
     print(f"{spec}: {t['step_s']:.3g} s a step on {t['device_kind']}"
           + (f" (as {t['timed_as']})" if "timed_as" in t else ""), flush=True)
+  return times
 
 
 def ours(entry: dict | None, row) -> str:

@@ -183,3 +183,111 @@ def test_bfloat16_runs_every_path_close_to_float32():
     assert got.dtype == jnp.bfloat16
     err = jnp.abs(got.astype(jnp.float32) - want).max() / jnp.abs(want).max()
     assert float(err) < 3e-2
+
+
+@pytest.mark.parametrize("strides,shape,kernel_shape,padding", [
+    ((1, 1), (2, 4, 3, 6), (5, 5, 6, 7), ((2, 2), (2, 2))),  # kernel > map
+    ((2, 2), (2, 7, 7, 5), (5, 5, 5, 6), ((1, 2), (1, 2))),  # TF SAME 7 -> 4
+    ((2, 2), (2, 4, 4, 3), (5, 5, 3, 4), ((1, 2), (1, 2))),  # 4 -> 2
+])
+def test_im2col_conv_is_the_conv(strides, shape, kernel_shape, padding):
+  x, k = _inputs(shape, kernel_shape)
+  _assert_same_function(
+      lambda x, k: conv.im2col_conv(x, k, strides, padding),
+      lambda x, k: _lax(x, k, padding, strides), x, k, 1e-5)
+
+
+def test_conv2d_takes_im2col_where_the_kernel_exceeds_the_map():
+  x, k = _inputs((2, 4, 4, 3), (5, 5, 3, 4))
+  assert conv.kernel_exceeds_map(x, k)
+  assert not conv.kernel_exceeds_map(x, k[:3, :3])
+  padding = ((2, 2), (2, 2))
+  _assert_same_function(lambda x, k: conv.conv2d(x, k, padding),
+                        lambda x, k: _lax(x, k, padding), x, k, 1e-5)
+
+
+@pytest.mark.parametrize("size", [4, 7, 8, 14, 28])
+@pytest.mark.parametrize("k", [3, 4, 5])
+def test_stride2_conv_any_size_and_padding_is_the_strided_conv(size, k):
+  """TF 'SAME' at odd and even sizes (the MD-GAN nets' 28 -> 14 -> 7 -> 4
+  -> 2) and an asymmetric explicit padding."""
+  x, w = _inputs((2, size, size + 1, 3), (k, k, 3, 4))
+  for padding in (jax.lax.padtype_to_pads(x.shape[1:3], (k, k), (2, 2),
+                                          "SAME"), ((0, 2), (1, 0))):
+    padding = tuple(tuple(p) for p in padding)
+    got = conv.stride2_conv(x, w, padding)
+    want = _lax(x, w, padding, (2, 2))
+    assert got.shape == want.shape
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+
+
+def _transpose_padding(n_in, n_out, k):
+  """lax.conv_transpose's padding inverting TF's 'SAME' stride-2 conv
+  n_out -> n_in (as nets/plans.py)."""
+  total = max((n_in - 1) * 2 + k - n_out, 0)
+  return k - 1 - total // 2, k - 1 - (total - total // 2)
+
+
+@pytest.mark.parametrize("n_in,n_out", [(2, 4), (4, 7), (7, 14), (3, 5)])
+@pytest.mark.parametrize("k", [3, 4, 5])
+def test_dilated_conv_is_the_transposed_conv(n_in, n_out, k):
+  x, w = _inputs((2, n_in, n_in, 3), (k, k, 3, 4))
+  pad = _transpose_padding(n_in, n_out, k)
+  ref = lambda x, w: jax.lax.conv_transpose(x, w, (2, 2), (pad, pad),
+                                            dimension_numbers=conv.DIMS)
+  assert ref(x, w).shape == (2, n_out, n_out, 4)
+  _assert_same_function(lambda x, w: conv.dilated_conv(x, w, (pad, pad)),
+                        ref, x, w, 1e-5)
+
+
+def test_dilated_conv_is_a_hand_loop():
+  """y[o, p] = sum_{i, j} xd[o + i - lo_h, p + j - lo_w] w[i, j], xd the
+  input with a zero between neighbours (one channel)."""
+  rng = np.random.default_rng(0)
+  x, w = rng.normal(size=(5, 4)), rng.normal(size=(4, 3))
+  (lo_h, hi_h), (lo_w, hi_w) = (2, 1), (0, 2)
+  xd = np.zeros((9, 7))
+  xd[::2, ::2] = x
+  xd = np.pad(xd, ((lo_h, hi_h), (lo_w, hi_w)))
+  want = np.array([[np.sum(xd[o:o + 4, p:p + 3] * w)
+                    for p in range(xd.shape[1] - 2)]
+                   for o in range(xd.shape[0] - 3)])
+  got = conv.dilated_conv(jnp.asarray(x[None, :, :, None], jnp.float32),
+                          jnp.asarray(w[:, :, None, None], jnp.float32),
+                          ((lo_h, hi_h), (lo_w, hi_w)))
+  np.testing.assert_allclose(got[0, :, :, 0], want, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("strides,dilation,padding", [
+    ((2, 2), (1, 1), "SAME"), ((2, 2), (1, 1), ((2, 1), (0, 2))),
+    ((1, 1), (2, 2), ((3, 2), (2, 3))), ((1, 1), (1, 1), "SAME")])
+def test_drop_in_strided_and_dilated_convs_are_lax(strides, dilation, padding):
+  x, k = _inputs((2, 7, 7, 4), (5, 5, 4, 6))
+  kwargs = dict(lhs_dilation=dilation, dimension_numbers=conv.DIMS)
+  got = conv.conv_general_dilated(x, k, strides, padding, **kwargs)
+  want = jax.lax.conv_general_dilated(x, k, strides, padding, **kwargs)
+  np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+
+
+def test_lax_implementation_switch():
+  """Inside implementation('lax') every function computes lax's conv; the
+  nets' layers built on them give the same outputs either way."""
+  import flax.linen as nn
+  from gan_mixtures.nets import dcgan, resnet
+
+  x, _ = _inputs((2, 8, 8, 6), (3, 3, 6, 6))
+  layers = [dcgan.SubPixelConvTranspose(5), dcgan.SpaceToDepthConv(5),
+            dcgan.SpaceToDepthConv(5, kernel_size=5), resnet.UpsampleConv(5),
+            resnet.SNConv(5, pool=True)]
+  for layer in layers:
+    p = layer.init(jax.random.PRNGKey(0), x)
+    fast = layer.apply(p, x)
+    with conv.implementation("lax"):
+      assert not conv.cpu_paths()
+      plain = layer.apply(p, x)
+    np.testing.assert_allclose(fast, plain, rtol=1e-5, atol=1e-5)
+  assert conv.cpu_paths() == (jax.default_backend() == "cpu")
+  with pytest.raises(ValueError, match="unknown conv implementation"):
+    with conv.implementation("cudnn"):
+      pass
+  del nn

@@ -65,10 +65,10 @@ def test_time_rows_times_each_signature_once(tmp_path, monkeypatch):
   monkeypatch.setattr(reproduce, "STEP_TIMES", str(path))
   timed = []
 
-  def fake_time(spec):
+  def fake_time(spec, min_seconds=0.0):
     timed.append(spec)
     return {"step_s": 0.5, "compile_s": 1.0, "device_kind": "cpu",
-            "platform": "cpu", "date": "2026-12-01"}
+            "platform": "cpu", "date": "2026-12-01", "gflop_per_step": 1.0}
 
   monkeypatch.setattr(reproduce, "time_config", fake_time)
   rows = [manifest.BY_ID[i] for i in ("hme_t5.3_mnist_hme_5",
@@ -85,6 +85,13 @@ def test_time_rows_times_each_signature_once(tmp_path, monkeypatch):
   reproduce.save_json(str(path), times)
   reproduce.time_rows(rows)  # its config changed since: timed again
   assert timed == ["configs/hmegan.py:mnist_hme_5"] * 2
+  del times["configs/hmegan.py:mnist_hme_5"]["cpu"]["gflop_per_step"]
+  times["configs/hmegan.py:mnist_hme_5"]["cpu"]["signature"] = (
+      reproduce.signature_hash(reproduce.config_of(
+          "configs/hmegan.py:mnist_hme_5")))
+  reproduce.save_json(str(path), times)
+  reproduce.time_rows(rows)  # timed before the FLOP count: timed again
+  assert timed == ["configs/hmegan.py:mnist_hme_5"] * 3
 
 
 def test_pending_rows_cheapest_first_and_failures_reported(tmp_path, monkeypatch):
@@ -125,11 +132,11 @@ def test_a_stopped_time_pass_keeps_the_copies_of_what_it_measured(tmp_path, monk
   path = tmp_path / "step_times.json"
   monkeypatch.setattr(reproduce, "STEP_TIMES", str(path))
 
-  def fake_time(spec):
+  def fake_time(spec, min_seconds=0.0):
     if "celeba" in spec:
       raise KeyboardInterrupt  # the pass is stopped at its second timing
     return {"step_s": 0.5, "compile_s": 1.0, "device_kind": "cpu",
-            "platform": "cpu", "date": "2026-12-01"}
+            "platform": "cpu", "date": "2026-12-01", "gflop_per_step": 1.0}
 
   monkeypatch.setattr(reproduce, "time_config", fake_time)
   rows = [manifest.BY_ID[i] for i in ("hme_t5.3_mnist_hme_5", "hme_t5.5_celeba_hme_5",

@@ -131,6 +131,9 @@ class SubPixelConvTranspose(nn.Module):
         "kernel", kernel_init(self.init_std), (4, 4, x.shape[-1], self.features)
     )
     bias = self.param("bias", nn.initializers.zeros, (self.features,))
+    if not conv.cpu_paths():
+      return jax.lax.conv_transpose(x, kernel.astype(x.dtype), (2, 2), "SAME",
+                                    dimension_numbers=conv.DIMS) + bias
     return phase_convs(x, lambda rh, rw: kernel[rh::2, rw::2]) + bias
 
 

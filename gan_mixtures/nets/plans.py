@@ -23,6 +23,7 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
+from gan_mixtures.kernels import conv
 from gan_mixtures.nets.dcgan import BatchStatNorm
 
 INIT = nn.initializers.normal(0.02)
@@ -58,8 +59,11 @@ class SameConvTranspose(nn.Module):
     w = self.param("kernel", INIT, (k, k, x.shape[-1], self.features))
     b = self.param("bias", nn.initializers.zeros, (self.features,))
     pad = transpose_padding(x.shape[1], self.out_size, k)
-    y = jax.lax.conv_transpose(x, w.astype(x.dtype), (2, 2), (pad, pad),
-                               dimension_numbers=("NHWC", "HWIO", "NHWC"))
+    # = lax.conv_transpose(x, w, (2, 2), (pad, pad)): the input-dilated conv
+    # (per output phase on the CPU, kernels/conv.py)
+    y = conv.conv_general_dilated(x, w.astype(x.dtype), (1, 1), (pad, pad),
+                                  lhs_dilation=(2, 2),
+                                  dimension_numbers=conv.DIMS)
     return y + b
 
 
@@ -89,7 +93,8 @@ class PlanGenerator(nn.Module):
       if out_conv or i < len(sizes) - 2:
         x = jax.nn.relu(BatchStatNorm()(x))
     if out_conv:
-      x = nn.Conv(self.channels, (3, 3), padding="SAME", kernel_init=INIT)(x)
+      x = nn.Conv(self.channels, (3, 3), padding="SAME", kernel_init=INIT,
+                  conv_general_dilated=conv.conv_general_dilated)(x)
     return jnp.tanh(x)
 
 
@@ -107,8 +112,9 @@ class PlanDiscriminator(nn.Module):
     else:
       chans, kernel, leak, norm_first = (1, 2, 4), 3, 0.3, True
     for i, c in enumerate(chans):
-      x = nn.Conv(c * self.width, (kernel, kernel), strides=(2, 2), padding="SAME",
-                  kernel_init=INIT, name=f"Conv_{i}")(x)
+      x = nn.Conv(c * self.width, (kernel, kernel), strides=(2, 2),
+                  padding="SAME", kernel_init=INIT, name=f"Conv_{i}",
+                  conv_general_dilated=conv.conv_general_dilated)(x)
       if i > 0 or norm_first:
         x = BatchStatNorm()(x)
       x = jax.nn.leaky_relu(x, leak)

@@ -70,7 +70,8 @@ class SNConv(nn.Module):
     )
     bias = self.param("bias", nn.initializers.zeros, (self.features,))
     kernel = kernel / spectral_norm_estimate(kernel, self.power_iters)
-    if self.pool and k == 3 and x.shape[1] % 2 == 0 and x.shape[2] % 2 == 0:
+    if (self.pool and k == 3 and x.shape[1] % 2 == 0 and x.shape[2] % 2 == 0
+        and conv.cpu_paths()):
       pooled = conv.pooled_kernel(kernel).astype(x.dtype)
       return conv.stride2_conv(x, pooled, 1) + bias
     y = conv.conv_general_dilated(x, kernel.astype(x.dtype), (1, 1), "SAME",
@@ -119,6 +120,10 @@ class UpsampleConv(nn.Module):
     kernel = self.param("kernel", XAVIER_SQRT2,
                         (3, 3, x.shape[-1], self.features))
     bias = self.param("bias", nn.initializers.zeros, (self.features,))
+    if not conv.cpu_paths():
+      return jax.lax.conv_general_dilated(
+          upsample2(x), kernel.astype(x.dtype), (1, 1), "SAME",
+          dimension_numbers=conv.DIMS) + bias
     taps = jnp.asarray(_UP_TAPS, kernel.dtype)
     phase = lambda rh, rw: jnp.einsum("ih,jw,hwcf->ijcf", taps[rh], taps[rw],
                                       kernel)  # [2, 2, Cin, F]
