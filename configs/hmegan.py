@@ -29,6 +29,8 @@ E.g. `mnist_hme_l4`, `fashion_mnist_me_l16`, `celeba_fc`. Hours on a GPU.
   python -m experiments.main --config=configs/hmegan.py:mnist_hme_l4  # GPU
 """
 
+import math
+
 from configs import default, thesis, variants
 
 OPTIONS = ("spiral", "grid25", "me", "constant", "z1", "z2", "direct")
@@ -57,16 +59,26 @@ IMAGE_VARIANTS = {f"{data}_{model}": (data, model)
 
 
 def _image_setup(c, data: str, model: str) -> None:
+  """The thesis' pipeline (configs/thesis.py) with the author's code's
+  mixture inits: gates soft at the start (HME: kaiming normal for sigmoid,
+  std 1 / sqrt(Dz); ME: Xavier normal, sqrt(2 / (Dz + K))), linear leaves
+  LeCun normal (the code's kaiming normal with linear gain) with zero
+  biases, constant leaves N(0, 1). (The 2D presets keep gate std 1.0 and
+  leaf biases N(0, 1), where they were tuned.)"""
   thesis.image_setup(c, data, "wgan")
   if MODELS[model] is None:  # the FC baseline
     c.method.name = "vanilla"
     return
   gate, size, leaf = MODELS[model]
   c.method.gate, c.method.leaf = gate, leaf
+  dz = c.model.z_dim
   if gate == "hme":
     c.method.depth = size
+    c.method.gate_init_std = 1.0 / math.sqrt(dz)
   else:
     c.method.num_leaves = size
+    c.method.gate_init_std = math.sqrt(2.0 / (dz + size))
+  c.method.leaf_bias_std = 0.0 if leaf == "linear" else 1.0
 
 
 def get_config(arg: str | None = None):

@@ -32,7 +32,9 @@ the 2D SGMM (d = 9, var 0.25: the only published values):
   `stacked_mnist_s2`, `stacked_mnist_s4` ("S 1/2", "S 1/4", the Unrolled-GAN
   protocol: G 4x4x64 -> 28x28x8 -> conv to 3, D 3x3 convs of 4-8-16 or
   2-4-8 channels with batch norm everywhere; z N(0, I)^256; Adam D 2e-4,
-  G 1e-4, (0.5, 0.99), batch 128, 500,000 steps).
+  G 1e-4, (0.5, 0.99), batch 128, 500,000 steps). Sampling as PacGAN's
+  samplers: "B" with fixed batch-norm statistics (model.bn_sampling =
+  'population', for its moving averages), "S" with the batch's.
 - FID table (Table 4): `mnist`, `fashion_mnist` (28 px), `cifar10` (32 px),
   `celeba` (crop 148 -> 64 px) with the "B" DCGAN family sized to each
   set (tfdcgan), z U(-1, 1)^100, Adam 2e-4 (0.5, 0.999), batch 64,
@@ -68,6 +70,8 @@ def _image_setup(c, preset: dict, nets: str, d_width: int) -> None:
   c.g_opt.b1 = c.d_opt.b1 = 0.5
   c.g_opt.b2 = c.d_opt.b2 = 0.999
   c.g_opt.schedule = c.d_opt.schedule = "constant"
+  # PacGAN's samplers: moving averages for "B", the batch's for "S"
+  c.model.bn_sampling = "population" if nets == "tfdcgan" else "batch"
   if nets == "unrolled":  # Metz et al.'s protocol as PacGAN runs it
     c.model.z_dim, c.model.z_dist = 256, "normal"
     c.g_opt.lr = 1e-4

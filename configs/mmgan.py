@@ -7,10 +7,14 @@ C: {0..9}, {3..9}, {6..9}). Paper settings: K = 2^n - 1, Adam(2e-4,
 (0, 0.9)), omega Adam(4e-4), 32 samples per component and per set, lambda
 0.5, EMA of G, 100k steps, G conditioned by conditional batch norm (digits:
 a one-hot code at G's input, `model.g_condition`). G's loss is Eq. 8 / 11's
-log(1 - D) (`ns`: the non-saturating -log D, which the project's earlier
-tables used). Table 2's two readings: `fixed` (e.g. `mnist_a,fixed`: the
-weights fixed to the true priors, section 4) and `priors` (learned weights
-initialised with the true priors, section 5).
+log(1 - D) as typeset (the default; `ns`: the non-saturating -log D, which
+the project's earlier tables used). `author_code`: the setting of the first
+author's own GAN code (yasinyazici/EMA_GAN, for the EMA paper MMGAN cites
+for its EMA of G): the non-saturating loss (softplus(-D(G(z)))), Adam(2e-4,
+0, 0.9) (MMGAN's text too), spectral norm on every D layer (the classifier
+head stays plain; that code has none). Table 2's two readings: `fixed`
+(e.g. `mnist_a,fixed`: the weights fixed to the true priors, section 4) and
+`priors` (learned weights initialised with the true priors, section 5).
 
   python -m experiments.main --config=configs/mmgan.py:digits_a   # CPU
   python -m experiments.main --config=configs/mmgan.py:mnist_a,fixed  # GPU
@@ -81,7 +85,11 @@ def get_config(arg: str | None = None):
       c.method.omega_init = "priors"
     elif token == "ns":
       c.method.loss = "ns"
+    elif token == "author_code":
+      c.method.loss = "ns"
+      c.model.d_spectral_norm = True
     else:
-      raise variants.unknown(token, (*VARIANTS, "fixed", "priors", "ns"))
+      raise variants.unknown(token, (*VARIANTS, "fixed", "priors", "ns",
+                                     "author_code"))
   c.name = "mmgan:" + ",".join(tokens)
   return c

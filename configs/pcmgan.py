@@ -28,7 +28,13 @@ non-saturating -log D), `diagonal` (diagonal covariances), `small` (widths
 32, batch 16: the CPU-sized MNIST experiment). Ours, not the paper's:
 `d_per_component` (D outputs one logit per Gaussian), `xz_prior_none` /
 `xz_prior_resp` (L_{x^,z} does not move the prior / moves it through
-p(k | z) alone).
+p(k | z) alone), `anchored` (C's outputs re-indexed every 100 steps by the
+best matching of M[k, j] = mean C(G(z_k))_j, so that C's output k is
+component k: the mutual information leaves them a permutation of the
+components, which Eq. 6 cannot use; methods/pcmgan.py), `joint` (lines
+13-15 as one update per parameter set on the weighted sum). Loss weights
+(method.c_adv_weight, xx_weight, xz_weight): with the default sequential
+updates, each line with its own Adam, only on (> 0) or off (0) matters.
 
 Clustering of the test split (`cluster_acc`, `nmi`) needs MNIST in
 data.mnist_dir / $MNIST_DIR / ../shared/data/mnist.
@@ -52,6 +58,8 @@ MODIFIERS = {
     "d_per_component": dict(d_per_component=True),
     "xz_prior_none": dict(xz_prior_grad="none"),
     "xz_prior_resp": dict(xz_prior_grad="responsibility"),
+    "anchored": dict(anchor_every=100),
+    "joint": dict(pcm_update="joint"),
 }
 
 

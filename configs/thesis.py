@@ -21,7 +21,9 @@ choices, from the author's thesis code (alper111/sdt-generative) unless
 said otherwise:
 - length: 250 epochs for the WGAN-GP models (run.sh; 5 real batches per G
   step: 23,250 G steps on MNIST), 50 for the baselines (mad.sh, mgan.sh,
-  megan.sh; one batch per step: 23,400 on MNIST);
+  megan.sh), counted as the code counts them: train_size // (batch x D
+  steps per G step) G steps an epoch (MADGAN, MGAN one batch a step: 23,400
+  on MNIST; MEGAN 5: 4,650, train_megan.py's loop_per_epoch);
 - D's activation LeakyReLU(0.2) (the code; the text's "ReLU in the hidden
   layers" reads as G's); layer norm over C x H x W after every D conv, the
   first included (the code's LayerNorm([C, H, W])); batch norm after every
@@ -30,15 +32,25 @@ said otherwise:
   ME / HME);
 - normalisation before the activation everywhere (the code puts the
   baselines' batch norms after it);
+- initialisation as the code: conv, transposed-conv and dense kernels
+  N(0, 0.02); the baselines' K first layers (and MEGAN's projector and
+  gate) He normal; HME / ME gates and leaves in configs/hmegan.py. Biases
+  start at zero (the code draws its conv and dense biases from N(0, 0.02));
 - no EMA of G (never mentioned);
+- sampling with fixed batch-norm statistics (model.bn_sampling =
+  'population', nets/bn.py), as the code samples in eval mode with running
+  averages;
 - MADGAN, MGAN one D step per G step (their scripts have none other);
   MEGAN 5 (megan.sh as first committed, with batch norm);
 - evaluation: FID and 5-NN on Inception pool3 features against the whole
   held-out set (MNIST, Fashion-MNIST 10,000; CelebA 10,000 random of the
   test split; UTZap50K 5,000; Flowers 1,000) and as many generated images
-  (the number is silent; the code uses as many as real); 5-NN by majority
-  vote (the thesis describes NN classification; the later hmog code
-  averages the neighbours' labels instead).
+  (the number is silent; the code uses as many as real); 5-NN as the code
+  computes it (utils.nn_accuracy, every version: the neighbours' labels
+  averaged, results.json's knn_*_acc_avg; the majority vote is knn_*_acc);
+- the gradient penalty: Gulrajani's per-example norm, as the text; the
+  code's per-pixel channel norm (`gradients.norm(2, dim=1)` on [B, C, H,
+  W]) with --config.method.gp_norm=pixel.
 """
 
 from configs import default, variants
@@ -65,9 +77,10 @@ def epochs_to_steps(train_size: int, epochs: int, n_disc: int) -> int:
   return epochs * (train_size // (BATCH * n_disc))
 
 
-def image_setup(c, data: str, family: str) -> None:
-  """The thesis' image pipeline for `family`: 'wgan' (FC, ME-GAN, HME-GAN)
-  or 'ns' (MADGAN, MGAN, MEGAN)."""
+def image_setup(c, data: str, family: str, n_disc: int = 1) -> None:
+  """The thesis' image pipeline for `family`: 'wgan' (FC, ME-GAN, HME-GAN;
+  5 D steps) or 'ns' (MADGAN, MGAN, MEGAN; `n_disc` D steps, each on its own
+  batch)."""
   preset, train_size, held_out = DATA[data]
   variants.image_training(c, preset, batch_size=BATCH, z_dim=100, ema_decay=0.0)
   c.model.name = "dcgan"
@@ -75,6 +88,7 @@ def image_setup(c, data: str, family: str) -> None:
   c.model.g_out_conv = False
   c.model.d_activation = "leaky_relu"
   c.model.d_norm_first = True
+  c.model.g_init_std = c.model.d_init_std = 0.02  # the code's N(0, 0.02)
   c.g_opt.name = c.d_opt.name = "amsgrad"
   c.g_opt.lr = c.d_opt.lr = 1e-4
   c.g_opt.b1 = c.d_opt.b1 = 0.5
@@ -91,8 +105,11 @@ def image_setup(c, data: str, family: str) -> None:
     c.method.loss = "ns"
     c.model.g_norm = "batch"
     c.model.g_first_norm = "unit"  # a BatchNorm1d per generator (the counts)
+    c.model.g_first_init = "he"  # the code's K first layers
+    c.model.bn_sampling = "population"  # the code samples in eval mode
     c.model.d_norm = "batch"
-    c.train.num_steps = epochs_to_steps(train_size, 50, 1)
+    c.train.n_disc = n_disc
+    c.train.num_steps = epochs_to_steps(train_size, 50, n_disc)
   c.eval.num_real = c.eval.num_fake = c.eval.num_samples = held_out
   c.eval.reference_split = REFERENCE.get(data, "test")
   c.eval.num_samples_large = 0
@@ -133,10 +150,9 @@ def baseline_config(method: str, arg: str | None):
       variants.apply_data(c, variants.DATA_2D[token])
     elif token in BASELINE_VARIANTS:
       data, k = token.rsplit("_k", 1)
-      image_setup(c, data, "ns")
+      # MEGAN: 5 D steps (megan.sh as first committed, with batch norm)
+      image_setup(c, data, "ns", n_disc=5 if method == "megan" else 1)
       c.method.num_generators = int(k)
-      if method == "megan":
-        c.train.n_disc = 5  # megan.sh as first committed (with batch norm)
     else:
       raise variants.unknown(token, (*BASELINES_2D, *BASELINE_VARIANTS))
   k, b = c.method.num_generators, c.train.batch_size

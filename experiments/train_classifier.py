@@ -4,8 +4,9 @@ r"""Trains the project's digit classifier (metrics and domain features).
   python -m experiments.train_classifier --dataset=digits --epochs=20
 
 Reads MNIST from --mnist_dir / $MNIST_DIR / ../shared/data/mnist (offline),
-saves to --workdir (default runs/classifier_<dataset>, the default of
-eval.classifier_dir) and prints `test_acc=<value>` last.
+saves to --workdir (default: classifier_<dataset> in the per-user cache,
+$GAN_MIXTURES_CACHE or ~/.cache/gan_mixtures, where runs look for it) and
+prints `test_acc=<value>` last.
 """
 
 import os
@@ -22,10 +23,11 @@ _SEED = flags.DEFINE_integer("seed", 0, "Seed.")
 
 def main(argv):
   del argv
+  from gan_mixtures import paths
   from gan_mixtures.metrics import classifier
 
   t0 = time.time()
-  workdir = _WORKDIR.value or os.path.join("runs", f"classifier_{_DATASET.value}")
+  workdir = _WORKDIR.value or paths.classifier_dir(_DATASET.value)
   try:
     test_acc = classifier.train_and_save(
         _DATASET.value, workdir, epochs=_EPOCHS.value,

@@ -14,6 +14,7 @@ import os
 from typing import Any
 
 from gan_mixtures import data as data_lib
+from gan_mixtures import paths
 from gan_mixtures.metrics import classifier as clf_lib
 from gan_mixtures.metrics import inception_fid
 
@@ -54,12 +55,13 @@ def classifier_dataset(data_name: str) -> str | None:
 
 
 def classifier_dir(config) -> str | None:
-  """eval.classifier_dir, or runs/classifier_<set> by default (None: the set
-  has no class-based metrics, or eval.classifier_metrics is off)."""
+  """eval.classifier_dir, or by default the cache's classifier_<set>
+  (paths.py; None: the set has no class-based metrics, or
+  eval.classifier_metrics is off)."""
   name = classifier_dataset(config.data.name)
   if name is None or not config.eval.classifier_metrics:
     return None
-  return config.eval.classifier_dir or os.path.join("runs", f"classifier_{name}")
+  return config.eval.classifier_dir or paths.classifier_dir(name)
 
 
 def train_command(dataset: str, directory: str) -> str:

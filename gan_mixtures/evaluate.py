@@ -24,6 +24,7 @@ import numpy as np
 
 from gan_mixtures import eval_setup, viz
 from gan_mixtures.metrics import classifier as clf_lib
+from gan_mixtures.metrics import components as comp_lib
 from gan_mixtures.metrics import digits, feature_metrics, inception_fid, knn, modes
 
 
@@ -119,7 +120,8 @@ def evaluate(
   else:
     resources = resources or eval_setup.prepare(config, data)
     images = quantized(fake_all) if ec.quantize else fake_all
-    metrics.update(image_metrics(resources, images[: ec.num_samples], config))
+    metrics.update(image_metrics(resources, images[: ec.num_samples], config,
+                                 components))
     if ec.inception:
       metrics.update(inception_fid.inception_metrics(
           resources.reference, images[: num_fake(ec)], ec))
@@ -162,10 +164,14 @@ def save_samples_picture(method, state, data, config, rng, path: str) -> None:
 
 
 def image_metrics(resources: eval_setup.EvalResources, fake: np.ndarray,
-                  config) -> dict[str, Any]:
+                  config, components: np.ndarray | None = None
+                  ) -> dict[str, Any]:
   """Class-based metrics of sets with a classifier (digit histogram, and the
   feature metrics on its features, suffix `_domain`) against the reference
-  split; {} for the others."""
+  split; with the fakes' components (digit sets), how they map to digits
+  (component_label_metrics: `component_digit_acc`, `component_purity`,
+  `component_confidence`, beside `fid_domain` of the same samples); {} for
+  sets without a classifier."""
   if resources.classifier_dir is None:
     return {}
   clf = clf_lib.load_classifier(resources.classifier_dir)
@@ -178,6 +184,9 @@ def image_metrics(resources: eval_setup.EvalResources, fake: np.ndarray,
     real, fake = real[..., :1], fake[..., :1]
   else:
     out.update(digits.digit_histogram(fake, clf, np.asarray(real_labels)))
+    if components is not None:
+      out.update(comp_lib.component_label_metrics(
+          components[: len(fake)], clf.probabilities(fake)))
   out.update(feature_metrics.feature_metrics(
       clf.features(real), clf.features(fake), config.eval, suffix="_domain"))
   return out
@@ -235,7 +244,7 @@ SUMMARY_KEYS = (
     "knn_fake_acc", "fid", "kid", "inception_score", "precision", "recall",
     "density", "coverage", "fid_domain", "knn_real_acc_domain",
     "knn_fake_acc_domain", "digits_present", "label_kl", "label_kl_data",
-    "component_acc", "regions_as_sets_imply", "cluster_acc", "nmi",
+    "component_digit_acc", "component_confidence", "component_acc", "regions_as_sets_imply", "cluster_acc", "nmi",
     "clusters_used", "generator_purity", "modes_claimed",
 )
 

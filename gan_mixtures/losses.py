@@ -10,6 +10,7 @@ import jax
 import jax.numpy as jnp
 
 LOSSES = ("ns", "minimax", "hinge", "wgan", "wgan_gp")
+GP_NORMS = ("sample", "pixel")
 
 
 def _flat(x: jax.Array) -> jax.Array:
@@ -51,6 +52,7 @@ def gradient_penalty(
     fake: jax.Array,
     rng: jax.Array,
     one_sided: bool = False,
+    norm: str = "sample",
 ) -> jax.Array:
   """WGAN-GP penalty E[(||grad critic(x_hat)|| - 1)^2] on interpolates.
 
@@ -60,15 +62,25 @@ def gradient_penalty(
     fake: [B, ...] generated examples (gradients are not taken through them).
     rng: key for the interpolation coefficients.
     one_sided: penalise only norms above 1 (max(0, ||g|| - 1)^2).
+    norm: 'sample' (Gulrajani et al.: the norm of each example's whole
+      gradient) or 'pixel' (the norm over the last axis, the channels of
+      [B, H, W, C] images, at every position, then the mean over examples
+      and positions: the HME thesis code's `gradients.norm(2, dim=1)` on
+      [B, C, H, W]; the same as 'sample' for [B, D] inputs).
 
   Returns:
     The scalar penalty (without its weight).
   """
+  if norm not in GP_NORMS:
+    raise ValueError(f"unknown gradient-penalty norm {norm!r}; choose from"
+                     f" {GP_NORMS}")
   eps_shape = (real.shape[0],) + (1,) * (real.ndim - 1)
   eps = jax.random.uniform(rng, eps_shape, dtype=real.dtype)
   x_hat = eps * real + (1.0 - eps) * jax.lax.stop_gradient(fake)  # [B, ...]
   grads = jax.grad(lambda x: jnp.sum(critic(x)))(x_hat)  # [B, ...]
-  norms = jnp.sqrt(jnp.sum(grads.reshape(grads.shape[0], -1) ** 2, -1) + 1e-12)
+  if norm == "sample":
+    grads = grads.reshape(grads.shape[0], -1)  # [B, D]
+  norms = jnp.sqrt(jnp.sum(grads**2, -1) + 1e-12)  # [B] or [B, H, W]
   gap = norms - 1.0
   if one_sided:
     gap = jax.nn.relu(gap)

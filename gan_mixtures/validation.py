@@ -3,7 +3,7 @@
 import jax
 
 from gan_mixtures import data as data_lib
-from gan_mixtures import methods, nets
+from gan_mixtures import losses, methods, nets
 from gan_mixtures.state import OPTIMIZERS, SCHEDULES
 
 
@@ -72,6 +72,13 @@ def validate_config(config, num_devices: int | None = None) -> None:
     _positive("checkpoint.every_steps", config.checkpoint.every_steps)
     validate_dispatch(config)
     _positive("checkpoint.max_to_keep", config.checkpoint.max_to_keep)
+    if config.model.g_first_init not in nets.shared.FIRST_INITS:
+      raise ConfigError(f"model.g_first_init must be one of"
+                        f" {nets.shared.FIRST_INITS}, got"
+                        f" {config.model.g_first_init!r}")
+    if config.method.gp_norm not in losses.GP_NORMS:
+      raise ConfigError(f"method.gp_norm must be one of {losses.GP_NORMS},"
+                        f" got {config.method.gp_norm!r}")
     method_cls.validate_config(config)
   except ConfigError:
     raise

@@ -139,3 +139,14 @@ def test_megan_picks_one_generator_per_sample_and_balances():
   upd, _ = labels(grads, state.aux["balance_opt"], state.g.params)
   assert float(jnp.abs(upd["params"]["heads"]["first_kernel"]).max()) == 0.0
   assert float(jnp.abs(upd["params"]["gate"]["kernel"]).max()) > 0.0
+
+
+def test_run_lengths_are_the_thesis_codes_g_steps():
+  """50 epochs of train_size // (128 x D steps) G steps: MEGAN's 5 D steps
+  each take a batch (train_megan.py's loop_per_epoch), 4,650 G steps on
+  MNIST; MADGAN and MGAN one batch a step, 23,400."""
+  assert megan.get_config("mnist_k4").train.num_steps == 4_650
+  assert megan.get_config("mnist_k4").train.n_disc == 5
+  for module in (madgan, mgan):
+    c = module.get_config("mnist_k8")
+    assert (c.train.num_steps, c.train.n_disc) == (23_400, 1)

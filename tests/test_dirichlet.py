@@ -20,7 +20,7 @@ class EStepTest(parameterized.TestCase):
     alpha = jnp.asarray(rs.uniform(0.5, 4, k), jnp.float32)
     fn = self.variant(jax.vmap(
         lambda l: dirichlet.e_step(l, alpha, max_iters=500, tol=2e-6)))
-    omega, gamma, n = fn(log_d)
+    omega, gamma, n, _ = fn(log_d)
     chex.assert_shape([omega, gamma], (16, k))
     np.testing.assert_allclose(omega.sum(-1), 1.0, atol=1e-6)
     # Eq. 8 and Eq. 7 at the returned point.
@@ -38,7 +38,8 @@ def test_elbo_improves_and_is_maximal_by_dense_search():
       alpha = jnp.asarray(rs.uniform(0.3, 3, k))
       with jax.enable_x64(True):
         log_d, alpha = log_d.astype(jnp.float64), alpha.astype(jnp.float64)
-        omega, gamma, _ = dirichlet.e_step(log_d, alpha, max_iters=2000, tol=1e-12)
+        omega, gamma, _, _ = dirichlet.e_step(log_d, alpha, max_iters=2000,
+                                              tol=1e-12)
         best = float(dirichlet.elbo(log_d, alpha, omega, gamma))
         uniform = jnp.full(k, 1.0 / k)
         start = float(dirichlet.elbo(log_d, alpha, uniform, alpha + uniform))
@@ -73,8 +74,35 @@ def test_alpha_grad_matches_autodiff_and_finite_differences():
 def test_extreme_inputs_stay_finite():
   log_d = jnp.asarray([-50.0, 0.0, -50.0, -1e-3])
   alpha = jnp.full(4, 1e-3)
-  omega, gamma, n = dirichlet.e_step(log_d, alpha, max_iters=100)
+  omega, gamma, n, _ = dirichlet.e_step(log_d, alpha, max_iters=100)
   chex.assert_tree_all_finite((omega, gamma))
   assert int(jnp.argmax(omega)) in (1, 3)
   chex.assert_tree_all_finite(dirichlet.alpha_grad(alpha, gamma[None]))
   chex.assert_tree_all_finite(dirichlet.elbo(log_d, alpha, omega, gamma))
+
+
+def test_e_step_stops_on_its_residual_where_100_sweeps_did_not():
+  """A training-like step (alpha ~ 0.25, K = 10, D(G_k(z')) ~ 0.5 for every
+  generator: omega leaves the uniform start slowly for a corner): about 200
+  sweeps; the default cap is not reached and the last change is below the
+  tolerance; 100 sweeps stop short of it."""
+  rs = np.random.RandomState(0)
+  alpha = jnp.full(10, 0.25, jnp.float32)
+  log_d = jnp.log(jnp.asarray(rs.uniform(0.49, 0.51, (64, 10)), jnp.float32))
+  run = lambda **kw: jax.vmap(lambda l: dirichlet.e_step(l, alpha, **kw))(log_d)
+  omega, gamma, n, residual = run(tol=1e-4)
+  assert int(n.max()) > 100 and int(n.max()) < 10_000
+  assert float(residual.max()) < 1e-4
+  np.testing.assert_allclose(gamma, alpha + omega, atol=1e-6)
+  _, _, n100, residual100 = run(tol=1e-4, max_iters=100)
+  assert int(n100.max()) == 100 and float(residual100.max()) >= 1e-4
+
+
+def test_e_step_warm_start_at_the_fixed_point_stops_at_once():
+  rs = np.random.RandomState(1)
+  alpha = jnp.asarray(rs.uniform(1, 3, 5), jnp.float32)
+  log_d = jnp.asarray(rs.randn(5), jnp.float32)
+  omega, _, n, _ = dirichlet.e_step(log_d, alpha, tol=1e-6)
+  _, _, n_warm, residual = dirichlet.e_step(log_d, alpha, tol=1e-5,
+                                            omega0=omega)
+  assert int(n) > 3 and int(n_warm) == 1 and float(residual) < 1e-5

@@ -18,6 +18,7 @@ from gan_mixtures import data as data_lib
 from gan_mixtures import eval_setup, evaluate, train
 from gan_mixtures.metrics import inception_fid
 from gan_mixtures.state import ema_decay_at
+from tests import helpers
 from tests.helpers import REPO, data_config, eval_config, run_module, tiny_config
 
 FIXTURE = os.path.join(REPO, "tests", "testdata", "mnist_small")
@@ -272,3 +273,18 @@ def test_summary_line_names_headline_metrics():
   line = summary_line(r)
   assert line.startswith("mmgan:digits_a step 6000: ")
   assert "fid_domain=12.3" in line and "component_acc=0.79" in line
+
+
+def test_the_cache_folder_honours_its_environment_variable(tmp_path,
+                                                           monkeypatch):
+  from gan_mixtures import eval_setup, paths
+
+  monkeypatch.setenv("GAN_MIXTURES_CACHE", str(tmp_path / "c"))
+  assert paths.cache_dir() == str(tmp_path / "c")
+  c = helpers.digits_config()
+  assert eval_setup.classifier_dir(c) == str(tmp_path / "c" /
+                                             "classifier_digits")
+  monkeypatch.delenv("GAN_MIXTURES_CACHE")
+  monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "x"))
+  assert paths.fid_stats_dir() == str(tmp_path / "x" / "gan_mixtures" /
+                                      "fid_stats")

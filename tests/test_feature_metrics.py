@@ -149,3 +149,49 @@ def test_feature_metrics_keys_and_too_few_samples():
           "knn_fake_acc_domain"} <= set(out)
   with pytest.raises(ValueError, match="at least 6 samples"):
     feature_metrics.feature_metrics(features(0, 5), features(1, 50), ec)
+
+
+def test_best_match_accuracy_is_a_brute_force_over_permutations():
+  import itertools
+
+  from gan_mixtures.metrics import components as comp_lib
+
+  rs = np.random.RandomState(0)
+  comps, labels = rs.randint(0, 4, 300), rs.randint(0, 4, 300)
+  labels[comps == 2] = 1  # component 2 draws 1s
+  want = max(np.mean(np.asarray(perm)[comps] == labels)
+             for perm in itertools.permutations(range(4)))
+  assert comp_lib.best_match_accuracy(comps, labels, 4) == pytest.approx(want)
+
+
+def test_component_metrics_mark_a_generator_that_draws_one_digit_or_noise():
+  """Purity is 1.0 when every component draws the same digit; the matching
+  accuracy is 1 / K then. Noise images: the classifier's features put them
+  far from the digits (component_fid_domain), beside whatever the label
+  metrics say."""
+  from gan_mixtures.metrics import components as comp_lib
+
+  k, m = 5, 40
+  comps = np.repeat(np.arange(k), m)
+  one_digit = np.zeros((k * m, 10))
+  one_digit[:, 7] = 1.0
+  out = comp_lib.component_label_metrics(comps, one_digit)
+  assert out["component_purity"] == 1.0
+  assert out["component_digit_acc"] == pytest.approx(1 / k)
+  distinct = np.eye(10)[comps]
+  assert comp_lib.component_label_metrics(comps, distinct)[
+      "component_digit_acc"] == 1.0
+
+  class Clf:  # features: the mean and spread of the pixels
+    def features(self, x):
+      x = x.reshape(len(x), -1)
+      return np.stack([x.mean(1), x.std(1), (x > 0).mean(1)], 1)
+
+  rs = np.random.RandomState(1)
+  digits_like = np.where(rs.rand(400, 8, 8, 1) < 0.2, 1.0, -1.0)
+  noise = rs.uniform(-1, 1, (200, 8, 8, 1))
+  real = Clf().features(digits_like)
+  fid_noise = comp_lib.realism(Clf(), noise, real)["component_fid_domain"]
+  fid_real = comp_lib.realism(Clf(), digits_like[:200], real)[
+      "component_fid_domain"]
+  assert fid_noise > 100 * max(fid_real, 1e-3)

@@ -74,3 +74,73 @@ def test_gate_init_std_sets_the_initial_sharpness_of_the_gates():
   c.method.gate_init_std = -1.0
   with pytest.raises(ValueError, match="gate_init_std"):
     train.build_experiment(c)
+
+
+def _image_generator(variant: str):
+  """The built image G of hmegan.py:<variant> (random images of its shape)
+  and its initial parameters."""
+  from configs import hmegan
+  from gan_mixtures import data as data_lib, methods
+
+  c = hmegan.get_config(variant)
+  c.data.source = "random"
+  method = methods.make_method(c, data_lib.make_dataset(c.data))
+  z = method.noise(jax.random.PRNGKey(0), 2000)
+  return c, method, method.mixture.init(jax.random.PRNGKey(1), z[:2]), z
+
+
+@pytest.mark.parametrize("variant", ["mnist_hme_5", "mnist_hme_l4",
+                                     "mnist_me_32", "mnist_me_l16"])
+def test_image_gates_start_soft_as_the_thesis_code(variant):
+  """z in R^100: with the 2D std 1.0 the largest gate averaged 0.8; the
+  thesis code's inits (HME std 1 / sqrt(100), ME Xavier) start soft."""
+  c, method, params, z = _image_generator(variant)
+  leaves = params["params"]["GatedLeaves_0"]
+  w = leaves["node_w"] if c.method.gate == "hme" else leaves["gate_w"]
+  want = 0.1 if c.method.gate == "hme" else np.sqrt(2 / (100 + w.shape[0]))
+  assert abs(float(jnp.std(w)) - want) < 0.15 * want
+  gates = jax.jit(leaves_apply(method))(params, z)
+  assert float(gates.max(-1).mean()) < 0.5
+  if c.method.leaf == "linear":
+    assert float(jnp.abs(leaves["leaf_bias"]).max()) == 0.0
+  from configs import hmegan
+  assert hmegan.get_config("spiral").method.gate_init_std == 1.0  # 2D: kept
+
+
+def leaves_apply(method):
+  return lambda p, z: method.gated_leaves.apply(
+      {"params": p["params"]["GatedLeaves_0"]}, z)[1]
+
+
+def test_no_activation_between_the_image_mixture_and_the_trunk():
+  """The thesis code's MixtureDecoder: mixture -> view -> ConvTranspose2d.
+  The trunk's input is the mixture output, negative values included."""
+  from gan_mixtures.nets.mixture import MapTrunk
+
+  h = jnp.linspace(-1.0, 1.0, 2 * 4 * 4 * 3).reshape(2, 48)
+  out = MapTrunk((4, 4, 3), lambda x: x).apply({}, h)
+  np.testing.assert_array_equal(out, h.reshape(2, 4, 4, 3))
+  assert float(out.min()) < 0
+
+
+def test_thesis_presets_initialise_as_the_code():
+  """Conv / transposed-conv kernels N(0, 0.02) in G and D; the baselines' K
+  first layers He normal (std sqrt(2 / 100))."""
+  from configs import mgan
+  from gan_mixtures import data as data_lib, methods
+
+  c = mgan.get_config("mnist_k4")
+  c.data.source = "random"
+  method = methods.make_method(c, data_lib.make_dataset(c.data))
+  state = method.init(jax.random.PRNGKey(0), jnp.zeros((2, 32, 32, 1)))
+  g = jax.tree_util.tree_flatten_with_path(state.g.params)[0]
+  first = [v for p, v in g if "first_kernel" in jax.tree_util.keystr(p)][0]
+  assert abs(float(jnp.std(first)) - np.sqrt(2 / 100)) < 0.01
+  convs = [v for p, v in g if "ConvTranspose" in jax.tree_util.keystr(p)
+           and "kernel" in jax.tree_util.keystr(p)]
+  assert convs and all(abs(float(jnp.std(v)) - 0.02) < 0.003 for v in convs)
+  d = jax.tree_util.tree_flatten_with_path(state.d.params)[0]
+  d_convs = [v for p, v in d if "Conv_" in jax.tree_util.keystr(p)
+             and "kernel" in jax.tree_util.keystr(p)]
+  assert d_convs and all(abs(float(jnp.std(v)) - 0.02) < 0.003
+                         for v in d_convs)

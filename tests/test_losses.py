@@ -73,3 +73,26 @@ def test_gradient_penalty_quadratic_critic_brute_force():
   want = np.mean((np.linalg.norm(np.asarray(x_hat), axis=1) - 1) ** 2)
   got = losses.gradient_penalty(lambda x: 0.5 * jnp.sum(x**2, 1), real, fake, rng)
   np.testing.assert_allclose(got, want, rtol=1e-5)
+
+
+def test_gradient_penalty_pixel_norm_is_the_thesis_codes():
+  """critic(x) = 0.5 sum x^2 on [B, H, W, C] images: the gradient is x_hat;
+  'pixel' averages (||x_hat[b, h, w, :]|| - 1)^2 over b, h, w, as torch's
+  gradients.norm(2, dim=1) on [B, C, H, W]; 'sample' takes one norm per
+  image."""
+  real = jnp.asarray(RS.randn(4, 3, 5, 2), jnp.float32)
+  fake = jnp.asarray(RS.randn(4, 3, 5, 2), jnp.float32)
+  rng = jax.random.PRNGKey(5)
+  eps = np.asarray(jax.random.uniform(rng, (4, 1, 1, 1)))
+  x_hat = eps * np.asarray(real) + (1 - eps) * np.asarray(fake)
+  critic = lambda x: 0.5 * jnp.sum(x**2, (1, 2, 3))
+  nchw = x_hat.transpose(0, 3, 1, 2)
+  want = np.mean((np.sqrt((nchw**2).sum(1)) - 1) ** 2)
+  got = losses.gradient_penalty(critic, real, fake, rng, norm="pixel")
+  np.testing.assert_allclose(got, want, rtol=1e-5)
+  per_image = np.sqrt((x_hat.reshape(4, -1) ** 2).sum(1))
+  np.testing.assert_allclose(
+      losses.gradient_penalty(critic, real, fake, rng),
+      np.mean((per_image - 1) ** 2), rtol=1e-5)
+  with pytest.raises(ValueError, match="norm"):
+    losses.gradient_penalty(critic, real, fake, rng, norm="channel")

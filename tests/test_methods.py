@@ -187,9 +187,9 @@ def test_ldagan_estep_delay_keeps_omega_uniform():
   method = methods.make_method(c, ds)
   critic = jax.random.normal(jax.random.PRNGKey(1), (8, 4)) * 3
   alpha = jax.numpy.full(8, 2.0)
-  omega, gamma, _ = method.e_step(critic, alpha, jax.numpy.asarray(0))
+  omega, gamma, _, _ = method.e_step(critic, alpha, jax.numpy.asarray(0))
   np.testing.assert_allclose(omega, 1 / 8, rtol=1e-6)
-  omega, _, _ = method.e_step(critic, alpha, jax.numpy.asarray(5))
+  omega, _, _, _ = method.e_step(critic, alpha, jax.numpy.asarray(5))
   assert float(omega.max()) > 0.2
 
 
@@ -228,6 +228,50 @@ def test_ldagan_hinge_needs_the_sigmoid_critic_asked_for():
   c = ldagan.get_config("cifar10_resnet,reference_code")
   validation.validate_config(c, num_devices=1)
   assert c.method.estep_likelihood == "sigmoid_critic" and c.train.n_disc == 4
+
+
+def test_ldagan_reference_code_g_loss_gives_each_generator_one_kth():
+  """solver.py: w_G = w / w.sum(axis=0): every generator's weights over the
+  batch sum to 1 (then / K); Eq. 9's omega / M weighs generators by their
+  responsibility."""
+  from gan_mixtures.methods import ldagan as ldagan_method
+
+  omega = jax.nn.softmax(jax.random.normal(jax.random.PRNGKey(0), (12, 5)) * 2)
+  ref = ldagan_method.g_loss_weights(omega, "per_generator")
+  np.testing.assert_allclose(ref.sum(0), 1 / 5, rtol=1e-6)
+  w = np.asarray(omega)
+  np.testing.assert_allclose(ref, w / w.sum(0) / 5, rtol=1e-6)
+  paper = ldagan_method.g_loss_weights(omega, "omega")
+  np.testing.assert_allclose(paper, w / 12, rtol=1e-6)
+  assert np.ptp(np.asarray(paper.sum(0))) > 1e-3  # not 1/K each
+
+
+def test_ldagan_reference_code_carries_the_reference_settings():
+  from configs import ldagan
+
+  c = ldagan.get_config("cifar10_resnet,reference_code")
+  mc = c.method
+  assert (mc.loss, c.train.n_disc, mc.alpha_init, mc.g_weighting) == (
+      "hinge", 4, 1.0, "per_generator")
+  assert mc.estep_warm_start and mc.d_fakes_per_generator == 6
+  assert (c.g_opt.lr, c.g_opt.b1, c.g_opt.b2, mc.alpha_lr) == (
+      2e-4, 0.5, 0.999, 2e-4)
+  assert ldagan.get_config("cifar10").method.alpha_lr == 1e-4  # G's lr
+  assert ldagan.get_config("cifar10_resnet").method.alpha_lr == 2e-4
+
+
+def test_ldagan_warm_start_carries_omega_between_steps():
+  c, ds, method = _build("ldagan", "ring8")
+  c.method.estep_warm_start = True
+  method = methods.make_method(c, ds)
+  rng = jax.random.PRNGKey(0)
+  state = method.init(rng, ds.example_batch(2))
+  np.testing.assert_allclose(state.aux["omega"], 1 / 8)
+  batch = ds.sample(rng, (1, c.train.batch_size))
+  new, metrics = jax.jit(method.train_step)(state, batch, rng)
+  assert new.aux["omega"].shape == (c.method.fakes_per_generator, 8)
+  assert float(jax.numpy.abs(new.aux["omega"] - 1 / 8).max()) > 1e-3
+  assert float(metrics["estep_residual"]) < c.method.estep_tol
 
 
 def test_ldagan_minimax_g_terms_are_log_one_minus_d():

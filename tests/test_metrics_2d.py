@@ -56,6 +56,26 @@ def test_knn_matches_sklearn(shift):
   want = brute_knn(real, fake, 5)
   assert got["knn_real_acc"] == pytest.approx(want[0])
   assert got["knn_fake_acc"] == pytest.approx(want[1])
+  avg = thesis_nn_accuracy(real, fake, 5)
+  assert got["knn_real_acc_avg"] == pytest.approx(avg[0])
+  assert got["knn_fake_acc_avg"] == pytest.approx(avg[1])
+
+
+def thesis_nn_accuracy(real, fake, k):
+  """The HME thesis code's utils.nn_accuracy, as a hand loop: each sample's
+  decision is the share of reals among its k nearest others; the real
+  accuracy is the mean decision of the reals, the fake accuracy (size -
+  sum of decisions) / size of the fakes."""
+  x = np.concatenate([real, fake])
+  d = ((x[:, None] - x[None]) ** 2).sum(-1)
+  np.fill_diagonal(d, np.inf)
+  decisions = []
+  for i in range(len(x)):
+    nearest = np.argsort(d[i], kind="stable")[:k]
+    decisions.append(sum(1 for j in nearest if j < len(real)) / k)
+  decisions = np.array(decisions)
+  fake_dec = decisions[len(real):]
+  return decisions[:len(real)].mean(), (len(fake_dec) - fake_dec.sum()) / len(fake_dec)
 
 
 def test_knn_identical_distributions_near_half_and_far_near_one():

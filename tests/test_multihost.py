@@ -44,25 +44,34 @@ def results(workdir):
 
 # ---- several simulated devices, the real configs ---------------------------------
 
-# Few steps, compared step by step: the 2-device all-reduce sums in another
-# order, and a GAN's trajectory (Adam steps of near-zero gradients above
-# all) amplifies float differences from step to step; bit-identity is not
-# to be had across device counts.
+# Why the comparison holds on any CPU. The 2-device run all-reduces its
+# gradients, summing the batch in another order: float32 sums of n <= 500
+# terms in two orders differ by at most n u sum|terms| (u = 2^-24), i.e. 3e-5
+# relative when the terms share a sign. Step 0's D loss and gradient norm
+# are computed from identical parameters and data, so they agree to that.
+# Later quantities do not have such a bound: Adam's first update is lr g /
+# (|g| + eps), whose sign flips for gradients at the rounding level, and
+# the trajectory amplifies that (a 12-step comparison at rtol 2e-3 failed on
+# another CPU). What is bounded: each first-step update lies in [-lr, lr],
+# so after one step every parameter of the two runs differs by at most 2 lr.
+# A run that did not all-reduce its gradients would change the gradient
+# norm at step 0 (each device's half batch).
 REAL = [  # the ring and image configs are long for CI: marked slow
-    ("configs/mdgan.py", 12),
-    pytest.param("configs/ldagan.py:ring8", 12, marks=pytest.mark.slow),
-    pytest.param("configs/vanilla.py:digits", 12, marks=pytest.mark.slow),
+    "configs/mdgan.py",
+    pytest.param("configs/ldagan.py:ring8", marks=pytest.mark.slow),
+    pytest.param("configs/vanilla.py:digits", marks=pytest.mark.slow),
 ]
+SUM_RTOL = 500 * 2.0**-24  # float32 sums of <= 500 terms, two orders
 
 
-def losses(workdir):
+def first_row(workdir):
   rows = [json.loads(l) for l in (workdir / "metrics.jsonl").read_text().splitlines()]
-  return [(r["step"], r["d_loss"], r["g_loss"]) for r in rows if "d_loss" in r]
+  return next(r for r in rows if "d_loss" in r and r["step"] == 1)  # after 1
 
 
-@pytest.mark.parametrize("config,steps", REAL)
-def test_two_simulated_devices_match_one(config, steps, tmp_path):
-  flags = [f"--config={config}", f"--config.train.num_steps={steps}",
+@pytest.mark.parametrize("config", REAL)
+def test_two_simulated_devices_match_one(config, tmp_path):
+  flags = [f"--config={config}", "--config.train.num_steps=1",
            "--config.train.log_every=1", "--config.eval.num_samples=500",
            "--config.eval.num_samples_large=0", *QUIET]
   if "digits" in config:
@@ -74,10 +83,16 @@ def test_two_simulated_devices_match_one(config, steps, tmp_path):
                    env={"XLA_FLAGS": ""})
   assert one.returncode == 0, one.stderr[-3000:]
   assert results(tmp_path / "two")["num_devices"] == 2
-  np.testing.assert_allclose(losses(tmp_path / "two"), losses(tmp_path / "one"),
-                             rtol=2e-3, atol=1e-4)
-  chex.assert_trees_all_close(params(tmp_path / "two"), params(tmp_path / "one"),
-                              rtol=1e-2, atol=2e-3)
+  row_two, row_one = first_row(tmp_path / "two"), first_row(tmp_path / "one")
+  for key in ("d_loss", "d_grad_norm"):
+    assert row_two[key] == pytest.approx(row_one[key], rel=SUM_RTOL, abs=1e-7)
+  saved = json.loads((tmp_path / "one" / "config.json").read_text())
+  for part, (a, b) in zip(("g_opt", "d_opt"), zip(params(tmp_path / "two"),
+                                                  params(tmp_path / "one"))):
+    bound = 2 * saved[part]["lr"] * (1 + 1e-5)
+    gap = max(float(np.abs(x - y).max())
+              for x, y in zip(jax.tree.leaves(a), jax.tree.leaves(b)))
+    assert gap <= bound, (part, gap, bound)
 
 
 # ---- per-host input -----------------------------------------------------------------

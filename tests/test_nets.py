@@ -273,3 +273,55 @@ def test_space_to_depth_conv_is_flax_strided_conv(shape):
 
   for a, b in zip(jax.tree.leaves(penalty(ours)), jax.tree.leaves(penalty(ref))):
     np.testing.assert_allclose(a, b, rtol=1e-3, atol=1e-3)
+
+
+def test_dcgan_discriminator_spectral_norm():
+  """Every conv kernel and the output kernel divided by their sigma_max:
+  scaling a kernel leaves D's output unchanged (sigma scales with it), the
+  parameter tree is the plain D's."""
+  from gan_mixtures.nets import dcgan
+
+  x = jax.random.normal(jax.random.PRNGKey(0), (3, 16, 16, 2))
+  plain = dcgan.DCGANDiscriminator(1, width=4)
+  sn = dcgan.DCGANDiscriminator(1, width=4, spectral_norm=True)
+  params = plain.init(jax.random.PRNGKey(1), x)
+  assert jax.tree.structure(params) == jax.tree.structure(
+      sn.init(jax.random.PRNGKey(1), x))
+  scaled = jax.tree_util.tree_map_with_path(
+      lambda p, v: v * 7.0 if "kernel" in jax.tree_util.keystr(p) else v,
+      params)
+  np.testing.assert_allclose(sn.apply(scaled, x), sn.apply(params, x),
+                             rtol=1e-4, atol=1e-5)
+  assert not np.allclose(plain.apply(scaled, x), plain.apply(params, x))
+  from configs import mmgan
+  c = mmgan.get_config("mnist_a,author_code")
+  assert c.model.d_spectral_norm and c.method.loss == "ns"
+  assert (c.g_opt.lr, c.g_opt.b1, c.g_opt.b2) == (2e-4, 0.0, 0.9)
+
+
+def test_population_statistics_make_samples_independent_of_the_batch():
+  """With model.bn_sampling='population' every batch norm uses a fixed
+  calibration draw's statistics: the first 4 of 400 samples are the 4
+  samples drawn alone; with the batch's statistics they are not."""
+  from configs import madgan
+  from gan_mixtures import data as data_lib, methods
+  from gan_mixtures.methods import base
+  from gan_mixtures.nets import bn
+
+  c = madgan.get_config("mnist_k4")
+  assert c.model.bn_sampling == "population"  # the thesis code: eval mode
+  c.data.source = "random"
+  method = methods.make_method(c, data_lib.make_dataset(c.data))
+  state = method.init(jax.random.PRNGKey(0), jnp.zeros((2, 32, 32, 1)))
+  z = jax.random.normal(jax.random.PRNGKey(1), (400, c.model.z_dim))
+  params = state.g.params
+  calibrate = lambda: method.sample(state, jax.random.PRNGKey(base.BN_SEED),
+                                    base.BN_CALIBRATION)
+  g = lambda z: method.g_net.apply(params, z)  # [K, n, ...]
+  small = jax.jit(lambda: bn.population_statistics(lambda: g(z[:4]),
+                                                   calibrate))()
+  large = jax.jit(lambda: bn.population_statistics(lambda: g(z), calibrate))()
+  np.testing.assert_allclose(small, large[:, :4], rtol=1e-4, atol=1e-5)
+  assert not np.allclose(g(z[:4]), g(z)[:, :4], atol=1e-3)
+  x, aux = method.jitted_sample(state, jax.random.PRNGKey(2), n=8)
+  assert x.shape[0] == 8 and np.isfinite(np.asarray(x)).all()

@@ -17,24 +17,31 @@ def omega_update(log_d: jax.Array, gamma: jax.Array) -> jax.Array:
 
 
 def e_step(
-    log_d: jax.Array, alpha: jax.Array, *, max_iters: int = 100, tol: float = 1e-4
-) -> tuple[jax.Array, jax.Array, jax.Array]:
+    log_d: jax.Array, alpha: jax.Array, *, max_iters: int = 10_000,
+    tol: float = 1e-4, omega0: jax.Array | None = None,
+) -> tuple[jax.Array, jax.Array, jax.Array, jax.Array]:
   """Iterates Eq. 7 and Eq. 8 to a fixed point for one noise sample.
 
-  Starts from omega uniform (gamma = alpha + 1/K); stops when the largest
-  change of gamma is below `tol` or after `max_iters` sweeps.
+  Starts from omega0 (default uniform; the reference code starts from the
+  previous batch's omega), gamma = alpha + omega0; stops when the largest
+  change of gamma in a sweep is below `tol`, or after `max_iters` sweeps (a
+  cap for pathological cases: near alpha ~ 0.25, K = 10 a few hundred
+  sweeps are needed).
 
   Args:
     log_d: [K] log D(G_k(z')) (or critic values used as log-likelihoods).
     alpha: [K] Dirichlet parameters, > 0.
     max_iters: at most this many (omega, gamma) sweeps.
     tol: convergence threshold on max |gamma_new - gamma|.
+    omega0: [K] the starting omega (summing to 1).
 
   Returns:
-    (omega [K] summing to 1, gamma [K] = alpha + omega, sweeps used).
+    (omega [K] summing to 1, gamma [K] = alpha + omega, sweeps used, the
+    last sweep's max |gamma_new - gamma|).
   """
   k = log_d.shape[-1]
-  gamma0 = alpha + 1.0 / k
+  if omega0 is None:
+    omega0 = jnp.full((k,), 1.0 / k, log_d.dtype)
 
   def cond(carry):
     i, _, _, delta = carry
@@ -46,9 +53,10 @@ def e_step(
     new_gamma = alpha + omega
     return i + 1, new_gamma, omega, jnp.max(jnp.abs(new_gamma - gamma))
 
-  init = (jnp.zeros((), jnp.int32), gamma0, jnp.full((k,), 1.0 / k), jnp.inf)
-  n, gamma, omega, _ = jax.lax.while_loop(cond, body, init)
-  return omega, gamma, n
+  init = (jnp.zeros((), jnp.int32), alpha + omega0, omega0,
+          jnp.asarray(jnp.inf, log_d.dtype))
+  n, gamma, omega, delta = jax.lax.while_loop(cond, body, init)
+  return omega, gamma, n, delta
 
 
 def alpha_objective(alpha: jax.Array, gamma: jax.Array) -> jax.Array:

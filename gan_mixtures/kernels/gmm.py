@@ -11,6 +11,7 @@ deviations ... sigma in R^{K x Dz x Dz}", line 157) or {'means',
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 EPS = 1e-10
 CONSISTENCY = ("mi", "kl", "js")
@@ -188,6 +189,23 @@ def consistency(
     m = (p + q) / 2.0
     return jnp.sum(w * (0.5 * _kl(p, m) + 0.5 * _kl(q, m)))
   raise ValueError(f"unknown consistency {kind!r}; choose from {CONSISTENCY}")
+
+
+def best_permutation(m: jax.Array) -> jax.Array:
+  """The permutation sigma [K] maximising sum_k m[k, sigma(k)] of a [K, K]
+  matrix (the Hungarian algorithm, scipy's, on the host through
+  jax.pure_callback; seed by seed under vmap)."""
+  from scipy.optimize import linear_sum_assignment
+
+  def host(m):
+    m = np.asarray(m)
+    rows, cols = linear_sum_assignment(-m)
+    out = np.empty(m.shape[0], np.int32)
+    out[rows] = cols
+    return out
+
+  return jax.pure_callback(host, jax.ShapeDtypeStruct(m.shape[:1], jnp.int32),
+                           m, vmap_method="sequential")
 
 
 def distribution_match(q_fake: jax.Array, q_real: jax.Array) -> jax.Array:

@@ -28,9 +28,13 @@ import optax
 from flax.training import train_state
 
 from gan_mixtures import losses, nets
+from gan_mixtures.nets import bn
 from gan_mixtures.state import GANState, ema_decay_at, ema_update, make_optimizer
 
 Metrics = dict[str, jax.Array]
+# model.bn_sampling='population': the calibration draw's size and seed
+BN_CALIBRATION = 2048
+BN_SEED = 2**31 - 1
 
 
 class Method(Protocol):
@@ -228,8 +232,8 @@ class GANMethod:
     if self.gp_weight > 0:
       critic = lambda x: self.d_net.apply(d_params, x)[:, 0]
       gp = losses.gradient_penalty(
-          critic, real, fake, rng_gp, one_sided=self.config.method.gp_one_sided
-      )
+          critic, real, fake, rng_gp, one_sided=self.config.method.gp_one_sided,
+          norm=self.config.method.gp_norm)
       loss = loss + self.gp_weight * gp
       metrics = {**metrics, "gp": gp}
     return loss, metrics
@@ -268,8 +272,20 @@ class GANMethod:
 
   @functools.cached_property
   def jitted_sample(self) -> Callable:
-    """`sample` compiled once per (n, use_ema); call with n= keyword."""
-    return jax.jit(self.sample, static_argnames=("n", "use_ema"))
+    """`sample` compiled once per (n, use_ema); call with n= keyword. With
+    model.bn_sampling='population', every batch norm normalises with the
+    statistics of a fixed calibration draw of `BN_CALIBRATION` samples
+    (nets/bn.py), not the sample batch's."""
+    if self.config.model.get("bn_sampling", "batch") != "population":
+      return jax.jit(self.sample, static_argnames=("n", "use_ema"))
+
+    def sample(state, rng, n, use_ema=True):
+      return bn.population_statistics(
+          lambda: self.sample(state, rng, n, use_ema),
+          lambda: self.sample(state, jax.random.PRNGKey(BN_SEED),
+                              BN_CALIBRATION, use_ema))
+
+    return jax.jit(sample, static_argnames=("n", "use_ema"))
 
   def generator_params(self, state: GANState, use_ema: bool = True) -> Any:
     return state.g_ema_params if use_ema else state.g.params

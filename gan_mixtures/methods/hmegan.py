@@ -48,7 +48,7 @@ class HMEGAN(VanillaGAN):
       trunk = MapTrunk(shape, nets.make_trunk(m, tuple(data.example_shape)))
     self.mixture = MixtureGenerator(
         mc.gate, num_leaves, mc.leaf, features, trunk,
-        gate_init_std=mc.gate_init_std,
+        gate_init_std=mc.gate_init_std, leaf_bias_std=mc.leaf_bias_std,
     )
     self.gated_leaves = leaves_of(self.mixture)  # alone, for benchmark_parts
     self.g_net = self.mixture.clone(with_gates=False)  # the train-step G
@@ -108,6 +108,7 @@ class HMEGAN(VanillaGAN):
       raise ValueError(f"method.depth must be in 1..16, got {mc.depth}")
     if mc.gate == "me" and mc.num_leaves < 1:
       raise ValueError(f"method.num_leaves must be >= 1, got {mc.num_leaves}")
-    if mc.gate_init_std < 0:
-      raise ValueError(f"method.gate_init_std must be >= 0, got {mc.gate_init_std}")
+    if mc.gate_init_std < 0 or mc.leaf_bias_std < 0:
+      raise ValueError("method.gate_init_std and leaf_bias_std must be >= 0,"
+                       f" got {mc.gate_init_std}, {mc.leaf_bias_std}")
 

@@ -20,7 +20,17 @@ with hinge / W the raw critic, as the reference code.
 
 The E-step is held (omega uniform, gamma = alpha + 1/K) for the first
 `method.estep_start_step` steps, or `method.estep_delay_epochs` epochs of
-the real data (Appendix E), whichever is later.
+the real data (Appendix E), whichever is later. It iterates until the
+largest change of gamma is below `method.estep_tol` (a cap of
+`estep_max_iters` sweeps for pathological cases); every step logs the
+sweeps used (mean, max) and the largest final change (`estep_residual`).
+It starts from omega uniform, or (`method.estep_warm_start`) from the
+previous step's omega of the same batch position, as the reference code.
+
+G's loss (`method.g_weighting`): 'omega', Eq. 9's omega-weighted mean over
+the M noise samples; 'per_generator', the reference code's (solver.py:
+w_G = w / w.sum(axis=0)): omega renormalised over the batch for each
+generator, each generator's weighted mean given 1/K of the loss.
 """
 
 from typing import Any
@@ -41,6 +51,17 @@ D_FAKES = ("per_generator", "ancestral")
 # logit (the paper); 'sigmoid_critic' = sigmoid of a hinge / W critic (the
 # reference code; must be asked for)
 ESTEP_LIKELIHOODS = ("probability", "sigmoid_critic")
+G_WEIGHTINGS = ("omega", "per_generator")
+
+
+def g_loss_weights(omega: jax.Array, weighting: str) -> jax.Array:
+  """The weights [M, K] of the per-(z', k) terms in G's loss (which is minus
+  their weighted sum): 'omega' omega / M (Eq. 9); 'per_generator' omega
+  renormalised over the M samples of each generator, / K."""
+  m, k = omega.shape
+  if weighting == "omega":
+    return omega / m
+  return omega / (k * jnp.maximum(omega.sum(0, keepdims=True), 1e-30))
 
 
 class LDAGAN(MultiGeneratorGAN):
@@ -57,8 +78,12 @@ class LDAGAN(MultiGeneratorGAN):
 
   # ---- state ----------------------------------------------------------------
   def init_aux(self, rng: jax.Array) -> dict[str, Any]:
-    alpha = jnp.full((self.k,), float(self.config.method.alpha_init))
-    return {"alpha": alpha, "alpha_opt": self.alpha_tx.init(alpha)}
+    mc = self.config.method
+    alpha = jnp.full((self.k,), float(mc.alpha_init))
+    aux = {"alpha": alpha, "alpha_opt": self.alpha_tx.init(alpha)}
+    if mc.estep_warm_start:  # the last E-step's omega [M, K]
+      aux["omega"] = jnp.full((mc.fakes_per_generator, self.k), 1.0 / self.k)
+    return aux
 
   # ---- generation -----------------------------------------------------------
   def ancestral(self, g_params, alpha, rng, n: int) -> tuple[jax.Array, jax.Array]:
@@ -94,32 +119,41 @@ class LDAGAN(MultiGeneratorGAN):
       return -jax.nn.log_sigmoid(-critic)  # -log(1 - D)
     return critic  # hinge / W: the critic value, as the reference code
 
-  def e_step(self, critic: jax.Array, alpha: jax.Array, step: jax.Array):
-    """omega, gamma [M, K] and sweeps [M]; omega uniform before the delay."""
+  def e_step(self, critic: jax.Array, alpha: jax.Array, step: jax.Array,
+             omega0: jax.Array | None = None):
+    """omega, gamma [M, K], sweeps [M] and final residuals [M], from omega0
+    [M, K] (default uniform); omega uniform before the delay."""
     mc = self.config.method
     log_d = jax.lax.stop_gradient(jax.nn.log_sigmoid(critic)).T  # [M, K]
-    omega, gamma, iters = jax.vmap(
-        lambda l: dirichlet.e_step(l, alpha, max_iters=mc.estep_max_iters, tol=mc.estep_tol)
-    )(log_d)
+    uniform = jnp.full_like(log_d, 1.0 / self.k)
+    omega0 = uniform if omega0 is None else omega0
+    omega, gamma, iters, residual = jax.vmap(
+        lambda l, w: dirichlet.e_step(l, alpha, max_iters=mc.estep_max_iters,
+                                      tol=mc.estep_tol, omega0=w)
+    )(log_d, omega0)
     started = step >= self.estep_start
-    uniform = jnp.full_like(omega, 1.0 / self.k)
     omega = jnp.where(started, omega, uniform)
     gamma = jnp.where(started, gamma, alpha + uniform)
-    return omega, gamma, iters
+    return omega, gamma, iters, jnp.where(started, residual, 0.0)
 
-  def g_loss_and_estep(self, g_params, d_params, alpha, step, rng):
-    m = self.config.method.fakes_per_generator
+  def g_loss_and_estep(self, g_params, d_params, alpha, step, rng,
+                       omega0=None):
+    mc = self.config.method
+    m = mc.fakes_per_generator
     x = self.all_generators(g_params, self.noise(rng, m))  # [K, M, ...]
     critic = self.d_net.apply(d_params, x.reshape((-1,) + x.shape[2:]))
     critic = critic.reshape(self.k, m)  # [K, M]
-    omega, gamma, iters = self.e_step(critic, alpha, step)
+    omega, gamma, iters, residual = self.e_step(critic, alpha, step, omega0)
     terms = self.log_likelihood_terms(critic)  # [K, M]
-    loss = -jnp.mean(jnp.sum(jax.lax.stop_gradient(omega).T * terms, axis=0))
+    weights = g_loss_weights(jax.lax.stop_gradient(omega), mc.g_weighting)
+    loss = -jnp.sum(weights.T * terms)
     entropy = -jnp.sum(omega * jnp.log(omega + 1e-12), -1).mean()
     d_fake = jax.nn.sigmoid(critic)  # the E-step's D(G_k(z'))
     return loss, {
-        "gamma": gamma,
+        "gamma": gamma, "omega": omega,
         "estep_iters": iters.mean().astype(jnp.float32),
+        "estep_iters_max": iters.max().astype(jnp.float32),
+        "estep_residual": residual.max(),
         "omega_entropy": entropy,
         "estep_d_mean": d_fake.mean(), "estep_d_std": d_fake.std(),
     }
@@ -136,18 +170,19 @@ class LDAGAN(MultiGeneratorGAN):
 
     def g_loss_fn(g_params):
       loss, aux = self.g_loss_and_estep(
-          g_params, d_state.params, alpha, state.step, rng_g
-      )
+          g_params, d_state.params, alpha, state.step, rng_g,
+          state.aux.get("omega"))
       return poison_if(loss, state.step, self.config.train.debug_nan_step), aux
 
     g_state, g_metrics = apply_update(state.g, g_loss_fn, "g")
-    gamma = g_metrics.pop("gamma")
+    gamma, omega = g_metrics.pop("gamma"), g_metrics.pop("omega")
     new_alpha, alpha_opt = self.alpha_ascent(alpha, state.aux["alpha_opt"], gamma)
     ema = self.next_ema(state, g_state.params)
+    aux = {"alpha": new_alpha, "alpha_opt": alpha_opt}
+    if "omega" in state.aux:
+      aux["omega"] = omega
     new_state = state.replace(
-        step=state.step + 1, g=g_state, d=d_state, g_ema_params=ema,
-        aux={"alpha": new_alpha, "alpha_opt": alpha_opt},
-    )
+        step=state.step + 1, g=g_state, d=d_state, g_ema_params=ema, aux=aux)
     metrics = {
         **d_metrics, **g_metrics,
         "alpha_min": new_alpha.min(), "alpha_max": new_alpha.max(),
@@ -210,5 +245,8 @@ class LDAGAN(MultiGeneratorGAN):
           " (the reference code's choice, not the paper's), or loss 'ns'")
     if mc.estep_delay_epochs < 0 or mc.estep_start_step < 0:
       raise ValueError("method.estep_delay_epochs and estep_start_step must be >= 0")
-    if mc.estep_max_iters < 1:
-      raise ValueError("method.estep_max_iters must be >= 1")
+    if mc.estep_max_iters < 1 or mc.estep_tol <= 0:
+      raise ValueError("method.estep_max_iters must be >= 1 and estep_tol > 0")
+    if mc.g_weighting not in G_WEIGHTINGS:
+      raise ValueError(f"method.g_weighting must be one of {G_WEIGHTINGS},"
+                       f" got {mc.g_weighting!r}")

@@ -18,6 +18,7 @@ code: the generator of a sample is a draw from softmax(gate logits).
 from typing import Any
 
 import flax
+import flax.linen as nn
 import jax
 import jax.numpy as jnp
 import optax
@@ -50,9 +51,13 @@ class MEGAN(GANMethod):
     else:
       heads = nets.GeneratorHeads(
           self.k, nets.dcgan.trunk_input_shape(shape[0], m.g_width),
-          nets.first_layer_norm(m), "relu", nets.shared.first_init(m.g_init_std))
+          nets.first_layer_norm(m), "relu",
+          nets.shared.first_init(m.g_init_std, m.g_first_init))
       trunk = nets.make_trunk(m, shape)
-    self.g_net = GumbelGatedGenerator(heads, trunk, mc.gate_features, mc.gumbel_tau)
+    dense_init = (nn.initializers.he_normal() if m.g_first_init == "he"
+                  else nn.initializers.lecun_normal())
+    self.g_net = GumbelGatedGenerator(heads, trunk, mc.gate_features,
+                                      mc.gumbel_tau, dense_init)
     labels = lambda params: flax.traverse_util.path_aware_map(
         lambda path, _: "gate" if path[1] in GATE_PARAMS else "rest", params)
     balance_opt = make_optimizer(config.g_opt, config.train.num_steps)

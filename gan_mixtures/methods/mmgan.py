@@ -207,18 +207,18 @@ class MMGAN(GANMethod):
   # ---- diagnostics --------------------------------------------------------
   def periodic_metrics(self, state: GANState, rng: jax.Array) -> dict[str, float]:
     """Every set's weights (`alpha_<i>_<k>`: the alpha trajectory) and how
-    cleanly the components split by class: the share of a component's
-    samples in its most frequent class under the digit classifier, averaged
-    over the components (`component_purity`)."""
+    the components split by class under the digit classifier, 64 samples
+    each (comp_lib.component_label_metrics: `component_purity`,
+    `component_digit_acc`, `component_confidence`)."""
     alpha = np.asarray(jax.device_get(self.alpha(state)))
     out = {f"alpha_{i}_{k}": float(alpha[i, k])
            for i in range(self.n) for k in range(self.k)}
     clf = self.diagnostic_classifier()
     if clf is not None:
       x = self.sample_components(state, rng, 64, self.config.eval.use_ema)
-      labels = clf.predict(x.reshape((-1,) + x.shape[2:])).reshape(self.k, 64)
-      out["component_purity"] = float(np.mean(
-          [np.bincount(row, minlength=10).max() / 64 for row in labels]))
+      probs = clf.probabilities(x.reshape((-1,) + x.shape[2:]))
+      out.update(comp_lib.component_label_metrics(
+          np.repeat(np.arange(self.k), 64), probs))
     return out
 
   def diagnostic_classifier(self):
@@ -301,7 +301,12 @@ class MMGAN(GANMethod):
     used = alpha.max(0) > config.method.used_weight
     labels = {k: clf.predict(x[k]) for k in range(self.k) if used[k]}
     out = comp_lib.component_accuracy(labels, region_of, region_classes, names)
-    _, union_labels = data.real_examples(2000)
+    union, union_labels = data.real_examples(2000)
+    # how real the samples behind component_acc are (noise scores too)
+    flat = x.reshape((-1,) + x.shape[2:])
+    out.update(comp_lib.component_label_metrics(
+        np.repeat(np.arange(self.k), x.shape[1]), clf.probabilities(flat)))
+    out.update(comp_lib.realism(clf, flat, clf.features(union)))
     out["component_acc_random"] = comp_lib.random_baseline(data.label_sets)
     out["component_acc_union"] = comp_lib.union_baseline(
         union_labels, [c for c in region_classes if c]

@@ -7,8 +7,8 @@ on D's encoder (`shared_encoder`, Table I "shared") or a separate CNN
 (nets.classifier.PCMClassifier). Every real x_i is paired with K fakes
 x^_i^k = G(z_i^k), z_i^k = mu_k + S_k eps (Algorithm 1, lines 3-8). One step
 runs Algorithm 1's four updates in order (lines 12-15), each with its own
-Adam state, all on one draw of the noise (the algorithm computes its losses
-from one set of fakes):
+Adam state (`method.pcm_update='sequential'`, the default), all on one draw
+of the noise (the algorithm computes its losses from one set of fakes):
 
   12. D        max L_adv = E_i 1/K sum_k C(x_i)_k (log D(x_i)
                                 + log(1 - D(x^_i^k)))            (Eq. 6)
@@ -19,14 +19,34 @@ from one set of fakes):
   15. C, mu, S min L_{x^,z}: consistency of p(k | z_i^k) (Eq. 3) and
                C(x^_i^k)                                         (Eq. 4)
 
+Because lines 13-15 each have their own Adam, which is invariant to the
+scale of its gradient, `c_adv_weight`, `xx_weight` and `xz_weight` act as
+switches there: any positive value gives the same run (0 turns the term
+off). `pcm_update='joint'` makes them weights: one Adam per parameter set
+(G, C, the prior) on the weighted sum L_adv + xx_weight L_{x^,x} + xz_weight
+L_{x^,z}, every term at the same point (after D's update), G moved by L_adv
+alone as in Algorithm 1.
+
 L_{x^,x} (`xx_form`): Eq. 5 as typeset sums I(C(x_i), C(x^)) over k with no
-k inside, so it is ill-defined; its stated purpose (l.60) is that C's
-distribution on the fakes looks like its distribution on the data. Our
-reading, 'match' (default): KL(mean_{i,k} C(x^_i^k) || mean_i C(x_i))
-(kernels/gmm.py distribution_match), which does not vanish when C gives
-every real one component. 'weighted' keeps the project's earlier reading:
-the consistency of C(x_i) and C(x^_i^k) over the pairs, weighted by
-C(x_i)_k. L_{x^,z} (`consistency`): 'mi' maximises the mutual information
+k inside, so it is ill-defined; its stated purpose (section II) is that C's
+distribution on the fakes looks like its distribution on the data. Two
+readings: 'weighted' (the configs' default, configs/pcmgan.py): the
+consistency of C(x_i) and C(x^_i^k) over the pairs, weighted by C(x_i)_k;
+'match': KL(mean_{i,k} C(x^_i^k) || mean_i C(x_i)) (kernels/gmm.py
+distribution_match), which does not vanish when C gives every real one
+component.
+
+C's labels and the components. Eq. 6 weighs pair (i, k) by C(x_i)_k, so C's
+output k must mean component k. The batch-joint mutual information of
+L_{x^,z} is invariant to permuting C's outputs, so under 'mi' C learns the
+components up to a permutation; M[k, j] = mean_i C(x^_i^k)_j (logged as
+`m_diagonal`, the mass on M's diagonal / K, and `m_best`, the mass on its
+best permutation) shows it. `anchor_every` N > 0 re-indexes C's outputs
+every N steps by the best matching of M (the Hungarian algorithm), so that
+output k is the class C gives component k's samples: a permutation of C's
+outputs (aux 'c_perm'), which leaves the MI unchanged. The 'kl' and 'js'
+forms compare p(k | z_i^k) and C(x^_i^k) pair by pair and anchor by
+themselves. L_{x^,z} (`consistency`): 'mi' maximises the mutual information
 of the batch joint of the pairs (the paper's default), 'kl' is the KL form
 l.123 allows, KL(p(k|z_i^k) || C(x^_i^k)) per pair: -log C(x^_i^k)_k when
 the Gaussians are apart (p(k|z_i^k) one-hot), which does not vanish at a
@@ -36,11 +56,11 @@ degenerate optimum where C predicts one constant class (kernels/gmm.py).
 
 D has one output as Eq. 6 and Table I's parameter counts have it. Ours, not
 the paper's: `d_per_component` (D outputs K logits and pair (i, k) is judged
-by output k), `xz_prior_grad` (how L_{x^,z} moves mu, S: 'full' through
-p(k | z) and G(z), what autodiff of line 15 gives; 'responsibility' through
-p(k | z) alone; 'none'). With both consistency weights 0 lines 14-15 are
-skipped (the "no PCM" ablation). With a shared encoder, C's updates move the
-encoder and the C head, never D's head.
+by output k; the paper has no such D), `xz_prior_grad` (how L_{x^,z} moves
+mu, S: 'full' through p(k | z) and G(z), what autodiff of line 15 gives;
+'responsibility' through p(k | z) alone; 'none'). With both consistency
+weights 0 lines 14-15 are skipped (the "no PCM" ablation). With a shared
+encoder, C's updates move the encoder and the C head, never D's head.
 """
 
 from typing import Any
@@ -55,7 +75,10 @@ from flax.training import train_state
 from gan_mixtures import nets
 from gan_mixtures.kernels import gmm
 from gan_mixtures.metrics import clustering
-from gan_mixtures.methods.base import apply_update, joint_update, poison_if, run_d_steps
+from gan_mixtures.metrics import components as comp_lib
+from gan_mixtures.methods.base import (
+    Metrics, apply_update, joint_update, poison_if, run_d_steps,
+)
 from gan_mixtures.methods.gmgan import GMGAN
 from gan_mixtures.nets.classifier import PCMClassifier
 from gan_mixtures.state import GANState, make_optimizer
@@ -65,6 +88,7 @@ from gan_mixtures.state import GANState, make_optimizer
 # autodiff), through p(k | z) alone, or not at all.
 XZ_PRIOR_GRAD = ("full", "responsibility", "none")
 XX_FORMS = ("match", "weighted")  # L_{x^,x}: module docstring
+PCM_UPDATES = ("sequential", "joint")  # module docstring
 
 
 def weighted_pairs(q_real: jax.Array, q_fake: jax.Array) -> tuple[jax.Array, ...]:
@@ -126,14 +150,24 @@ class PCMGAN(GMGAN):
     out = self.d_net.apply(d_params, x)
     return out[0] if self.shared else out
 
-  def classify(self, c_params, x: jax.Array) -> jax.Array:
-    """p(k | x) = C(x) [B, K]; c_params are D's params when shared."""
+  def classify(self, c_params, x: jax.Array,
+               perm: jax.Array | None = None) -> jax.Array:
+    """p(k | x) = C(x) [B, K]; c_params are D's params when shared; with
+    `perm` [K] (the anchoring), C's outputs re-indexed: output k is C's
+    output perm[k]."""
     if self.shared:
-      return jax.nn.softmax(self.d_net.apply(c_params, x)[1], -1)
-    return jax.nn.softmax(self.c_net.apply(c_params, x), -1)
+      q = jax.nn.softmax(self.d_net.apply(c_params, x)[1], -1)
+    else:
+      q = jax.nn.softmax(self.c_net.apply(c_params, x), -1)
+    return q if perm is None else q[..., perm]
 
   def c_params(self, state: GANState):
     return state.d.params if self.shared else state.aux["c_params"]
+
+  @staticmethod
+  def c_perm(state: GANState) -> jax.Array | None:
+    """The anchoring permutation of C's outputs (None without anchoring)."""
+    return state.aux.get("c_perm")
 
   def generate(self, g_params, z: jax.Array) -> jax.Array:
     """G of z [B, K, Dz]; [B, K, H, W, C]."""
@@ -152,10 +186,19 @@ class PCMGAN(GMGAN):
     if not self.shared:
       aux["c_params"] = self.c_net.init(jax.random.fold_in(rng, 2), sample_batch)
     c_params = state.d.params if self.shared else aux["c_params"]
-    for line in ("adv", "xx", "xz"):  # lines 13, 14, 15
+    lines = ("adv",) if self.joint else ("adv", "xx", "xz")  # 13, 14, 15
+    for line in lines:
       aux[f"c_opt_{line}"] = self.c_tx.init(c_params)
-    aux["prior_opt_xz"] = state.aux["prior"].tx.init(state.aux["prior"].params)
+    if not self.joint:
+      aux["prior_opt_xz"] = state.aux["prior"].tx.init(
+          state.aux["prior"].params)
+    if self.config.method.anchor_every > 0:
+      aux["c_perm"] = jnp.arange(self.k, dtype=jnp.int32)
     return state.replace(aux=aux)
+
+  @property
+  def joint(self) -> bool:
+    return self.config.method.pcm_update == "joint"
 
   def c_train_state(self, params, opt_state, step) -> train_state.TrainState:
     return train_state.TrainState(step=step, apply_fn=None, params=params,
@@ -170,10 +213,12 @@ class PCMGAN(GMGAN):
     d_fake = self.discriminate(d_params, fake.reshape((-1,) + fake.shape[2:]))
     return pair_logits(d_real, d_fake.reshape(b, self.k, -1))
 
-  def d_loss_pcm(self, d_params, g_params, prior, c_params, real, rng):
+  def d_loss_pcm(self, d_params, g_params, prior, c_params, real, rng,
+                 perm=None):
     """-L_adv (Eq. 6) for D; C's weights and the fakes are constants."""
     b = real.shape[0]
-    w = jax.lax.stop_gradient(self.classify(d_params if self.shared else c_params, real))
+    w = jax.lax.stop_gradient(self.classify(
+        d_params if self.shared else c_params, real, perm))
     _, fake = self.fakes(g_params, prior, rng, b)
     d_real, d_fake = self.pair_logits_of(
         d_params, real, jax.lax.stop_gradient(fake))
@@ -181,14 +226,15 @@ class PCMGAN(GMGAN):
     l_adv = jnp.mean(jnp.sum(w * pair, -1)) / self.k
     return -l_adv, {"l_adv": l_adv, "d_real": d_real.mean(), "d_fake": d_fake.mean()}
 
-  def g_side_loss(self, params, d_params, real, rng, step):
+  def g_side_loss(self, params, d_params, real, rng, step, perm=None):
     """L_adv for (G, prior, C), D fixed: G's term is log(1 - D(x^)) or, by
     default, the non-saturating -log D(x^); the real term log D(x_i) reaches
     C alone (with one D output it is the same for every k, so C's weights,
     which sum to 1, get nothing from it)."""
     g_params, prior, c_params = params
     b = real.shape[0]
-    w = scale_gradient(self.classify(c_params, real), self.config.method.c_adv_weight)
+    w = scale_gradient(self.classify(c_params, real, perm),
+                       self.config.method.c_adv_weight)
     _, fake = self.fakes(g_params, prior, rng, b)
     d_real, d_fake = self.pair_logits_of(d_params, real, fake)  # [B, K] each
     if self.config.method.loss == "minimax":
@@ -199,14 +245,14 @@ class PCMGAN(GMGAN):
     loss = jnp.mean(jnp.sum(w * pair, -1)) / self.k
     return poison_if(loss, step, self.config.train.debug_nan_step), {}
 
-  def xx_loss(self, c_params, g_params, prior, real, rng):
+  def xx_loss(self, c_params, g_params, prior, real, rng, perm=None):
     """xx_weight * L_{x^,x} for C (line 14); the fakes are constants."""
     mc = self.config.method
     b = real.shape[0]
     _, fake = self.fakes(g_params, prior, rng, b)
     fake = jax.lax.stop_gradient(fake.reshape((-1,) + fake.shape[2:]))
-    q_fake = self.classify(c_params, fake)  # [B*K, K]
-    q_real = self.classify(c_params, real)  # [B, K]
+    q_fake = self.classify(c_params, fake, perm)  # [B*K, K]
+    q_real = self.classify(c_params, real, perm)  # [B, K]
     if mc.xx_form == "match":
       l_xx = gmm.distribution_match(q_fake, q_real)
     else:
@@ -215,8 +261,9 @@ class PCMGAN(GMGAN):
                              symmetric=mc.mi_symmetric)
     return mc.xx_weight * l_xx, {"l_xx": l_xx}
 
-  def xz_loss(self, params, g_params, real, rng):
-    """xz_weight * L_{x^,z} for (prior, C) (line 15)."""
+  def xz_loss(self, params, g_params, real, rng, perm=None):
+    """xz_weight * L_{x^,z} for (prior, C) (line 15); aux `m`: M [K, K],
+    M[k, j] = mean_i C(x^_i^k)_j."""
     prior, c_params = params
     mc = self.config.method
     b = real.shape[0]
@@ -227,9 +274,30 @@ class PCMGAN(GMGAN):
     through_g = mc.xz_prior_grad != "responsibility"
     fake = self.generate(g_params, z if through_g else jax.lax.stop_gradient(z))
     p_z = gmm.responsibilities_batch(z.reshape(b * self.k, -1), prior)  # [B*K, K]
-    q_fake = self.classify(c_params, fake.reshape((-1,) + fake.shape[2:]))  # [B*K, K]
+    q_fake = self.classify(c_params, fake.reshape((-1,) + fake.shape[2:]),
+                           perm)  # [B*K, K]
     l_xz = gmm.consistency(p_z, q_fake, mc.consistency, symmetric=mc.mi_symmetric)
-    return mc.xz_weight * l_xz, {"l_xz": l_xz}
+    m = jax.lax.stop_gradient(q_fake.reshape(b, self.k, self.k).mean(0))
+    return mc.xz_weight * l_xz, {"l_xz": l_xz, "m": m}
+
+  def joint_loss(self, params, d_params, real, rng, step, perm=None):
+    """`pcm_update='joint'`: L_adv + xx_weight L_{x^,x} + xz_weight
+    L_{x^,z} for (G, prior, C) at one point; L_{x^,x} and L_{x^,z} do not
+    move G (lines 14-15 update C and the prior only)."""
+    g_params, prior, c_params = params
+    mc = self.config.method
+    loss, metrics = self.g_side_loss(params, d_params, real, rng, step, perm)
+    g_fixed = jax.lax.stop_gradient(g_params)
+    if mc.xx_weight > 0:
+      xx, xx_metrics = self.xx_loss(c_params, g_fixed,
+                                    jax.lax.stop_gradient(prior), real, rng,
+                                    perm)
+      loss, metrics = loss + xx, {**metrics, **xx_metrics}
+    if mc.xz_weight > 0:
+      xz, xz_metrics = self.xz_loss((prior, c_params), g_fixed, real, rng,
+                                    perm)
+      loss, metrics = loss + xz, {**metrics, **xz_metrics}
+    return loss, metrics
 
   # ---- the step -------------------------------------------------------------
   def train_step(self, state: GANState, batch: jax.Array, rng: jax.Array):
@@ -238,38 +306,44 @@ class PCMGAN(GMGAN):
     mc, aux = self.config.method, dict(state.aux)
     prior_ts = aux["prior"]
     c_fixed = None if self.shared else aux["c_params"]
+    perm = self.c_perm(state)
 
     d_state, metrics = run_d_steps(  # 12.
         lambda p, real, r: self.d_loss_pcm(
-            p, state.g.params, prior_ts.params, c_fixed, real, rng_fake),
+            p, state.g.params, prior_ts.params, c_fixed, real, rng_fake, perm),
         state.d, batch, rng,
     )
     real = batch[-1]
     c_ts = self.c_train_state(d_state.params if self.shared else aux["c_params"],
                               aux["c_opt_adv"], state.step)
-    (g_state, prior_ts, c_ts), g_metrics = joint_update(  # 13.
+    side_loss = self.joint_loss if self.joint else self.g_side_loss
+    (g_state, prior_ts, c_ts), g_metrics = joint_update(  # 13. (or 13-15)
         (state.g, prior_ts, c_ts),
-        lambda ps: self.g_side_loss(ps, d_state.params, real, rng_fake, state.step),
+        lambda ps: side_loss(ps, d_state.params, real, rng_fake, state.step,
+                             perm),
         "g",
     )
     metrics.update(g_metrics)
     aux["c_opt_adv"] = c_ts.opt_state
-    if mc.xx_weight > 0:  # 14.
+    if mc.xx_weight > 0 and not self.joint:  # 14.
       c_ts = c_ts.replace(opt_state=aux["c_opt_xx"])
       c_ts, xx_metrics = apply_update(
           c_ts, lambda p: self.xx_loss(p, g_state.params, prior_ts.params, real,
-                                       rng_fake), "c_xx")
+                                       rng_fake, perm), "c_xx")
       aux["c_opt_xx"] = c_ts.opt_state
       metrics.update(xx_metrics)
-    if mc.xz_weight > 0:  # 15.
+    if mc.xz_weight > 0 and not self.joint:  # 15.
       xz_prior = prior_ts.replace(opt_state=aux["prior_opt_xz"])
       c_ts = c_ts.replace(opt_state=aux["c_opt_xz"])
       (xz_prior, c_ts), xz_metrics = joint_update(
           (xz_prior, c_ts),
-          lambda ps: self.xz_loss(ps, g_state.params, real, rng_fake), "c_xz")
+          lambda ps: self.xz_loss(ps, g_state.params, real, rng_fake, perm),
+          "c_xz")
       aux["prior_opt_xz"], aux["c_opt_xz"] = xz_prior.opt_state, c_ts.opt_state
       prior_ts = prior_ts.replace(params=xz_prior.params)
       metrics.update(xz_metrics)
+    if "m" in metrics:
+      metrics.update(self.anchoring(metrics.pop("m"), state.step, aux))
     if self.shared:
       d_state = d_state.replace(params=c_ts.params)
     else:
@@ -277,13 +351,27 @@ class PCMGAN(GMGAN):
     aux["prior"] = prior_ts
     return self.finish_step(state, g_state, d_state, aux, metrics)
 
+  def anchoring(self, m: jax.Array, step: jax.Array, aux: dict) -> Metrics:
+    """M's diagonal mass and best-permutation mass (/ K); with anchoring,
+    every `anchor_every` steps C's outputs re-indexed by M's best matching
+    (aux['c_perm'] updated in place)."""
+    sigma = gmm.best_permutation(m)  # component k -> C's output sigma[k]
+    out = {"m_diagonal": jnp.trace(m) / self.k,
+           "m_best": m[jnp.arange(self.k), sigma].sum() / self.k}
+    every = self.config.method.anchor_every
+    if every > 0:
+      due = (step + 1) % every == 0
+      aux["c_perm"] = jnp.where(due, aux["c_perm"][sigma], aux["c_perm"])
+    return out
+
   # ---- after training -------------------------------------------------------
   def responsibilities(self, state: GANState, images: np.ndarray,
                        batch: int = 500) -> np.ndarray:
     """p(k | x) for images [N, H, W, C] (assigns unseen images); [N, K]."""
-    params = self.c_params(state)
+    params, perm = self.c_params(state), self.c_perm(state)
     return np.concatenate([
-        np.asarray(self._classify_jit(params, jnp.asarray(images[i : i + batch])))
+        np.asarray(self._classify_jit(params, jnp.asarray(images[i : i + batch]),
+                                      perm))
         for i in range(0, len(images), batch)
     ])
 
@@ -330,10 +418,10 @@ class PCMGAN(GMGAN):
   def periodic_metrics(self, state: GANState, rng: jax.Array) -> dict[str, float]:
     """What the log steps show of the clustering (metrics.jsonl): on the
     test images, the clusters C uses, the entropy of mean C(x) / log K
-    (1 = balanced), cluster_acc and NMI of argmax C(x); per-component purity
-    of the samples under the digit classifier (the share of a component's
-    samples in its most frequent class, averaged over the components: what
-    the paper's Fig. 4 claims), where a classifier is found."""
+    (1 = balanced), cluster_acc and NMI of argmax C(x); where a classifier
+    is found, how 64 samples of every component map to digits (what the
+    paper's Fig. 4 claims: comp_lib.component_label_metrics) and the domain
+    FID of the same samples (`component_fid_domain`)."""
     x, y, clf = self.diagnostic_set()
     q = self.responsibilities(state, x)  # [N, K]
     assign = q.argmax(-1)
@@ -345,11 +433,18 @@ class PCMGAN(GMGAN):
            "nmi": clustering.nmi(y, assign)}
     if clf is not None:
       z = self.draw_all(self.prior_params(state), rng, 64).transpose(1, 0, 2)
-      imgs = self.g_net.apply(self.generator_params(state), z.reshape(-1, z.shape[-1]))
-      labels = clf.predict(np.asarray(imgs)).reshape(self.k, 64)
-      out["component_purity"] = float(np.mean(
-          [np.bincount(row, minlength=10).max() / 64 for row in labels]))
+      imgs = np.asarray(self.g_net.apply(self.generator_params(state),
+                                         z.reshape(-1, z.shape[-1])))
+      out.update(comp_lib.component_label_metrics(
+          np.repeat(np.arange(self.k), 64), clf.probabilities(imgs)))
+      out.update(comp_lib.realism(clf, imgs, self.diagnostic_features(clf)))
     return out
+
+  def diagnostic_features(self, clf) -> np.ndarray:
+    """The classifier's features of the diagnostic test images (once)."""
+    if not hasattr(self, "_diag_features"):
+      self._diag_features = clf.features(self.diagnostic_set()[0])
+    return self._diag_features
 
   def kmeans_floor(self, x: np.ndarray, y: np.ndarray) -> dict[str, float]:
     """k-means on raw pixels of the test images; the same every evaluation,
@@ -378,5 +473,10 @@ class PCMGAN(GMGAN):
       raise ValueError("method.xx_weight and xz_weight must be >= 0")
     if mc.xx_form not in XX_FORMS:
       raise ValueError(f"method.xx_form must be one of {XX_FORMS}, got {mc.xx_form!r}")
+    if mc.pcm_update not in PCM_UPDATES:
+      raise ValueError(f"method.pcm_update must be one of {PCM_UPDATES}, got"
+                       f" {mc.pcm_update!r}")
+    if mc.anchor_every < 0:
+      raise ValueError(f"method.anchor_every must be >= 0, got {mc.anchor_every}")
     if config.model.name != "dcgan":
       raise ValueError("pcmgan needs model.name='dcgan' (image data)")

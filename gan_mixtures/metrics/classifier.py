@@ -94,6 +94,11 @@ class Classifier:
   def predict(self, x: np.ndarray) -> np.ndarray:
     return np.argmax(self.logits(x), axis=-1)
 
+  def probabilities(self, x: np.ndarray) -> np.ndarray:
+    logits = self.logits(x)
+    e = np.exp(logits - logits.max(-1, keepdims=True))
+    return e / e.sum(-1, keepdims=True)
+
   def features(self, x: np.ndarray) -> np.ndarray:
     return batched_apply(lambda b: self._logits_feats(b)[1], x)
 

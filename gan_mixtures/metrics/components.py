@@ -1,5 +1,8 @@
-"""MMGAN's component accuracy (Table 2) and the matching of components to
-regions of the label sets.
+"""What a classifier says of a mixture's components: MMGAN's component
+accuracy (Table 2) and the matching of components to regions of the label
+sets; for any method with components, how they map to classes
+(component_label_metrics) beside how real the same samples look
+(realism), since a generator of noise can score high on the first.
 
 Region r (a membership pattern over the n sets, splits.region_order) holds
 the classes that belong to exactly those sets. A component's accuracy is the
@@ -106,3 +109,46 @@ def component_accuracy(
       "component_acc": float(np.mean(list(per.values()))) if per else float("nan"),
       "component_acc_per_region": per,
   }
+
+
+def best_match_accuracy(components: np.ndarray, labels: np.ndarray,
+                        num_classes: int) -> float:
+  """The accuracy of reading a sample's class off its component, under the
+  one-to-one matching of components to classes that maximises it (the
+  Hungarian algorithm on the [K, C] count matrix); samples of components
+  left unmatched (K > C) count as errors. components, labels [N] int."""
+  k = int(components.max()) + 1 if len(components) else 0
+  counts = np.zeros((k, num_classes))
+  np.add.at(counts, (components, labels), 1)
+  rows, cols = linear_sum_assignment(-counts)
+  return float(counts[rows, cols].sum() / max(len(labels), 1))
+
+
+def component_label_metrics(components: np.ndarray, probs: np.ndarray,
+                            prefix: str = "component_") -> dict[str, float]:
+  """How components map to a classifier's classes, from the classifier's
+  probabilities probs [N, C] of N samples and their components [N]:
+  `purity` (per used component the share of its most frequent class,
+  averaged: 1.0 when every component draws the same class), `digit_acc`
+  (best_match_accuracy: 1.0 only for distinct classes, all drawn cleanly)
+  and `confidence` (the mean largest probability: low for samples the
+  classifier cannot read). Report beside a realism figure (realism)."""
+  labels = probs.argmax(-1)
+  purities = [np.bincount(labels[components == c]).max() / np.sum(components == c)
+              for c in np.unique(components)]
+  return {
+      prefix + "purity": float(np.mean(purities)),
+      prefix + "digit_acc": best_match_accuracy(components, labels,
+                                                probs.shape[-1]),
+      prefix + "confidence": float(probs.max(-1).mean()),
+  }
+
+
+def realism(clf, fake: np.ndarray, real_features: np.ndarray,
+            prefix: str = "component_") -> dict[str, float]:
+  """The domain FID (the classifier's features) of `fake` against real
+  features: how real the samples behind a component metric are."""
+  from gan_mixtures.metrics import fid
+
+  return {prefix + "fid_domain": fid.fid_from_features(real_features,
+                                                       clf.features(fake))}

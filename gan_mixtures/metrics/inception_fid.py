@@ -31,6 +31,7 @@ import jax.numpy as jnp
 import numpy as np
 from PIL import Image
 
+from gan_mixtures import paths
 from gan_mixtures.metrics import feature_metrics, fid, logits as logits_lib
 from gan_mixtures.nets import inception, torchscript
 
@@ -217,17 +218,21 @@ def stats_key(data, n: int, extractor: InceptionFeatures, ec) -> dict[str, Any]:
 
 
 def real_features(data, n: int, extractor: InceptionFeatures, ec) -> np.ndarray:
-  """Features of n real reference images, cached in eval.fid_stats_dir under
-  a name that covers every option in `stats_key`."""
+  """Features of n real reference images, cached in eval.fid_stats_dir (""
+  = the per-user cache, paths.py) under a name that covers every option in
+  `stats_key`."""
   key = stats_key(data, n, extractor, ec)
   digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()
-  path = os.path.join(ec.fid_stats_dir, f"{data.name}_{digest[:16]}.npz")
+  folder = ec.fid_stats_dir or paths.fid_stats_dir()
+  path = os.path.join(folder, f"{data.name}_{digest[:16]}.npz")
   if os.path.exists(path):
+    logging.info("real Inception features of %d %s images: reused %s", n,
+                 data.name, path)
     with np.load(path) as f:
       return f["features"]
   real, _ = data.reference_examples(n)
   feats = extractor(real)
-  os.makedirs(ec.fid_stats_dir, exist_ok=True)
+  os.makedirs(folder, exist_ok=True)
   np.savez(path, features=feats, key=json.dumps(key, sort_keys=True))
   logging.info("cached real Inception features in %s", path)
   return feats

@@ -29,21 +29,25 @@ def _fake_votes(
 def knn_two_sample(
     real: np.ndarray, fake: np.ndarray, k: int = 5, chunk: int = 1024
 ) -> dict[str, float]:
-  """Leave-one-out k-NN classification of real vs fake samples.
+  """Leave-one-out k-NN classification of real vs fake samples, two ways.
 
-  Every sample of the union is classified by the majority label of its k
-  nearest other samples (Euclidean). 50 % accuracy on both sides means the
-  two sets are indistinguishable; near 100 % means they are far apart.
-  Queries are processed `chunk` at a time, so 10k x 10k fits in memory.
+  Every sample of the union is judged by its k nearest other samples
+  (Euclidean): by their majority label (`knn_*_acc`), and by the share of
+  its own side among them (`knn_*_acc_avg`: the HME thesis code's
+  `utils.nn_accuracy`, decisions = #real among k / k, fake accuracy =
+  (size - sum of decisions) / size). 50 % on both sides means the two sets
+  are indistinguishable; near 100 % means they are far apart; the vote
+  pushes accuracies further from 50 % than the average. Queries are
+  processed `chunk` at a time, so 10k x 10k fits in memory.
 
   Args:
     real: [N, D] real features.
     fake: [M, D] fake features.
-    k: neighbours (odd, so there are no ties).
+    k: neighbours (odd, so the vote has no ties).
     chunk: queries per jitted call.
 
   Returns:
-    {'knn_real_acc': ..., 'knn_fake_acc': ...}.
+    {'knn_real_acc', 'knn_fake_acc', 'knn_real_acc_avg', 'knn_fake_acc_avg'}.
   """
   if k % 2 == 0:
     raise ValueError(f"k must be odd to avoid ties, got {k}")
@@ -58,8 +62,12 @@ def knn_two_sample(
     ids_clipped = np.minimum(ids, len(pool) - 1)  # pad the last chunk
     v = _fake_votes(pool_j[ids_clipped], jnp.asarray(ids_clipped), pool_j, is_fake_j, k)
     votes.append(np.asarray(v)[ids < len(pool)])
-  pred_fake = np.concatenate(votes) > k // 2
+  fakes_among = np.concatenate(votes)  # [P] fakes among each one's k NN
+  pred_fake = fakes_among > k // 2
+  n = len(real)
   return {
-      "knn_real_acc": float(np.mean(~pred_fake[: len(real)])),
-      "knn_fake_acc": float(np.mean(pred_fake[len(real) :])),
+      "knn_real_acc": float(np.mean(~pred_fake[:n])),
+      "knn_fake_acc": float(np.mean(pred_fake[n:])),
+      "knn_real_acc_avg": float(np.mean(k - fakes_among[:n]) / k),
+      "knn_fake_acc_avg": float(np.mean(fakes_among[n:]) / k),
   }

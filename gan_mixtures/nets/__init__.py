@@ -60,7 +60,8 @@ def make_discriminator(model_config, out_dim: int):
 def _encoder_options(m) -> dict:
   return dict(width=m.d_width, norm=m.d_norm, kernels=tuple(m.d_kernels),
               norm_first=m.d_norm_first, activation=m.d_activation,
-              init_std=m.d_init_std, layers=m.d_layers)
+              init_std=m.d_init_std, layers=m.d_layers,
+              spectral_norm=m.d_spectral_norm)
 
 
 def make_encoder(model_config) -> nn.Module:
@@ -69,13 +70,16 @@ def make_encoder(model_config) -> nn.Module:
   if m.name == "dcgan":
     return DCGANEncoder(**_encoder_options(m))
   if m.name == "mlp":
+    if m.d_spectral_norm:
+      raise ValueError("model.d_spectral_norm is for the dcgan D")
     return MLPEncoder(tuple(m.d_hidden), m.d_activation, m.d_norm)
   raise ValueError(f"a shared encoder needs model.name 'dcgan' or 'mlp', got {m.name!r}")
 
 
 def make_encoder_heads(model_config, d_out: int, c_out: int, c_hidden: int = 0):
   """Encoder + discriminator head (d_out) + classifier head (c_out)."""
-  return EncoderHeads(make_encoder(model_config), d_out, c_out, c_hidden)
+  return EncoderHeads(make_encoder(model_config), d_out, c_out, c_hidden,
+                      model_config.d_spectral_norm)
 
 
 def make_conditional_generator(model_config, out_shape, num_classes: int):
@@ -117,7 +121,7 @@ def make_shared_trunk_generator(model_config, out_shape, num_generators: int):
   if m.name == "dcgan":
     heads = GeneratorHeads(k, dcgan.trunk_input_shape(size, m.g_width),
                            first_layer_norm(m), "relu",
-                           shared.first_init(m.g_init_std))
+                           shared.first_init(m.g_init_std, m.g_first_init))
     trunk = lambda blocks: make_trunk(m, out_shape, blocks)
     _, n = dcgan.num_upsamples(size)
     u = m.g_unshared - 1  # trunk blocks per generator

@@ -13,8 +13,9 @@ Dense(out_dim).
 Normalisation in G (`norm`): 'none', 'layer', 'batch', or 'batch_scale'
 (batch norm without its centre, LDAGAN's "batch normalization center fixed
 to zero"). 'batch' normalises with the statistics of the current batch in
-training and sampling alike (no running averages are kept, so the state
-stays a pure pytree); draw samples in batches of 64 or more. In D: 'none',
+training (no running averages are kept, so the state stays a pure pytree);
+sampling uses the batch's too, or (model.bn_sampling='population') those
+of a fixed calibration draw (nets/bn.py). In D: 'none',
 'layer' (per position over channels), 'layer_chw' (over C x H x W per
 example, Ba et al.'s layer norm as the HME thesis' code has it), 'batch'.
 Initialisation: LeCun normal, or N(0, init_std) where init_std > 0.
@@ -27,6 +28,7 @@ import jax
 import jax.numpy as jnp
 
 from gan_mixtures.kernels import conv
+from gan_mixtures.nets import bn, spectral
 
 
 def num_upsamples(size: int) -> tuple[int, int]:
@@ -58,8 +60,7 @@ class BatchStatNorm(nn.Module):
   @nn.compact
   def __call__(self, x: jax.Array) -> jax.Array:
     axes = tuple(range(x.ndim - 1))  # all but channels
-    mean = jnp.mean(x, axis=axes, keepdims=True)
-    var = jnp.var(x, axis=axes, keepdims=True)
+    mean, var = bn.statistics(x, axes)
     scale = self.param("scale", nn.initializers.ones, (x.shape[-1],))
     y = (x - mean) * jax.lax.rsqrt(var + self.epsilon) * scale
     if self.use_bias:
@@ -78,8 +79,7 @@ class CondBatchStatNorm(nn.Module):
   @nn.compact
   def __call__(self, x: jax.Array, c: jax.Array) -> jax.Array:
     axes = tuple(range(x.ndim - 1))
-    mean = jnp.mean(x, axis=axes, keepdims=True)
-    var = jnp.var(x, axis=axes, keepdims=True)
+    mean, var = bn.statistics(x, axes)
     ch = x.shape[-1]
     bshape = (x.shape[0],) + (1,) * (x.ndim - 2) + (ch,)
     scale = nn.Embed(self.num_classes, ch, embedding_init=nn.initializers.ones,
@@ -172,6 +172,7 @@ class SpaceToDepthConv(nn.Module):
   features: int
   kernel_size: int = 4
   init_std: float = 0.0
+  spectral_norm: bool = False  # the kernel divided by its sigma_max
 
   @nn.compact
   def __call__(self, x: jax.Array) -> jax.Array:
@@ -182,6 +183,8 @@ class SpaceToDepthConv(nn.Module):
     kernel = self.param(
         "kernel", kernel_init(self.init_std), (k, k, c, self.features)
     )
+    if self.spectral_norm:
+      kernel = kernel / spectral.spectral_norm_estimate(kernel)
     bias = self.param("bias", nn.initializers.zeros, (self.features,))
     dn = ("NHWC", "HWIO", "NHWC")
     if h % 2 or w % 2:
@@ -326,6 +329,7 @@ class DCGANEncoder(nn.Module):
   activation: str = "leaky_relu"
   init_std: float = 0.0
   layers: int = 0  # convs; 0 = down to s0 x s0 (num_upsamples)
+  spectral_norm: bool = False  # every conv (Miyato et al.)
 
   @nn.compact
   def __call__(self, x: jax.Array) -> jax.Array:
@@ -336,7 +340,7 @@ class DCGANEncoder(nn.Module):
                        f" {x.shape[1]} px D has {n} convs")
     for i in range(n):
       x = SpaceToDepthConv(self.width * 2**i, kernels[i], self.init_std,
-                           name=f"Conv_{i}")(x)
+                           self.spectral_norm, name=f"Conv_{i}")(x)
       if i > 0 or self.norm_first:
         x = normalise(self.norm, x)
       x = ACTIVATIONS[self.activation](x)
@@ -354,9 +358,21 @@ class DCGANDiscriminator(nn.Module):
   activation: str = "leaky_relu"
   init_std: float = 0.0
   layers: int = 0
+  spectral_norm: bool = False  # every conv and the output layer
 
   @nn.compact
   def __call__(self, x: jax.Array) -> jax.Array:
     x = DCGANEncoder(self.width, self.norm, self.kernels, self.norm_first,
-                     self.activation, self.init_std, self.layers)(x)
-    return nn.Dense(self.out_dim, kernel_init=kernel_init(self.init_std))(x)
+                     self.activation, self.init_std, self.layers,
+                     self.spectral_norm)(x)
+    return output_layer(self.out_dim, self.init_std, self.spectral_norm,
+                        "Dense_0")(x)
+
+
+def output_layer(features: int, init_std: float, spectral_norm: bool,
+                 name: str) -> nn.Module:
+  """D's Dense output layer, spectrally normalised or not (same params)."""
+  if spectral_norm:
+    return spectral.SNDense(features, kernel_init=kernel_init(init_std),
+                            name=name)
+  return nn.Dense(features, kernel_init=kernel_init(init_std), name=name)

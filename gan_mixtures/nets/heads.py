@@ -9,6 +9,8 @@ K Gaussians on the discriminator's encoder.
 import flax.linen as nn
 import jax
 
+from gan_mixtures.nets.spectral import SNDense
+
 
 class EncoderHeads(nn.Module):
   """x [B, ...] -> (d [B, d_out], class logits [B, c_out]).
@@ -24,11 +26,16 @@ class EncoderHeads(nn.Module):
   d_out: int
   c_out: int
   c_hidden: int = 0
+  d_spectral_norm: bool = False  # the D head (the classifier's are plain)
 
   @nn.compact
   def __call__(self, x: jax.Array) -> tuple[jax.Array, jax.Array]:
     f = self.encoder(x)  # [B, F]
-    d = nn.Dense(self.d_out, name="d_head")(f)
+    if self.d_spectral_norm:
+      d = SNDense(self.d_out, kernel_init=nn.initializers.lecun_normal(),
+                  name="d_head")(f)
+    else:
+      d = nn.Dense(self.d_out, name="d_head")(f)
     h = f
     if self.c_hidden > 0:
       h = jax.nn.leaky_relu(nn.Dense(self.c_hidden, name="c_hidden")(f), 0.2)

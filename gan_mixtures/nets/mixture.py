@@ -25,11 +25,13 @@ class GatedLeaves(nn.Module):
   leaf: str  # 'constant' | 'linear'
   features: int
   gate_init_std: float = 1.0  # std of the initial gate weights (sharpness)
+  leaf_bias_std: float = 1.0  # std of the initial c_i / w_i0; 0 = zeros
 
   @nn.compact
   def __call__(self, z: jax.Array) -> tuple[jax.Array, jax.Array]:
     k, dz, f = self.num_leaves, z.shape[-1], self.features
-    init = nn.initializers.normal(1.0)
+    init = (nn.initializers.normal(self.leaf_bias_std)
+            if self.leaf_bias_std > 0 else nn.initializers.zeros)
     gate_init = nn.initializers.normal(self.gate_init_std)
     if self.gate == "hme":
       w = self.param("node_w", gate_init, (k - 1, dz))
@@ -52,14 +54,15 @@ class GatedLeaves(nn.Module):
 
 
 class MapTrunk(nn.Module):
-  """Reshapes the mixture h [B, F] to a map [B, *shape], ReLU (as after the
-  thesis' FC layer, its L569), then an image trunk."""
+  """Reshapes the mixture h [B, F] to a map [B, *shape], then an image trunk,
+  with no activation between: the thesis code's MixtureDecoder (mixture ->
+  view -> ConvTranspose2d; only its FC baseline has Linear + ReLU)."""
 
   shape: tuple[int, ...]
   trunk: nn.Module
 
   def __call__(self, h: jax.Array) -> jax.Array:
-    return self.trunk(jax.nn.relu(h.reshape((h.shape[0],) + tuple(self.shape))))
+    return self.trunk(h.reshape((h.shape[0],) + tuple(self.shape)))
 
 
 class MixtureGenerator(nn.Module):
@@ -73,6 +76,7 @@ class MixtureGenerator(nn.Module):
   trunk: Callable | None = None
   with_gates: bool = True
   gate_init_std: float = 1.0
+  leaf_bias_std: float = 1.0
 
   @nn.compact
   def __call__(self, z: jax.Array):
@@ -87,7 +91,7 @@ def leaves_of(mixture: MixtureGenerator) -> GatedLeaves:
   and the mixture's own submodule inside it."""
   return GatedLeaves(
       mixture.gate, mixture.num_leaves, mixture.leaf, mixture.features,
-      mixture.gate_init_std,
+      mixture.gate_init_std, mixture.leaf_bias_std,
   )
 
 
@@ -105,14 +109,17 @@ class GumbelGatedGenerator(nn.Module):
   trunk: nn.Module
   proj_features: int = 100
   tau: float = 1.0
+  dense_init: Callable = nn.initializers.lecun_normal()
 
   @nn.compact
   def __call__(self, z: jax.Array, rng: jax.Array):
     h = self.heads(z)  # [K, B, *shape]
     k, b = h.shape[:2]
-    f = nn.Dense(self.proj_features, name="projector")(h.reshape(k, b, -1))
+    f = nn.Dense(self.proj_features, kernel_init=self.dense_init,
+                 name="projector")(h.reshape(k, b, -1))
     gate_in = jnp.concatenate([f.transpose(1, 0, 2).reshape(b, -1), z], -1)
-    logits = nn.Dense(k, name="gate")(gate_in)  # [B, K]
+    logits = nn.Dense(k, kernel_init=self.dense_init,
+                      name="gate")(gate_in)  # [B, K]
     choice = gating.straight_through(gating.gumbel_softmax(rng, logits, self.tau))
     chosen = jnp.einsum("bk,kb...->b...", choice, h)  # [B, *shape]
     return self.trunk(chosen), logits, choice

@@ -14,9 +14,10 @@ fjxmlzn/PacGAN has them):
   conv to the image, batch norm + ReLU on every hidden layer, tanh. D: 3x3
   stride-2 convs w, 2w, 4w (w = 4 for S 1/2, 2 for S 1/4), batch norm on
   every one, LeakyReLU 0.3, Dense.
-Weights N(0, 0.02), biases 0 (PacGAN's ops.py). Batch norm uses the batch's
-statistics when sampling too (BatchStatNorm); PacGAN's B sampler uses moving
-averages, its S sampler the batch's.
+Weights N(0, 0.02), biases 0 (PacGAN's ops.py). Batch norm keeps no running
+averages (BatchStatNorm); PacGAN's B sampler uses moving averages, its S
+sampler the batch's: configs/mdgan.py samples "B" with fixed statistics
+(model.bn_sampling, nets/bn.py).
 """
 
 import flax.linen as nn

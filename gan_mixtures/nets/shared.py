@@ -9,6 +9,8 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
+from gan_mixtures.nets import bn
+
 # Normalisation of the K first layers, per generator: 'unit' normalises each
 # of the F units over the batch (a BatchNorm1d per generator: the HME
 # thesis' MADGAN / MGAN / MEGAN, whose parameter counts carry 2F per
@@ -24,8 +26,16 @@ XAVIER_SQRT2 = nn.initializers.variance_scaling(2.0, "fan_avg", "uniform",
                                                 batch_axis=(0,))
 
 
-def first_init(init_std: float):
-  """N(0, init_std) where init_std > 0, else LeCun normal per generator."""
+# He normal (ReLU gain) per generator: the HME thesis code's K first layers
+HE = nn.initializers.variance_scaling(2.0, "fan_in", "normal", batch_axis=(0,))
+FIRST_INITS = ("", "he")
+
+
+def first_init(init_std: float, kind: str = ""):
+  """The K first layers' kernel init: He normal for kind 'he', else N(0,
+  init_std) where init_std > 0, else LeCun normal per generator."""
+  if kind == "he":
+    return HE
   return nn.initializers.normal(init_std) if init_std > 0 else LECUN
 
 
@@ -52,8 +62,7 @@ def per_generator_norm(module: nn.Module, h: jax.Array, kind: str,
   if kind not in FIRST_NORMS:
     raise ValueError(f"unknown first-layer norm {kind!r}; choose from {FIRST_NORMS}")
   axes = (1,) if kind == "unit" else tuple(range(1, h.ndim - 1))
-  mean = jnp.mean(h, axis=axes, keepdims=True)
-  var = jnp.var(h, axis=axes, keepdims=True)
+  mean, var = bn.statistics(h, axes)
   pshape = (h.shape[0],) + (h.shape[2:] if kind == "unit" else h.shape[-1:])
   bshape = (h.shape[0], 1) + (h.shape[2:] if kind == "unit"
                               else (1,) * (h.ndim - 3) + h.shape[-1:])
