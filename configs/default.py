@@ -181,7 +181,9 @@ def get_config() -> ml_collections.ConfigDict:
   t.ema_decay = 0.0  # EMA of G params; 0 = the EMA is the current G
   t.ema_warmup = True  # decay min(ema_decay, (1 + t) / (10 + t)) at step t
   t.log_every = 500
-  t.sample_every = 0  # 0 = only at the end
+  # pictures (samples/step_<n>.png): -1 = every tenth of the run; 0 = only
+  # before the final evaluation (always drawn)
+  t.sample_every = -1
   t.eval_every = 0  # 0 = only at the end
   t.tensorboard = True  # clu TensorBoard writer (needs TensorFlow)
   t.debug_nan_step = -1  # test hook: poison G at this step
@@ -196,6 +198,10 @@ def get_config() -> ml_collections.ConfigDict:
 
   # ---- evaluation -------------------------------------------------------
   c.eval = e = ml_collections.ConfigDict()
+  # sizes: paper (the protocol's sizes below) | quick (2,000 images, for a
+  # CPU or a shortened run) | auto (quick for an image set on the CPU or a
+  # run shortened on the command line, else paper)
+  e.profile = "auto"
   e.num_samples = 2500  # generated samples (2D; the class-based metrics)
   e.num_samples_large = 10000  # 2D: also report metrics at this size; 0 = off
   e.use_ema = True

@@ -1,6 +1,7 @@
 r"""Evaluates a workdir's checkpoint, or scores samples from anywhere.
 
   python -m experiments.evaluate --workdir=/tmp/md --num_samples=10000
+  python -m experiments.evaluate --workdir=W --profile=paper  # the papers' sizes
   python -m experiments.evaluate --workdir=W --noinception   # CPU: skip FID
   # another project's samples (a folder of PNGs or an .npz), same protocol:
   python -m experiments.evaluate --samples=PATH --dataset=mnist [--out=m.json]
@@ -19,8 +20,10 @@ import os
 import sys
 
 import numpy as np
-from absl import app, flags
+from absl import app, flags, logging
 from ml_collections import config_flags
+
+from experiments import cli
 
 _WORKDIR = flags.DEFINE_string("workdir", None, "A run's workdir.")
 _SAMPLES = flags.DEFINE_string(
@@ -35,6 +38,9 @@ _STEP = flags.DEFINE_integer("step", None, "Checkpoint step (default: latest).")
 _INCEPTION = flags.DEFINE_bool(
     "inception", None, "Inception metrics on image sets (default: the config's)."
 )
+_PROFILE = flags.DEFINE_enum(
+    "profile", None, ["auto", "paper", "quick"], "eval.profile (default: the"
+    " run's): paper = the config's sizes; quick = 2,000 images.")
 _CONFIG = config_flags.DEFINE_config_file(
     "config", None, "With --samples: a config whose data / eval groups apply.")
 
@@ -150,6 +156,8 @@ def score_samples(path: str, dataset: str) -> dict:
 
 
 def evaluate_workdir() -> None:
+  import jax
+
   from gan_mixtures import checkpoint, eval_setup, evaluate, train
 
   try:
@@ -160,6 +168,11 @@ def evaluate_workdir() -> None:
                        " their evaluation is the run's own results.json")
     exp, state = train.load_workdir(_WORKDIR.value, _STEP.value)
     config = exp.config
+    if _PROFILE.value:
+      config.eval.profile = _PROFILE.value
+    note = eval_setup.apply_profile(config, jax.default_backend())
+    if note:
+      logging.info("%s", note)
     if _NUM_SAMPLES.value:
       config.eval.num_samples = _NUM_SAMPLES.value
     if _INCEPTION.value is not None:
@@ -207,4 +220,5 @@ def main(argv):
 
 
 if __name__ == "__main__":
+  cli.quiet_logs()
   app.run(main)

@@ -3,9 +3,12 @@ r"""Trains and evaluates one config.
   python -m experiments.main --config=configs/mdgan.py
   python -m experiments.main --config=configs/vanilla.py:ring8 \
       --workdir=/tmp/v --config.train.num_steps=2000
+  python -m experiments.main --config=configs/mdgan.py:ring8 --print_config
 
-Prints progress (steps/s, losses), then the path of results.json and a
-one-line summary of the main metrics.
+Prints what it will do, progress (steps/s, elapsed, ETA, losses), a sample
+picture before the evaluation, then the path of results.json and a
+one-line summary of the main metrics. Every key of configs/default.py can
+be set with --config.<group>.<key>=VALUE; --print_config prints them all.
 """
 
 import datetime
@@ -14,6 +17,8 @@ import sys
 
 from absl import app, flags, logging
 from ml_collections import config_flags
+
+from experiments import cli
 
 _CONFIG = config_flags.DEFINE_config_file(
     "config", None, "Config file, optionally `path.py:variant`.", lock_config=True
@@ -35,6 +40,9 @@ _HEARTBEAT = flags.DEFINE_integer(
     "heartbeat_timeout", 30,
     "Seconds without a heartbeat before the job's other processes stop"
     " (a process that died).")
+_PRINT_CONFIG = flags.DEFINE_bool(
+    "print_config", False, "Print the resolved config (every key, what would"
+    " run) and exit.")
 flags.mark_flags_as_required(["config"])
 
 def default_workdir(config_name: str) -> str:
@@ -44,15 +52,33 @@ def default_workdir(config_name: str) -> str:
 
 
 def parse_flags(argv: list[str]) -> list[str]:
-  """absl flag parsing with a one-line error for a bad config or override."""
+  """absl flag parsing with a one-line error for a bad config or override;
+  --help prints the tool's help and exits 0."""
+  cli.quiet_logs()
+  if cli.wants_help(argv):
+    cli.print_help(__doc__, sys.modules[__name__])
+    sys.exit(0)
   try:
     return flags.FLAGS(argv)
   except Exception as e:  # flags.Error, or AttributeError for an unknown key
-    lines = [l.strip() for l in str(e).strip().splitlines() if l.strip()]
-    detail = lines[-1] if lines else type(e).__name__
-    if isinstance(e, AttributeError):
-      detail = f"unknown config key {detail}"
-    sys.exit(f"error: {detail}")
+    message = cli.unknown_key_message(argv)
+    if message is None:
+      lines = [l.strip() for l in str(e).strip().splitlines() if l.strip()]
+      message = lines[-1] if lines else type(e).__name__
+    sys.exit(f"error: {message}")
+
+
+def shortened(config, argv: list[str]) -> bool:
+  """Whether train.num_steps was set on the command line below the value
+  of the config file (and variant) it names."""
+  from experiments import manifest
+
+  spec = cli.config_spec(argv)
+  try:
+    return int(config.train.num_steps) < int(
+        manifest.load_config(spec).train.num_steps)
+  except Exception:  # noqa: BLE001 - no comparison: not shortened
+    return False
 
 
 def main(argv):
@@ -61,7 +87,8 @@ def main(argv):
   # Imported here so --help stays fast and flags parse before JAX starts.
   import jax
 
-  from gan_mixtures import checkpoint, distributed, eval_setup, train, validation
+  from gan_mixtures import (checkpoint, data, distributed, eval_setup, train,
+                            validation)
 
   if _DISTRIBUTED.value or _COORDINATOR.value:
     distributed.initialize(_COORDINATOR.value, _NUM_PROCESSES.value,
@@ -72,6 +99,12 @@ def main(argv):
   except OSError:  # the config file failed to load (config_flags is lazy)
     path = config_flags.get_config_filename(flags.FLAGS["config"])
     sys.exit(f"error: cannot load config file {path!r}")
+  if (config.eval.profile == "auto" and config.data.name in data.IMAGE_SETS
+      and shortened(config, sys.argv)):
+    config.eval.profile = "quick"  # a shortened run: a short evaluation
+  if _PRINT_CONFIG.value:
+    print(config)
+    return
   try:  # bad values stop here, before JAX starts a backend or logs anything
     validation.validate_config(config, num_devices=1)
     # ... and so does what the evaluation needs (the data, the reference
@@ -83,12 +116,11 @@ def main(argv):
     sys.exit("error: a multi-process job needs --workdir (one folder for all"
              " processes)")
   workdir = _WORKDIR.value or default_workdir(name)
-  logging.info("config %s, workdir %s", name, workdir)
   try:
     results = train.train_and_evaluate(config, workdir)
-  except distributed.Preempted as e:
+  except (distributed.Preempted, distributed.Stopped) as e:
     print(f"stopped: {e}", flush=True)
-    sys.exit(143)  # 128 + SIGTERM, as a killed job; the checkpoint is saved
+    sys.exit(e.exit_code)  # 128 + the signal, as a killed job
   except (
       validation.ConfigError,
       checkpoint.CheckpointError,

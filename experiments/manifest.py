@@ -168,6 +168,7 @@ def row_config(row, seed: int = 0, steps: int | None = None,
     c.eval.num_samples = c.eval.num_fake = c.eval.num_real = eval_samples
     c.eval.kid_subset_size = min(c.eval.kid_subset_size, eval_samples)
   c.train.tensorboard = False
+  c.eval.profile = "paper"  # a row's protocol: its paper's sizes
   return c
 
 

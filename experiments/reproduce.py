@@ -38,7 +38,10 @@ from experiments.reproduce_lib import (REPRODUCTIONS, STEP_TIMES, load_json,
                                        time_rows)
 
 _LIST = flags.DEFINE_bool("list", False, "Print every row.")
-_MARKDOWN = flags.DEFINE_bool("markdown", False, "--list as a markdown table.")
+_MARKDOWN = flags.DEFINE_bool("markdown", False, "--list as a markdown table"
+                              " (implies --list).")
+_WIDE = flags.DEFINE_bool("wide", False, "--list with every column (command,"
+                          " cost) at full width.")
 _PAPER = flags.DEFINE_string("paper", None, "Only this paper's rows.")
 _ROW = flags.DEFINE_string("row", None, "Run these rows: IDs, comma-separated,"
                            " or 'pending' (every row of --paper without a"
@@ -145,6 +148,9 @@ def cost(row, times: dict, entry: dict | None = None) -> str:
 
 
 def list_rows() -> None:
+  """The rows: a markdown table (--markdown), every column at full width
+  (--wide), or by default one terminal line each (id, the paper's value,
+  ours, the cost), full-length results apart from pipeline checks."""
   rows = selected_rows()
   data, times = load_json(REPRODUCTIONS), load_json(STEP_TIMES)
   head = ("id", "paper", "table", "data", "metric", "paper's value", "command",
@@ -154,15 +160,45 @@ def list_rows() -> None:
     cells = (r.id, r.paper, r.table, r.data, "/".join(r.metrics), r.paper_value,
              r.command, cost(r, times, data.get(r.id)), ours(data.get(r.id), r))
     lines.append(cells)
+  complete = sum(1 for r in rows if data.get(r.id, {}).get("complete"))
+  checks = sum(1 for r in rows if r.id in data) - complete
+  footer = (f"{len(rows)} rows: {complete} with a full-length result, {checks}"
+            f" with a pipeline check only (shortened, random images or fewer"
+            f" evaluation samples), {len(rows) - complete - checks} not run")
   if _MARKDOWN.value:
     print("| " + " | ".join(head) + " |")
     print("| " + " | ".join("---" for _ in head) + " |")
     for cells in lines:
       print("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
-  else:
+  elif _WIDE.value:
+    print("\t".join(head))
     for cells in lines:
-      print("  ".join(cells))
-  print(f"{len(rows)} rows; {sum(1 for r in rows if r.id in data)} with a measured value")
+      print("\t".join(cells))
+  else:
+    print_narrow(rows, data, times)
+  print(footer)
+
+
+def print_narrow(rows, data: dict, times: dict, width: int = 0) -> None:
+  """One line per row, cut to the terminal's width: id, the paper's value,
+  ours (or '-', or 'check: ...' for a pipeline check), the cost on this
+  platform; full-length results first."""
+  import shutil
+
+  width = width or shutil.get_terminal_size((120, 24)).columns
+  cut = lambda s, n: s if len(s) <= n else s[: n - 1] + "~"
+  def status(r):
+    e = data.get(r.id)
+    return 0 if e and e.get("complete") else 1 if e else 2
+  print(f"{'id':<32} {'paper':<30} {'ours':<34} cost")
+  for r in sorted(rows, key=status):
+    e = data.get(r.id)
+    mine = "-" if not e else ours(e, r)
+    if e and not e.get("complete"):
+      mine = "check: " + mine.split(" (")[0]
+    line = (f"{cut(r.id, 32):<32} {cut(r.paper_value, 30):<30}"
+            f" {cut(mine, 34):<34} {cost(r, times, e).split(' = ')[-1]}")
+    print(cut(line, width))
 
 
 def main(argv):
@@ -171,7 +207,7 @@ def main(argv):
   if _PAPER.value and _PAPER.value not in papers:
     raise SystemExit(f"error: unknown --paper {_PAPER.value!r}; choose from"
                      f" {', '.join(papers)}")
-  if _LIST.value:
+  if _LIST.value or _MARKDOWN.value or _WIDE.value:
     list_rows()
     return
   if _TIME.value:

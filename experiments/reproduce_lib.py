@@ -13,6 +13,7 @@ from collections.abc import Callable
 from absl import logging
 
 from experiments import manifest
+from gan_mixtures import progress
 
 RESULTS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                        "benchmarks", "results")
@@ -273,10 +274,15 @@ def run_rows(rows: list, run: Callable[..., dict],
     print(json.dumps(run(rows[0]), indent=2))
     return
   t0, failed = time.time(), []
+  report = progress.Progress("reproduce", len(rows), unit="rows",
+                             every_secs=None)
+  report.start(0)
   for i, row in enumerate(rows):
     if budget_h and time.time() - t0 > budget_h * 3600:
       print(f"budget of {budget_h} h spent: {len(rows) - i} rows not run")
       break
+    logging.info("row %d/%d: %s (%s)", i + 1, len(rows), row.id,
+                 report.line(i))
     try:
       entry = run(row)
     except Exception as e:  # noqa: BLE001 - report the row, run the next

@@ -126,7 +126,13 @@ def train_run(config_json: str, workdir: str) -> dict:
 
 
 def launch_local(todo: list) -> None:
-  for _, _, config, workdir in todo:
+  from gan_mixtures import progress
+
+  report = progress.Progress("sweep", len(todo), unit="runs", every_secs=None)
+  report.start(0)
+  for i, (_, _, config, workdir) in enumerate(todo):
+    logging.info("run %d/%d: %s (%s)", i + 1, len(todo), workdir,
+                 report.line(i))
     train_run(config.to_json(), workdir)
 
 

@@ -29,6 +29,47 @@ HELD_OUT = {"imagenet32": "validation"}
 QUICK_CLASSIFIERS = {"digits": 20}  # data set: epochs
 
 
+# eval.profile: the sizes of an image run's evaluation
+PROFILES = ("auto", "paper", "quick")
+QUICK_SAMPLES = 2000  # generated and real images of the quick profile
+
+
+def resolve_profile(config, backend: str) -> str:
+  """eval.profile, 'auto' resolved: 'quick' for an image set on the CPU
+  (the papers' sizes are GPU sizes: 25,000-50,000 Inception images), else
+  'paper' (experiments/main.py also picks 'quick' for a run shortened
+  below its config's length)."""
+  profile = config.eval.profile
+  if profile != "auto":
+    return profile
+  image = config.data.name in data_lib.IMAGE_SETS
+  return "quick" if image and backend == "cpu" else "paper"
+
+
+def apply_profile(config, backend: str) -> str | None:
+  """Sets config.eval's sizes for its profile (quick: at most QUICK_SAMPLES
+  generated and real images, KID subsets of at most 1,000) and returns a
+  line saying what was chosen, or None where nothing changes (2D data, the
+  paper profile)."""
+  profile = resolve_profile(config, backend)
+  ec = config.eval
+  ec.profile = profile
+  if profile != "quick" or config.data.name not in data_lib.IMAGE_SETS:
+    return None
+  before = max(ec.num_samples, ec.num_fake)
+  ec.num_samples = min(ec.num_samples, QUICK_SAMPLES)
+  ec.num_fake = min(ec.num_fake or ec.num_samples, QUICK_SAMPLES)
+  ec.num_real = min(ec.num_real or ec.num_fake, QUICK_SAMPLES)
+  ec.kid_subset_size = min(ec.kid_subset_size, 1000)
+  ec.num_samples_large = 0
+  if before <= QUICK_SAMPLES:
+    return None
+  return (f"evaluation profile 'quick': {ec.num_fake} generated images, not"
+          f" the config's {before} (a CPU or shortened image run); the"
+          " papers' sizes: --config.eval.profile=paper, or afterwards"
+          " `python -m experiments.evaluate --workdir=... --profile=paper`")
+
+
 class EvalSetupError(ValueError):
   """Something the evaluation needs is missing; the message says what to do."""
 

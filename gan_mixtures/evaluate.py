@@ -110,15 +110,28 @@ def evaluate(
     n_draw = max(ec.num_samples, num_fake(ec))
   fake_all, aux = draw_samples(method, state, rng_fake, n_draw, ec.use_ema)
   components = aux.get("component")
+  real_all = (np.asarray(data.sample(rng_real, (max(sizes),)))
+              if data.kind == "2d" else None)
+  if sample_path:  # first: an evaluation stopped midway leaves its picture
+    draw_picture(sample_path, data, fake_all[: ec.num_samples], components,
+                 real_all, f"{config.name} step {int(state.step)}")
+    method.extra_pictures(state, data, config, jax.random.fold_in(rng, 8), sample_path)
   metrics: dict[str, Any] = {}
   if data.kind == "2d":
-    real_all = np.asarray(data.sample(rng_real, (max(sizes),)))
     for i, n in enumerate(sizes):
       m = metrics_2d(data, real_all[:n], fake_all[:n], ec.knn_k)
       suffix = "" if i == 0 else f"_n{n}"
       metrics.update({k + suffix: v for k, v in m.items()})
   else:
     resources = resources or eval_setup.prepare(config, data)
+    logging.info(
+        "evaluating step %d: %d generated images against %d of the %s split;"
+        " %s", int(state.step), n_draw,
+        inception_fid.reference_size(resources.reference, ec, n_draw),
+        resources.reference.split_name,
+        ", ".join(["digit-classifier features"] * bool(resources.classifier_dir)
+                  + ["Inception features"] * bool(ec.inception)) or
+        "no feature metrics")
     images = quantized(fake_all) if ec.quantize else fake_all
     metrics.update(image_metrics(resources, images[: ec.num_samples], config,
                                  components))
@@ -132,11 +145,6 @@ def evaluate(
     metrics.update(component_usage(comp))
     if data.kind == "2d" and data.means is not None:
       metrics.update(component_purity(comp, fake_all[: ec.num_samples], data.means))
-  if sample_path:
-    draw_picture(sample_path, data, fake_all[: ec.num_samples], components,
-                 real_all if data.kind == "2d" else None,
-                 f"{config.name} step {int(state.step)}")
-    method.extra_pictures(state, data, config, jax.random.fold_in(rng, 8), sample_path)
   return metrics
 
 
@@ -153,14 +161,20 @@ def draw_picture(
     viz.image_grid(path, fake[:64])
 
 
-def save_samples_picture(method, state, data, config, rng, path: str) -> None:
-  """Only the picture of `evaluate` (for periodic samples during training)."""
+def save_samples_picture(method, state, data, config, rng, path: str
+                         ) -> np.ndarray | None:
+  """Only the pictures of `evaluate` (periodic samples during training, and
+  before the final evaluation): the sample grid (or 2D scatter) and the
+  method's own (per-component rows). Returns the image grid's pixels
+  [H, W, C] (None for 2D)."""
   rng_fake, rng_real = jax.random.split(rng)
   n = config.eval.num_samples if data.kind == "2d" else 64
   fake, aux = draw_samples(method, state, rng_fake, n, config.eval.use_ema)
   real = np.asarray(data.sample(rng_real, (n,))) if data.kind == "2d" else None
   draw_picture(path, data, fake, aux.get("component"), real,
                f"{config.name} step {int(state.step)}")
+  method.extra_pictures(state, data, config, jax.random.fold_in(rng, 8), path)
+  return None if data.kind == "2d" else viz.grid_pixels(fake[:64])
 
 
 def image_metrics(resources: eval_setup.EvalResources, fake: np.ndarray,

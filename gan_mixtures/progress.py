@@ -1,15 +1,14 @@
 """Progress lines of long loops (training, feature extraction, the digit
-classifier, studies): a first line saying what will run, then a line every
-`every_secs` seconds and at the end with the count done, the rate (from
-`start()`, so a first, compiling call is not in it), the time elapsed and
-an ETA. The cadence is clu's PeriodicAction (the timer flax's examples
-use); the lines are plain log lines, readable in a terminal and a file."""
+classifier, studies): a line every `every_secs` seconds and at the end with
+the count done, the rate (from `start()`, so a first, compiling call is not
+in it), the time elapsed and an ETA. Plain log lines, readable in a
+terminal and in a file. The cadence follows clu's PeriodicAction (what
+flax's examples use for ReportProgress), written out here because
+clu.periodic_actions imports TensorFlow, which the core runs without."""
 
 import logging
 import time
 from typing import Callable
-
-from clu import periodic_actions
 
 DEFAULT_EVERY_SECS = 30.0
 
@@ -24,24 +23,40 @@ def format_secs(secs: float) -> str:
   return f"{int(secs // 3600)}h{int(secs % 3600 // 60):02d}m"
 
 
-class Progress(periodic_actions.PeriodicAction):
-  """Call with the count done after every unit of work (or dispatch)."""
+class Progress:
+  """Call with the count done after every unit of work (or dispatch):
+  returns whether it logged a line (every `every_secs`, and at `total`)."""
 
   def __init__(self, what: str, total: int, *, unit: str = "steps",
                every_secs: float | None = DEFAULT_EVERY_SECS,
                log: Callable[[str], None] = logging.info):
-    super().__init__(every_secs=every_secs, on_steps=[total])
     self.what, self.total, self.unit, self.log = what, int(total), unit, log
+    self.every_secs = every_secs
     self._t0 = time.monotonic()
     self._origin: tuple[int, float] | None = None
+    self._previous_step: int | None = None
+    self._previous_time: float | None = None
 
   def start(self, done: int = 0) -> None:
     """The rate and ETA count from here (call after a first, compiling
     call; without it they count from the first call)."""
     now = time.monotonic()
     if self._previous_step is None:
-      super().__call__(done, now)  # the first call never triggers
+      self._previous_step, self._previous_time = done, now
     self._origin = (done, now)
+
+  def __call__(self, done: int, t: float | None = None) -> bool:
+    t = time.monotonic() if t is None else t
+    if self._previous_step is None:  # the first call never logs
+      self._previous_step, self._previous_time = done, t
+      return False
+    due = done != self._previous_step and (
+        done == self.total or (self.every_secs is not None
+                               and t - self._previous_time > self.every_secs))
+    if due:
+      self.log(self.line(done, t))
+      self._previous_step, self._previous_time = done, t
+    return due
 
   def rate(self, done: int, t: float | None = None) -> float | None:
     """Units per second since start(); None before any was timed."""
@@ -68,12 +83,6 @@ class Progress(periodic_actions.PeriodicAction):
     if eta is not None and done < self.total:
       parts.append(f"ETA {format_secs(eta)}")
     return ", ".join(parts)
-
-  def _should_trigger(self, step: int, t: float) -> bool:
-    return step != self._previous_step and super()._should_trigger(step, t)
-
-  def _apply(self, step: int, t: float) -> None:
-    self.log(self.line(step, t))
 
 
 def counted(items, what: str, total: int, unit: str = "items",

@@ -26,7 +26,7 @@ from jax.sharding import Mesh, NamedSharding, PartitionSpec as P
 from gan_mixtures import checkpoint as ckpt_lib
 from gan_mixtures import distributed, eval_setup
 from gan_mixtures import evaluate as eval_lib
-from gan_mixtures import methods, runs, validation, writers
+from gan_mixtures import methods, progress, runs, validation, writers
 from gan_mixtures.data import device_cache, images
 
 
@@ -235,6 +235,42 @@ def seed_group(config) -> runs.SeedGroup:
                          for s in range(config.train.num_seeds)])
 
 
+def sample_every(config) -> int:
+  """train.sample_every: -1 = every tenth of the run (a multiple of
+  steps_per_dispatch), 0 = only the picture before the final evaluation."""
+  t = config.train
+  if t.sample_every >= 0:
+    return t.sample_every
+  n = t.steps_per_dispatch
+  return max(t.num_steps // 10 // n * n, n)
+
+
+def save_pictures(group: runs.SeedGroup, state, workdir: str, writer,
+                  step: int) -> None:
+  """Every run's sample grid (and the method's own pictures), and the
+  first run's grid in TensorBoard."""
+  for s, e in enumerate(group.exps):
+    pixels = eval_lib.save_samples_picture(
+        e.method, group.seed_state(state, s), e.data, e.config,
+        named_rng(e.base_rng, "eval"),
+        runs.sample_path(workdir, step, s, group.size))
+    if s == 0 and pixels is not None:
+      writer.write_images(step, {"samples": pixels[None]})
+
+
+def announce(config, start: int, profile_note: str | None) -> None:
+  """The first lines of a run: what will be trained and evaluated."""
+  t, ec = config.train, config.eval
+  todo = t.num_steps - start
+  what = (f"{config.name}: {todo} steps to train" + (f" (resuming at step"
+          f" {start} of {t.num_steps})" if start else "")
+          + f", batch {t.batch_size}, {t.n_disc} D step(s) per G step")
+  logging.info("%s; then an evaluation of %d generated samples (profile"
+               " %s)", what, max(ec.num_samples, ec.num_fake), ec.profile)
+  if profile_note:
+    logging.info("%s", profile_note)
+
+
 def evaluate_seeds(group: runs.SeedGroup, state, workdir: str,
                    resources: eval_setup.EvalResources, is_chief: bool = True,
                    ) -> list[dict[str, Any]]:
@@ -261,6 +297,7 @@ def train_and_evaluate(config, workdir: str) -> dict[str, Any]:
   is_chief = distributed.is_chief()
   ckpt_lib.check_saved_config(workdir, config.to_dict(), default_config_dict(),
                               write=is_chief)
+  profile_note = eval_setup.apply_profile(config, jax.default_backend())
   resources = eval_setup.prepare(config, exp.data)  # before any step runs
   c, t = config, config.train
   ckpt = workdir_checkpointer(workdir, c)
@@ -280,6 +317,10 @@ def train_and_evaluate(config, workdir: str) -> dict[str, Any]:
   if start % n:
     raise ValueError(f"the run resumes at step {start}, not a multiple of"
                      f" train.steps_per_dispatch={n}")
+  announce(c, start, profile_note)
+  logging.info("workdir %s", workdir)
+  pic_every = sample_every(c)
+  report = progress.Progress(f"train {c.name}", t.num_steps)
   pending: list = []
   compile_s, t_loop, steps_timed = None, time.time(), 0
   t_log, step_log = time.time(), start
@@ -293,6 +334,8 @@ def train_and_evaluate(config, workdir: str) -> dict[str, Any]:
       jax.block_until_ready(metrics)
       compile_s = time.time() - t_loop
       t_loop, steps_timed = time.time(), 0
+      report.start(done)
+      logging.info("compiled the step in %.1f s", compile_s)
     else:
       steps_timed += n
     is_last = done == t.num_steps
@@ -300,8 +343,10 @@ def train_and_evaluate(config, workdir: str) -> dict[str, Any]:
     save = done % c.checkpoint.every_steps == 0 or is_last or preempted
     log = done % t.log_every == 0 or is_last
     periodic_eval = t.eval_every > 0 and done % t.eval_every == 0 and not is_last
-    periodic_pic = t.sample_every > 0 and done % t.sample_every == 0 and not is_last
+    periodic_pic = pic_every > 0 and done % pic_every == 0 and not is_last
     if not (save or log or periodic_eval or periodic_pic):
+      if report(done):  # a progress line every 30 s between log steps
+        jax.block_until_ready(metrics)
       continue
     rows = runs.per_step_rows(jax.device_get(pending), n, seeds)
     pending = []
@@ -317,9 +362,10 @@ def train_and_evaluate(config, workdir: str) -> dict[str, Any]:
       means.update({f"diag/{k}": v for k, v in diag.items()})
       writer.write_scalars(done, {**means, "steps_per_s": rate})
       logging.info(
-          "step %d/%d  %.1f steps/s  %s", done, t.num_steps, rate,
+          "%s  %s", report.line(done),
           "  ".join(f"{k}={v:.4g}" for k, v in sorted(means.items())),
       )
+      report(done)
     if save:
       ckpt.save(done, state)
       last_good = done
@@ -327,18 +373,22 @@ def train_and_evaluate(config, workdir: str) -> dict[str, Any]:
       m = runs.mean_numbers(evaluate_seeds(group, state, workdir, resources, is_chief))
       writer.write_scalars(done, runs.scalars(m, "eval/"))
     elif periodic_pic and is_chief:
-      for s, e in enumerate(group.exps):
-        eval_lib.save_samples_picture(
-            e.method, group.seed_state(state, s), e.data, e.config,
-            named_rng(e.base_rng, "eval"), runs.sample_path(workdir, done, s, seeds))
+      save_pictures(group, state, workdir, writer, done)
     writer.flush()
     if preempted:
       writer.close()
       ckpt.close()
-      raise distributed.Preempted(done, ckpt.directory)
+      raise distributed.Preempted(done, ckpt.directory, distributed.signal_name())
   train_s = time.time() - t_loop
 
-  per_seed = evaluate_seeds(group, state, workdir, resources, is_chief)
+  step = runs.state_step(state)
+  stopped = (f"stopped during the evaluation of step {step}: its checkpoint"
+             f" is kept in {ckpt.directory}; evaluate it with `python -m"
+             f" experiments.evaluate --workdir={workdir}`")
+  with distributed.stop_on_signals(stopped):
+    if is_chief:  # a picture before the evaluation, whatever happens to it
+      save_pictures(group, state, workdir, writer, step)
+    per_seed = evaluate_seeds(group, state, workdir, resources, is_chief)
   evaluation = runs.seed_results(group, per_seed)
   writer.write_scalars(runs.state_step(state),
                        runs.scalars(evaluation["metrics"], "eval/"))

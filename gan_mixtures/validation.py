@@ -3,7 +3,7 @@
 import jax
 
 from gan_mixtures import data as data_lib
-from gan_mixtures import losses, methods, nets
+from gan_mixtures import eval_setup, losses, methods, nets
 from gan_mixtures.state import OPTIMIZERS, SCHEDULES
 
 
@@ -94,9 +94,13 @@ def validate_dispatch(config) -> None:
   _positive("train.num_seeds", t.num_seeds)
   if t.num_seeds > 1 and t.init_from:
     raise ConfigError("train.init_from is not supported with train.num_seeds > 1")
+  if t.sample_every < -1:
+    raise ConfigError(f"train.sample_every must be >= -1 (-1 = every tenth of"
+                      f" the run), got {t.sample_every}")
   counts = {"train.num_steps": t.num_steps, "train.log_every": t.log_every,
             "checkpoint.every_steps": config.checkpoint.every_steps,
-            "train.sample_every": t.sample_every, "train.eval_every": t.eval_every}
+            "train.sample_every": max(t.sample_every, 0),
+            "train.eval_every": t.eval_every}
   bad = [k for k, v in counts.items() if v % n]
   if bad:
     raise ConfigError(
@@ -116,6 +120,9 @@ def validate_eval(config) -> None:
       raise ConfigError(f"eval.{key} must be >= 0, got {e[key]}")
   if e.kid_subset_size < 2:
     raise ConfigError(f"eval.kid_subset_size must be >= 2, got {e.kid_subset_size}")
+  if e.profile not in eval_setup.PROFILES:
+    raise ConfigError(f"eval.profile must be one of {eval_setup.PROFILES},"
+                      f" got {e.profile!r}")
   if not e.reference_split:
     raise ConfigError("eval.reference_split must name a split ('test',"
                       " 'train', or a tfds split such as 'test[:1000]')")

@@ -62,6 +62,13 @@ def scatter_panels(path: str, panels: list, ncol: int = 3,
 def image_grid(path: str, images: np.ndarray, ncol: int | None = None) -> None:
   """Writes images [N, H, W, C] in [-1, 1] as one PNG grid (images under 32
   px are enlarged by pixel repetition)."""
+  pixels = grid_pixels(images, ncol)
+  os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+  Image.fromarray(pixels[..., 0] if pixels.shape[-1] == 1 else pixels).save(path)
+
+
+def grid_pixels(images: np.ndarray, ncol: int | None = None) -> np.ndarray:
+  """images [N, H, W, C] in [-1, 1] as one uint8 grid [H', W', C]."""
   scale = max(1, 32 // images.shape[1])
   images = np.repeat(np.repeat(images, scale, axis=1), scale, axis=2)
   n, h, w, c = images.shape
@@ -73,9 +80,7 @@ def image_grid(path: str, images: np.ndarray, ncol: int | None = None) -> None:
     grid[1 + r * (h + 1) : 1 + r * (h + 1) + h, 1 + q * (w + 1) : 1 + q * (w + 1) + w] = (
         img + 1
     ) / 2
-  pixels = (np.clip(grid, 0, 1) * 255).astype(np.uint8)
-  os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-  Image.fromarray(pixels[..., 0] if c == 1 else pixels).save(path)
+  return (np.clip(grid, 0, 1) * 255).astype(np.uint8)
 
 
 def _to_image(x: np.ndarray) -> np.ndarray:

@@ -6,6 +6,7 @@ size, channels, classes, test accuracy). The metrics find it through
 """
 
 import json
+import logging
 import os
 from typing import Any
 
@@ -15,6 +16,7 @@ import numpy as np
 import optax
 import orbax.checkpoint as ocp
 
+from gan_mixtures import progress
 from gan_mixtures.checkpoint import quiet_orbax
 from gan_mixtures.nets.classifier import DigitClassifier
 
@@ -50,6 +52,8 @@ def train_classifier(
     return optax.apply_updates(params, updates), opt_state, loss
 
   rs = np.random.RandomState(seed)
+  report = progress.Progress(f"classifier ({epochs} epochs)",
+                             epochs * steps_per_epoch, log=log)
   for epoch in range(epochs):
     perm = rs.permutation(len(train_x))
     losses = []
@@ -57,6 +61,12 @@ def train_classifier(
       idx = perm[i * batch_size : (i + 1) * batch_size]
       params, opt_state, loss = step(params, opt_state, train_x[idx], train_y[idx])
       losses.append(loss)
+      done = epoch * steps_per_epoch + i + 1
+      if done == 1:
+        jax.block_until_ready(loss)
+        report.start(done)  # the rate from after the compile
+      elif report(done):
+        jax.block_until_ready(loss)
     log(f"epoch {epoch + 1}/{epochs} loss {float(np.mean(jax.device_get(losses))):.4f}")
   return model, params
 
@@ -145,7 +155,7 @@ def train_and_save(dataset: str, directory: str, *, epochs: int,
   test_x, test_y = data_lib.make_dataset(dc, split="test").all_examples()
   model, params = train_classifier(train_x, train_y, num_classes=10,
                                    epochs=epochs, seed=seed,
-                                   log=log or (lambda *_: None))
+                                   log=log or logging.info)
   meta = {"dataset": dataset, "image_size": dc.image_size, "channels": 1}
   test_acc = Classifier(model, params, {**meta, "num_classes": 10}).accuracy(
       test_x, test_y)

@@ -31,7 +31,7 @@ import jax.numpy as jnp
 import numpy as np
 from PIL import Image
 
-from gan_mixtures import paths
+from gan_mixtures import paths, progress
 from gan_mixtures.metrics import feature_metrics, fid, logits as logits_lib
 from gan_mixtures.nets import inception, torchscript
 
@@ -146,15 +146,20 @@ class InceptionFeatures:
   def features_of_batch(self, x: jax.Array) -> np.ndarray:
     return np.asarray(jax.device_get(self._apply(self.params, x)))
 
-  def __call__(self, images: np.ndarray) -> np.ndarray:
-    feats = [
-        self.features_of_batch(network_input(images[i : i + self.batch_size], self.resize))
-        for i in range(0, len(images), self.batch_size)
-    ]
-    return np.concatenate(feats)
+  def __call__(self, images: np.ndarray, what: str = "images") -> np.ndarray:
+    """Features of images [N, H, W, C], a progress line every 30 s."""
+    batches = progress.counted(
+        (images[i : i + self.batch_size]
+         for i in range(0, len(images), self.batch_size)),
+        f"Inception features of {len(images)} {what}", len(images),
+        unit="images", size=len)
+    return np.concatenate([
+        self.features_of_batch(network_input(batch, self.resize))
+        for batch in batches])
 
-  def features_and_logits(self, images: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
-    feats = self(images)
+  def features_and_logits(self, images: np.ndarray, what: str = "images"
+                          ) -> tuple[np.ndarray, np.ndarray | None]:
+    feats = self(images, what)
     if self.logits_layer is None:
       return feats, None
     return feats, logits_lib.logits(self.logits_layer, feats)
@@ -231,7 +236,7 @@ def real_features(data, n: int, extractor: InceptionFeatures, ec) -> np.ndarray:
     with np.load(path) as f:
       return f["features"]
   real, _ = data.reference_examples(n)
-  feats = extractor(real)
+  feats = extractor(real, f"real {data.name} images (cached afterwards)")
   os.makedirs(folder, exist_ok=True)
   np.savez(path, features=feats, key=json.dumps(key, sort_keys=True))
   logging.info("cached real Inception features in %s", path)
@@ -245,7 +250,7 @@ def inception_metrics(reference, fake: np.ndarray, ec,
   extractor = extractor or make_extractor(ec)
   n_real = reference_size(reference, ec, len(fake))
   f_real = real_features(reference, n_real, extractor, ec)
-  f_fake, logits = extractor.features_and_logits(fake)
+  f_fake, logits = extractor.features_and_logits(fake, "generated images")
   out = feature_metrics.feature_metrics(f_real, f_fake, ec)
   if logits is None:
     out["inception_score_skipped"] = (
