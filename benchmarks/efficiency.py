@@ -30,8 +30,9 @@ from absl import app, flags, logging
 from experiments import manifest, reproduce_lib
 
 _PAPER = flags.DEFINE_string("paper", None, "Only this paper's rows.")
-_CONFIGS = flags.DEFINE_multi_string("config", None, "Only this manifest"
-                                       " config (repeat the flag for more).")
+_CONFIGS = flags.DEFINE_multi_string("config", None, "Only this config"
+                                       " (repeat the flag for more; configs"
+                                       " outside the manifest too).")
 _IMAGES = flags.DEFINE_bool("images_only", False, "Only image configs.")
 _RETIME = flags.DEFINE_bool("retime", False, "Measure again what was measured.")
 _MIN_S = flags.DEFINE_float("min_seconds", 5.0, "Time steps for at least this"
@@ -109,7 +110,7 @@ def main(argv):
                        reproduce_lib.load_json(_FLOPS_FROM.value)["rows"].items()
                        if "gflop_per_step" in v}
   rows = selected_rows()
-  specs = list(dict.fromkeys(r.config for r in rows))
+  specs = list(dict.fromkeys([r.config for r in rows] + list(_CONFIGS.value or ())))
   logging.info("efficiency: %d configs of %d rows; JSON %s", len(specs),
                len(rows), out)
   t0, done = time.time(), [0]
@@ -130,6 +131,11 @@ def main(argv):
 
   times = reproduce_lib.time_rows(rows, _RETIME.value, _MIN_S.value,
                                   on_timed=record)
+  manifest_specs = {r.config for r in manifest.ROWS}
+  for spec in _CONFIGS.value or ():  # configs outside the manifest
+    if spec not in manifest_specs and (_RETIME.value
+                                       or spec not in result["rows"]):
+      record(spec, reproduce_lib.time_config(spec, _MIN_S.value))
   # signatures measured before (kept) and the configs timed as another
   import jax
 

@@ -13,7 +13,6 @@ from collections.abc import Callable
 from absl import logging
 
 from experiments import manifest
-from gan_mixtures import progress
 
 RESULTS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                        "benchmarks", "results")
@@ -98,6 +97,8 @@ def standard_flops(step, state, batch, rng) -> float | None:
 
   from gan_mixtures.kernels import conv
 
+  if not hasattr(conv, "implementation"):  # a checkout from before the switch
+    return None
   with conv.implementation("lax"):
     lowered = jax.jit(step).lower(state, batch, rng)
   cost = lowered.cost_analysis()
@@ -115,8 +116,9 @@ def time_config(spec: str, min_seconds: float = 0.0) -> dict:
   from experiments.manifest import ROWS
   from gan_mixtures import train
 
-  row = next(r for r in ROWS if r.config == spec)
-  c = manifest.row_config(row)
+  row = next((r for r in ROWS if r.config == spec), None)
+  c = manifest.row_config(row) if row else manifest.load_config(spec)
+  c.train.tensorboard = False
   if c.data.name not in ("grid", "ring", "spiral", "lda_mixture"):
     c.data.source = "random"
   exp = train.build_experiment(c)
@@ -273,6 +275,8 @@ def run_rows(rows: list, run: Callable[..., dict],
   if len(rows) == 1:
     print(json.dumps(run(rows[0]), indent=2))
     return
+  from gan_mixtures import progress
+
   t0, failed = time.time(), []
   report = progress.Progress("reproduce", len(rows), unit="rows",
                              every_secs=None)

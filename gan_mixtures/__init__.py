@@ -6,3 +6,7 @@ TensorBoard writers and `tfds.load`.
 """
 
 __version__ = "0.1.0"
+
+from gan_mixtures import xla_defaults as _xla_defaults
+
+_xla_defaults.apply()

@@ -11,6 +11,7 @@ import time
 from typing import Callable
 
 DEFAULT_EVERY_SECS = 30.0
+_DEFAULT = object()  # every_secs: DEFAULT_EVERY_SECS (read when built)
 
 
 def format_secs(secs: float) -> str:
@@ -28,10 +29,11 @@ class Progress:
   returns whether it logged a line (every `every_secs`, and at `total`)."""
 
   def __init__(self, what: str, total: int, *, unit: str = "steps",
-               every_secs: float | None = DEFAULT_EVERY_SECS,
+               every_secs=_DEFAULT,
                log: Callable[[str], None] = logging.info):
     self.what, self.total, self.unit, self.log = what, int(total), unit, log
-    self.every_secs = every_secs
+    self.every_secs = (DEFAULT_EVERY_SECS if every_secs is _DEFAULT
+                       else every_secs)
     self._t0 = time.monotonic()
     self._origin: tuple[int, float] | None = None
     self._previous_step: int | None = None
@@ -86,7 +88,7 @@ class Progress:
 
 
 def counted(items, what: str, total: int, unit: str = "items",
-            every_secs: float | None = DEFAULT_EVERY_SECS, size=lambda x: 1,
+            every_secs=_DEFAULT, size=lambda x: 1,
             log: Callable[[str], None] = logging.info):
   """Yields `items`, reporting a Progress of `size(item)` units each; the
   rate counts from the first item's end (its compile)."""

@@ -107,7 +107,7 @@ def test_pending_rows_cheapest_first_and_failures_reported(tmp_path, monkeypatch
                                                     "steps_full": 10**6}}})
   rows = reproduce.rows_to_run("pending", "MD-GAN", steps=200)
   ids = [r.id for r in rows]
-  assert "mdgan_grid25" not in ids and len(ids) == 8
+  assert "mdgan_grid25" not in ids and len(ids) == 9
   # at 200 steps: ring8 0.01 s < S 1/4 1 s < MNIST 10 s < untimed rows
   assert ids[:3] == ["mdgan_ring8", "mdgan_stacked_s4", "mdgan_fid_mnist"]
   ran = []

@@ -98,3 +98,37 @@ def test_mmgan_experiment_tables_and_cached_refits(tmp_path):
   assert by[("learned_a", 1)]["objective"] == saved["objective"]
   assert by[("t2_a_fixed", 0)]["refit_steps"] == 5
   assert "| t2_a_fixed | 20 |" in res["table"]
+
+
+@pytest.mark.slow
+def test_image_benchmark_end_to_end_on_a_tiny_budget(tmp_path):
+  """Two methods, both data sets, 4 G steps, a tiny MNIST and classifier:
+  the tables, the claims, the pictures, the resumed second pass."""
+  from gan_mixtures.metrics import classifier
+
+  fixture = os.path.join(REPO, "tests", "testdata", "mnist_small")
+  cache = tmp_path / "cache"
+  classifier.train_and_save("mnist", str(cache / "classifier_mnist"),
+                            epochs=1, mnist_dir=fixture)
+  args = ["benchmarks/bench_images.py", f"--workdir={tmp_path}/runs",
+          "--methods=vanilla,mgan", "--seeds=1", "--steps=4",
+          "--curve_points=2", "--eval_samples=60", f"--mnist_dir={fixture}",
+          f"--out={tmp_path}/b.json", f"--figures={tmp_path}/fig"]
+  env = {**os.environ, "GAN_MIXTURES_CACHE": str(cache)}
+  proc = subprocess.run([sys.executable, *args], cwd=REPO, env=env,
+                        capture_output=True, text=True, timeout=1800)
+  assert proc.returncode == 0, proc.stderr[-3000:]
+  out = json.loads((tmp_path / "b.json").read_text())
+  assert set(out["tables"]) == {"mnist", "stacked_mnist"}
+  assert len(out["runs"]) == 4 and out["steps"] == 4
+  mgan = next(r for r in out["runs"] if r["method"] == "mgan"
+              and r["data"] == "mnist")
+  assert "component_digit_acc" in mgan["per_seed"][0]
+  assert mgan["g_parameters"] > 0 and mgan["curve"]
+  assert any(c.startswith("mgan: MNIST domain FID") for c in out["claims"])
+  for name in ("bench_images_mnist.png", "bench_images_stacked_mnist.png",
+               "bench_images_mnist_curves.png"):
+    assert (tmp_path / "fig" / name).exists(), name
+  again = subprocess.run([sys.executable, *args], cwd=REPO, env=env,
+                         capture_output=True, text=True, timeout=600)
+  assert again.returncode == 0 and "steps to train" not in again.stderr

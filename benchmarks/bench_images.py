@@ -1,0 +1,359 @@
+r"""The image benchmark of every method: MNIST (28 x 28 x 1) and Stacked MNIST
+(28 x 28 x 3, 1,000 modes) on one small DCGAN trunk, each method with its
+own loss and D steps, the same number of G steps for all, seeds as one
+vmapped run, one evaluation (at the end and on the way: learning curves).
+
+  python benchmarks/bench_images.py --workdir=/work/runs_long/bench_images \
+      --steps=auto --out=benchmarks/results/bench_images_cpu.json \
+      --figures=docs/figures
+
+The common nets (every method's G and D are these, split as its paper
+splits them): G: z ~ N(0, I)^100 -> Dense -> 7x7x64 -> batch norm, ReLU ->
+4x4 stride-2 transposed conv to 14x14x32 -> batch norm, ReLU -> to the
+image, tanh; D: 4x4 stride-2 convs of 32 and 64 channels, LeakyReLU(0.2),
+no normalisation, Dense; weights N(0, 0.02); Adam(2e-4, 0.5, 0.999), batch
+64 real images. K = 10 components where a method has them (HME: a tree of
+depth 3, 8 leaves). Each method's own objective and D steps (METHODS).
+
+`--steps=auto`: the vanilla GAN runs first (`--max_steps`, evaluated every
+tenth); the budget of every method is the first evaluated step whose domain
+FID is within 10 % of the curve's best (said in the JSON). The evaluation:
+domain FID / KID / precision / recall / density / coverage on the digit
+classifier's features, digits present and label KL (MNIST), modes covered
+and KL to uniform of 10,000 samples (Stacked MNIST), the best-matching
+(component, digit) accuracy and the classifier's confidence of the same
+samples for methods with components; no Inception (`--inception` N: the
+FID of N samples on Inception features at the end). Finished runs are
+reused: a rerun resumes.
+"""
+
+import importlib
+import json
+import math
+import os
+
+import numpy as np
+import reuse
+from absl import app, flags
+
+_WORKDIR = flags.DEFINE_string("workdir", "runs/bench_images", "Runs folder.")
+_DATA = flags.DEFINE_list("data", ["mnist", "stacked_mnist"], "Data sets.")
+_METHODS = flags.DEFINE_list("methods", [], "Subset of METHODS (default all).")
+_SEEDS = flags.DEFINE_list("seeds", ["3", "2"], "Seeds per data set (in the"
+                           " order of --data; the last repeats).")
+_STEPS = flags.DEFINE_string("steps", "auto", "G steps of every run, or"
+                             " 'auto' (module docstring).")
+_MAX_STEPS = flags.DEFINE_integer("max_steps", 6000, "--steps=auto: the"
+                                  " vanilla curve's length.")
+_CURVE_POINTS = flags.DEFINE_integer("curve_points", 6, "Evaluations on the"
+                                     " way (learning curves).")
+_INCEPTION = flags.DEFINE_integer("inception", 0, "Inception FID of this many"
+                                  " samples at the end (0 = none).")
+_BATCH = flags.DEFINE_integer("batch", 64, "Real images a D step.")
+_EVAL = flags.DEFINE_integer("eval_samples", 10_000, "Generated (and real)"
+                             " images of every evaluation.")
+_MNIST_DIR = flags.DEFINE_string("mnist_dir", "", "MNIST IDX folder (default:"
+                                 " data.mnist_dir's).")
+_OUT = flags.DEFINE_string("out", None, "JSON of every run and the tables.")
+_FIGURES = flags.DEFINE_string("figures", None, "Folder of the pictures.")
+
+K = 10
+# name: (config module, method overrides on the common setup)
+METHODS = {
+    "vanilla": ("vanilla", {"method.loss": "ns"}),
+    "mdgan": ("mdgan", {}),  # its SGMM objective on D's 9-d embedding
+    "ldagan": ("ldagan", {"method.num_generators": K,
+                          "method.fakes_per_generator": 12,
+                          "method.d_fakes_per_generator": 6,
+                          "method.alpha_init": 8.0, "method.alpha_lr": 2e-4,
+                          "method.loss": "ns"}),
+    "hme": ("hmegan", {"method.loss": "wgan_gp", "train.n_disc": 5,
+                       "method.gate": "hme", "method.depth": 3,
+                       "method.leaf": "linear", "method.gate_init_std": 0.1,
+                       "method.leaf_bias_std": 0.0}),
+    "me": ("hmegan", {"method.loss": "wgan_gp", "train.n_disc": 5,
+                      "method.gate": "me", "method.num_leaves": K,
+                      "method.leaf": "linear",
+                      "method.gate_init_std": math.sqrt(2 / (100 + K)),
+                      "method.leaf_bias_std": 0.0}),
+    "mgan": ("mgan", {"method.num_generators": K,
+                      "method.fakes_per_generator": 64 // K}),
+    "madgan": ("madgan", {"method.num_generators": K,
+                          "method.fakes_per_generator": 64}),
+    "megan": ("megan", {"method.num_generators": K, "train.n_disc": 5,
+                        "method.fakes_per_generator": 64 // K}),
+    "gmgan": ("gmgan", {"method.num_gaussians": K, "method.loss": "ns"}),
+    "pcm": ("pcmgan", {"method.num_gaussians": K, "method.loss": "minimax",
+                       "method.xx_form": "weighted"}),
+}
+DATA = {"mnist": dict(name="mnist", image_size=28, resize="none",
+                      reference_split="test"),
+        "stacked_mnist": dict(name="stacked_mnist", image_size=28,
+                              resize="none", reference_split="train")}
+CURVE_KEY = "fid_domain"
+COLUMNS = {  # data: (key, header, scale, format)
+    "mnist": (("fid_domain", "domain FID", 1, "{:.1f}"),
+              ("precision_domain", "precision", 1, "{:.2f}"),
+              ("recall_domain", "recall", 1, "{:.2f}"),
+              ("digits_present", "digits", 1, "{:.1f}"),
+              ("label_kl", "label KL", 1, "{:.3f}"),
+              ("component_digit_acc", "comp.-digit acc", 1, "{:.2f}"),
+              ("component_confidence", "conf.", 1, "{:.2f}"),
+              ("fid", "Inception FID", 1, "{:.1f}")),
+    "stacked_mnist": (("modes_covered", "modes", 1, "{:.0f}"),
+                      ("label_kl", "KL", 1, "{:.2f}"),
+                      ("fid_domain", "domain FID", 1, "{:.1f}"),
+                      ("precision_domain", "precision", 1, "{:.2f}"),
+                      ("recall_domain", "recall", 1, "{:.2f}"),
+                      ("fid", "Inception FID", 1, "{:.1f}")),
+}
+
+
+def common_setup(c, data: str, steps: int, seeds: int) -> None:
+  """The nets, optimiser, batch and evaluation every method shares."""
+  from configs import variants
+
+  preset = dict(DATA[data])
+  split = preset.pop("reference_split")
+  variants.apply_data(c, preset)
+  c.data.mnist_dir = _MNIST_DIR.value
+  m = c.model
+  m.name, m.z_dim, m.z_dist = "dcgan", 100, "normal"
+  m.g_width = m.d_width = 32  # G 7x7x64 -> 32 -> image; D 32, 64
+  m.g_norm, m.g_first_norm, m.g_out_conv, m.g_kernel = "batch", "", False, 4
+  m.g_init_std = m.d_init_std = 0.02
+  m.g_first_init, m.g_unshared, m.bn_sampling = "", 1, "batch"
+  m.d_norm, m.d_norm_first, m.d_kernels, m.d_layers = "none", False, (), 0
+  m.d_activation, m.d_spectral_norm = "leaky_relu", False
+  for opt in (c.g_opt, c.d_opt):
+    opt.name, opt.lr, opt.b1, opt.b2, opt.schedule = (
+        "adam", 2e-4, 0.5, 0.999, "constant")
+  t = c.train
+  t.batch_size, t.num_steps, t.n_disc, t.ema_decay = _BATCH.value, steps, 1, 0.0
+  t.num_seeds, t.tensorboard = seeds, False
+  every = max(steps // max(_CURVE_POINTS.value, 1), 1)
+  t.log_every = t.eval_every = every
+  t.sample_every = 0
+  c.checkpoint.every_steps = every
+  c.checkpoint.max_to_keep = 2
+  ec = c.eval
+  ec.profile, ec.reference_split = "paper", split
+  ec.num_samples = ec.num_fake = ec.num_real = _EVAL.value
+  ec.kid_subset_size = min(ec.kid_subset_size, _EVAL.value)
+  ec.num_samples_large, ec.use_ema = 0, True
+  ec.inception = False
+
+
+def method_config(method: str, data: str, steps: int, seeds: int):
+  """`method` on the common setup (its own objective and D steps)."""
+  module, overrides = METHODS[method]
+  c = importlib.import_module(f"configs.{module}").get_config()
+  common_setup(c, data, steps, seeds)
+  c.update_from_flattened_dict(dict(overrides))
+  c.seed = 0
+  c.name = f"bench_images:{method}:{data}"
+  return c
+
+
+def run_dir(method: str, data: str, steps: int) -> str:
+  return os.path.join(_WORKDIR.value, f"{data}_{steps}", method)
+
+
+def seeds_of(data: str) -> int:
+  values = [int(s) for s in _SEEDS.value]
+  return values[min(_DATA.value.index(data), len(values) - 1)]
+
+
+def g_parameters(config) -> int:
+  """G's parameter count (one seed), from the built parameter tree."""
+  import jax
+
+  from gan_mixtures import train
+
+  one = config.copy_and_resolve_references()
+  one.train.num_seeds = 1
+  exp = train.build_experiment(one)
+  shapes = jax.eval_shape(exp.init_state)
+  return int(sum(np.prod(x.shape) for x in jax.tree.leaves(shapes.g.params)))
+
+
+def curve(workdir: str, key: str = CURVE_KEY) -> list[tuple[int, float]]:
+  """(step, eval/<key>) of a run's evaluations on the way, and its final."""
+  rows = reuse.metrics_rows(workdir, f"eval/{key}")
+  return [(int(r["step"]), float(r[f"eval/{key}"])) for r in rows]
+
+
+def chosen_steps(points: list[tuple[int, float]], within: float = 0.10) -> int:
+  """The first step whose value is within `within` of the best (lower is
+  better): where the curve stops improving."""
+  best = min(v for _, v in points)
+  return next(s for s, v in points if v <= best * (1 + within))
+
+
+def run(method: str, data: str, steps: int) -> dict:
+  config = method_config(method, data, steps, seeds_of(data))
+  if _INCEPTION.value:
+    config.eval.inception = True  # at the end only: eval_every evaluates it
+  result = reuse.train_or_reuse(config, run_dir(method, data, steps))
+  seeds = result.get("seeds") or [{"metrics": result["metrics"]}]
+  return {"method": method, "data": data, "steps": steps,
+          "num_seeds": len(seeds), "g_parameters": g_parameters(config),
+          "wall_s": result["wall_s"], "device_kind": result["device_kind"],
+          "train_steps_per_s": result.get("train_steps_per_s"),
+          "per_seed": [s["metrics"] for s in seeds],
+          "curve": curve(run_dir(method, data, steps)),
+          "workdir": run_dir(method, data, steps)}
+
+
+def summary(r: dict) -> dict:
+  out = {}
+  for key, *_ in COLUMNS[r["data"]]:
+    vals = [float(m[key]) for m in r["per_seed"] if key in m
+            and isinstance(m[key], (int, float))]
+    if vals:
+      out[key] = {"mean": float(np.mean(vals)), "std": float(np.std(vals)),
+                  "values": vals}
+  return out
+
+
+def table(results: list[dict], data: str) -> str:
+  cols = COLUMNS[data]
+  head = ["method", "G params"] + [h for _, h, _, _ in cols] + ["wall"]
+  lines = ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
+  for r in results:
+    if r["data"] != data:
+      continue
+    s = summary(r)
+    cells = [r["method"], f"{r['g_parameters'] / 1e6:.2f}M"]
+    for key, _, scale, fmt in cols:
+      cells.append("-" if key not in s else
+                   f"{fmt.format(scale * s[key]['mean'])} +- "
+                   f"{fmt.format(scale * s[key]['std'])}")
+    cells.append(f"{r['wall_s'] / 60:.0f} min")
+    lines.append("| " + " | ".join(cells) + " |")
+  return "\n".join(lines)
+
+
+def claims(results: list[dict]) -> list[str]:
+  """Each paper's image claim at this scale, with the numbers."""
+  by = {(r["data"], r["method"]): summary(r) for r in results}
+  mean = lambda d, m, k: by.get((d, m), {}).get(k, {}).get("mean")
+  fmt = lambda d, m, k: (f"{by[(d, m)][k]['mean']:.1f} +- {by[(d, m)][k]['std']:.1f}"
+                         if k in by.get((d, m), {}) else "-")
+  out = []
+  a, b = mean("stacked_mnist", "mdgan", "modes_covered"), mean(
+      "stacked_mnist", "vanilla", "modes_covered")
+  if a is not None and b is not None:
+    out.append(f"MD-GAN covers more Stacked MNIST modes than vanilla at equal"
+               f" nets: {'yes' if a > b else 'no'} ({fmt('stacked_mnist', 'mdgan', 'modes_covered')}"
+               f" vs {fmt('stacked_mnist', 'vanilla', 'modes_covered')})")
+  base = mean("mnist", "vanilla", "fid_domain")
+  for m in ("ldagan", "hme", "me", "mgan", "madgan", "megan"):
+    fid, acc = mean("mnist", m, "fid_domain"), mean("mnist", m, "component_digit_acc")
+    if fid is None or base is None:
+      continue
+    out.append(f"{m}: MNIST domain FID {fmt('mnist', m, 'fid_domain')} vs"
+               f" vanilla {fmt('mnist', 'vanilla', 'fid_domain')} ("
+               f"{'better' if fid < base else 'not better'}); its generators"
+               f" by digit: best-matching accuracy {acc if acc is None else round(acc, 2)}"
+               f" (1.0: one digit each; 0.1: none)")
+  for m in ("gmgan", "pcm"):
+    acc = mean("mnist", m, "component_digit_acc")
+    if acc is not None:
+      out.append(f"{m}: components map to digits with best-matching accuracy"
+                 f" {fmt('mnist', m, 'component_digit_acc')} (confidence"
+                 f" {fmt('mnist', m, 'component_confidence')}, domain FID"
+                 f" {fmt('mnist', m, 'fid_domain')})")
+  return out
+
+
+def figures(results: list[dict], folder: str) -> None:
+  """Per data set: one sample grid per method (rows = components, seed 0)
+  and the learning curves of domain FID."""
+  import jax
+  import matplotlib
+  matplotlib.use("Agg")
+  import matplotlib.pyplot as plt
+
+  from gan_mixtures import train, viz
+
+  os.makedirs(folder, exist_ok=True)
+  for data in _DATA.value:
+    runs = [r for r in results if r["data"] == data]
+    if not runs:
+      continue
+    fig, axes = plt.subplots(2, (len(runs) + 1) // 2,
+                             figsize=(3 * ((len(runs) + 1) // 2), 6.4),
+                             squeeze=False)
+    for ax, r in zip(axes.flat, runs):
+      exp, state = train.load_workdir(r["workdir"])
+      x, aux = exp.method.jitted_sample(state, jax.random.PRNGKey(0), n=400,
+                                        use_ema=True)
+      x, comp = np.asarray(x), aux.get("component")
+      if comp is None:
+        grid = x[:64]
+      else:
+        comp = np.asarray(comp)
+        rows = [x[comp == k][:8] for k in np.unique(comp)][:10]
+        grid = np.concatenate([np.concatenate(
+            [row, np.ones((8 - len(row),) + x.shape[1:])]) for row in rows])
+      ax.imshow(viz.grid_pixels(grid, ncol=8).squeeze(), cmap="gray")
+      ax.set_title(r["method"], fontsize=9)
+      ax.axis("off")
+    for ax in list(axes.flat)[len(runs):]:
+      ax.axis("off")
+    fig.suptitle(f"{data}: seed 0 after {runs[0]['steps']} G steps (rows:"
+                 " components, where a method has them)", fontsize=9)
+    fig.savefig(os.path.join(folder, f"bench_images_{data}.png"), dpi=110,
+                bbox_inches="tight")
+    plt.close(fig)
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for r in runs:
+      if r["curve"]:
+        steps, vals = zip(*r["curve"])
+        ax.plot(steps, vals, label=r["method"], marker=".")
+    ax.set_yscale("log")
+    ax.set_xlabel("G step")
+    ax.set_ylabel("domain FID (mean over seeds)")
+    ax.legend(fontsize=7)
+    fig.savefig(os.path.join(folder, f"bench_images_{data}_curves.png"),
+                dpi=110, bbox_inches="tight")
+    plt.close(fig)
+
+
+def main(argv):
+  del argv
+  methods = _METHODS.value or list(METHODS)
+  out = {"runs": [], "tables": {}, "claims": []}
+  steps = _STEPS.value
+  if steps == "auto":
+    data = _DATA.value[0]
+    probe = run("vanilla", data, _MAX_STEPS.value)
+    steps = chosen_steps(probe["curve"])
+    out["steps_choice"] = {
+        "curve": probe["curve"], "data": data, "chosen": steps,
+        "rule": "the first evaluated step within 10 % of the vanilla curve's"
+                " best domain FID"}
+    print(f"budget: {steps} G steps (vanilla's {data} curve)", flush=True)
+  steps = int(steps)
+  for data in _DATA.value:
+    for method in methods:
+      r = run(method, data, steps)
+      out["runs"].append(r)
+      print(table([r], data).splitlines()[-1], flush=True)
+  for data in _DATA.value:
+    out["tables"][data] = table(out["runs"], data)
+    print(f"\n{data}, {steps} G steps\n{out['tables'][data]}")
+  out["claims"] = claims(out["runs"])
+  print("\n".join(out["claims"]))
+  out["steps"] = steps
+  if _OUT.value:
+    from experiments.reproduce_lib import save_json
+
+    save_json(_OUT.value, out)
+  if _FIGURES.value:
+    figures(out["runs"], _FIGURES.value)
+
+
+if __name__ == "__main__":
+  app.run(main)
