@@ -1,7 +1,10 @@
 r"""The image benchmark of every method: MNIST (28 x 28 x 1) and Stacked MNIST
 (28 x 28 x 3, 1,000 modes) on one small DCGAN trunk, each method with its
-own loss and D steps, the same number of G steps for all, seeds as one
-vmapped run, one evaluation (at the end and on the way: learning curves).
+own loss and D steps, the same number of G steps for all, seeds one after
+another (`--vmap_seeds`: one vmapped run; on this 2-core CPU it cost 1.3x
+the sequential runs over the ten methods, up to 4.9x for MGAN's: measured,
+docs/images.md), one evaluation (at the end and on the way: learning
+curves).
 
   python benchmarks/bench_images.py --workdir=/work/runs_long/bench_images \
       --steps=auto --out=benchmarks/results/bench_images_cpu.json \
@@ -22,9 +25,9 @@ domain FID / KID / precision / recall / density / coverage on the digit
 classifier's features, digits present and label KL (MNIST), modes covered
 and KL to uniform of 10,000 samples (Stacked MNIST), the best-matching
 (component, digit) accuracy and the classifier's confidence of the same
-samples for methods with components; no Inception (`--inception` N: the
-FID of N samples on Inception features at the end). Finished runs are
-reused: a rerun resumes.
+samples for methods with components. No Inception FID: at 14 images/s on
+this CPU it would cost more than the training (docs/images.md). Finished
+runs are reused: a rerun resumes.
 """
 
 import importlib
@@ -47,8 +50,6 @@ _MAX_STEPS = flags.DEFINE_integer("max_steps", 6000, "--steps=auto: the"
                                   " vanilla curve's length.")
 _CURVE_POINTS = flags.DEFINE_integer("curve_points", 6, "Evaluations on the"
                                      " way (learning curves).")
-_INCEPTION = flags.DEFINE_integer("inception", 0, "Inception FID of this many"
-                                  " samples at the end (0 = none).")
 _BATCH = flags.DEFINE_integer("batch", 64, "Real images a D step.")
 _EVAL = flags.DEFINE_integer("eval_samples", 10_000, "Generated (and real)"
                              " images of every evaluation.")
@@ -56,6 +57,7 @@ _MNIST_DIR = flags.DEFINE_string("mnist_dir", "", "MNIST IDX folder (default:"
                                  " data.mnist_dir's).")
 _OUT = flags.DEFINE_string("out", None, "JSON of every run and the tables.")
 _FIGURES = flags.DEFINE_string("figures", None, "Folder of the pictures.")
+_VMAP = flags.DEFINE_bool("vmap_seeds", False, "The seeds as one vmapped run.")
 
 K = 10
 # name: (config module, method overrides on the common setup)
@@ -98,14 +100,12 @@ COLUMNS = {  # data: (key, header, scale, format)
               ("digits_present", "digits", 1, "{:.1f}"),
               ("label_kl", "label KL", 1, "{:.3f}"),
               ("component_digit_acc", "comp.-digit acc", 1, "{:.2f}"),
-              ("component_confidence", "conf.", 1, "{:.2f}"),
-              ("fid", "Inception FID", 1, "{:.1f}")),
+              ("component_confidence", "conf.", 1, "{:.2f}")),
     "stacked_mnist": (("modes_covered", "modes", 1, "{:.0f}"),
                       ("label_kl", "KL", 1, "{:.2f}"),
                       ("fid_domain", "domain FID", 1, "{:.1f}"),
                       ("precision_domain", "precision", 1, "{:.2f}"),
-                      ("recall_domain", "recall", 1, "{:.2f}"),
-                      ("fid", "Inception FID", 1, "{:.1f}")),
+                      ("recall_domain", "recall", 1, "{:.2f}")),
 }
 
 
@@ -155,8 +155,10 @@ def method_config(method: str, data: str, steps: int, seeds: int):
   return c
 
 
-def run_dir(method: str, data: str, steps: int) -> str:
-  return os.path.join(_WORKDIR.value, f"{data}_{steps}", method)
+def run_dir(method: str, data: str, steps: int, seed: int | None = None) -> str:
+  """The run's workdir: of the vmapped seeds (seed None) or of one seed."""
+  tail = [] if seed is None else [f"seed{seed}"]
+  return os.path.join(_WORKDIR.value, f"{data}_{steps}", method, *tail)
 
 
 def seeds_of(data: str) -> int:
@@ -177,10 +179,15 @@ def g_parameters(config) -> int:
   return int(sum(np.prod(x.shape) for x in jax.tree.leaves(shapes.g.params)))
 
 
-def curve(workdir: str, key: str = CURVE_KEY) -> list[tuple[int, float]]:
-  """(step, eval/<key>) of a run's evaluations on the way, and its final."""
-  rows = reuse.metrics_rows(workdir, f"eval/{key}")
-  return [(int(r["step"]), float(r[f"eval/{key}"])) for r in rows]
+def curve(workdirs: list[str], key: str = CURVE_KEY) -> list[tuple[int, float]]:
+  """(step, eval/<key>) of the runs' evaluations on the way and at the end,
+  the mean over the runs at every step they share."""
+  per_step: dict[int, list[float]] = {}
+  for workdir in workdirs:
+    for r in reuse.metrics_rows(workdir, f"eval/{key}"):
+      per_step.setdefault(int(r["step"]), []).append(float(r[f"eval/{key}"]))
+  return [(s, float(np.mean(v))) for s, v in sorted(per_step.items())
+          if len(v) == len(workdirs)]
 
 
 def chosen_steps(points: list[tuple[int, float]], within: float = 0.10) -> int:
@@ -190,19 +197,46 @@ def chosen_steps(points: list[tuple[int, float]], within: float = 0.10) -> int:
   return next(s for s, v in points if v <= best * (1 + within))
 
 
+def seed_run(method: str, data: str, steps: int, seed: int) -> dict:
+  """One seed of (method, data), trained or reused."""
+  config = method_config(method, data, steps, 1)
+  config.seed = seed
+  return reuse.train_or_reuse(config, run_dir(method, data, steps, seed))
+
+
+def train_seed_major(methods: list[str], steps: int) -> None:
+  """Seed 0 of every (data, method) first, then seed 1, ...: a stopped
+  benchmark leaves whole tables of fewer seeds, not some methods only."""
+  for seed in range(max(seeds_of(d) for d in _DATA.value)):
+    for data in _DATA.value:
+      for method in methods:
+        if seed < seeds_of(data):
+          seed_run(method, data, steps, seed)
+
+
 def run(method: str, data: str, steps: int) -> dict:
-  config = method_config(method, data, steps, seeds_of(data))
-  if _INCEPTION.value:
-    config.eval.inception = True  # at the end only: eval_every evaluates it
-  result = reuse.train_or_reuse(config, run_dir(method, data, steps))
-  seeds = result.get("seeds") or [{"metrics": result["metrics"]}]
+  """Every seed of (method, data): one vmapped run or one run a seed."""
+  n = seeds_of(data)
+  if _VMAP.value and n > 1:
+    config = method_config(method, data, steps, n)
+    result = reuse.train_or_reuse(config, run_dir(method, data, steps))
+    per_seed = [s["metrics"] for s in result["seeds"]]
+    workdirs, wall = [run_dir(method, data, steps)], result["wall_s"] / n
+  else:
+    results, workdirs = [], []
+    for s in range(n):
+      workdirs.append(run_dir(method, data, steps, s))
+      results.append(seed_run(method, data, steps, s))
+    result = results[0]
+    config = method_config(method, data, steps, 1)
+    per_seed = [r["metrics"] for r in results]
+    wall = float(np.mean([r["wall_s"] for r in results]))
   return {"method": method, "data": data, "steps": steps,
-          "num_seeds": len(seeds), "g_parameters": g_parameters(config),
-          "wall_s": result["wall_s"], "device_kind": result["device_kind"],
+          "num_seeds": n, "g_parameters": g_parameters(config),
+          "wall_s_per_seed": wall, "device_kind": result["device_kind"],
           "train_steps_per_s": result.get("train_steps_per_s"),
-          "per_seed": [s["metrics"] for s in seeds],
-          "curve": curve(run_dir(method, data, steps)),
-          "workdir": run_dir(method, data, steps)}
+          "per_seed": per_seed, "curve": curve(workdirs),
+          "workdir": workdirs[0]}
 
 
 def summary(r: dict) -> dict:
@@ -218,7 +252,8 @@ def summary(r: dict) -> dict:
 
 def table(results: list[dict], data: str) -> str:
   cols = COLUMNS[data]
-  head = ["method", "G params"] + [h for _, h, _, _ in cols] + ["wall"]
+  head = (["method", "G params"] + [h for _, h, _, _ in cols]
+          + ["wall a seed"])
   lines = ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
   for r in results:
     if r["data"] != data:
@@ -229,7 +264,7 @@ def table(results: list[dict], data: str) -> str:
       cells.append("-" if key not in s else
                    f"{fmt.format(scale * s[key]['mean'])} +- "
                    f"{fmt.format(scale * s[key]['std'])}")
-    cells.append(f"{r['wall_s'] / 60:.0f} min")
+    cells.append(f"{r['wall_s_per_seed'] / 60:.0f} min")
     lines.append("| " + " | ".join(cells) + " |")
   return "\n".join(lines)
 
@@ -336,6 +371,8 @@ def main(argv):
                 " best domain FID"}
     print(f"budget: {steps} G steps (vanilla's {data} curve)", flush=True)
   steps = int(steps)
+  if not _VMAP.value:
+    train_seed_major(methods, steps)
   for data in _DATA.value:
     for method in methods:
       r = run(method, data, steps)

@@ -162,9 +162,8 @@ def get_config(arg: str | None = None):
   c.method.name = "ldagan"
   c.method.num_generators = 8
   c.method.alpha_init = 2.0
-  # A slow alpha keeps every generator alive: with Adam lr 1e-3 alpha ran to
-  # alpha_min on one generator in 3 of 4 ring8 seeds (purity 0.73-0.76, 7
-  # modes claimed); with 1e-4, purity 0.86-1.00, 8 claimed, in all 4.
+  # A slow alpha keeps every generator alive: at Adam lr 1e-3 alpha ran to
+  # alpha_min on one generator in most ring8 seeds (docs/ldagan.md).
   # `lda_mixture`, where learning alpha is the point, keeps 1e-3.
   c.method.alpha_lr = 1e-4
   c.model.z_dim = 10

@@ -321,7 +321,8 @@ def train_and_evaluate(config, workdir: str) -> dict[str, Any]:
   logging.info("workdir %s", workdir)
   pic_every = sample_every(c)
   report = progress.Progress(f"train {c.name}", t.num_steps)
-  pending: list = []
+  pending: list = []  # metrics not yet fetched from the device
+  window: list = []  # rows since the last logged step: what it averages
   compile_s, t_loop, steps_timed = None, time.time(), 0
   t_log, step_log = time.time(), start
   for step, batch in zip(range(start, t.num_steps, n), group.batches(start, n)):
@@ -351,8 +352,10 @@ def train_and_evaluate(config, workdir: str) -> dict[str, Any]:
     rows = runs.per_step_rows(jax.device_get(pending), n, seeds)
     pending = []
     check_finite(done - len(rows) + 1, rows, last_good)
+    window.extend(rows)
     if log:  # with S seeds: the mean over the runs
-      means = {k: float(np.mean([r[k] for r in rows])) for k in rows[0]}
+      means = {k: float(np.mean([r[k] for r in window])) for k in window[0]}
+      window = []
       rate = (done - step_log) / max(time.time() - t_log, 1e-9)
       t_log, step_log = time.time(), done
       diag = runs.mean_numbers([

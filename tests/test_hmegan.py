@@ -123,6 +123,30 @@ def test_no_activation_between_the_image_mixture_and_the_trunk():
   assert float(out.min()) < 0
 
 
+@pytest.mark.parametrize("variant", ["mnist_hme_5", "mnist_me_32"])
+def test_built_image_g_feeds_the_mixture_to_its_first_conv_unchanged(variant):
+  """End to end on the built hme / me image G: the first transposed conv's
+  input is the gated leaves' output reshaped, negatives kept (no ReLU)."""
+  import flax.linen as nn
+
+  _, method, params, z = _image_generator(variant)
+  seen = []
+
+  def record(next_fun, args, kwargs, context):
+    if (context.method_name == "__call__" and not seen
+        and type(context.module).__name__.endswith("ConvTranspose")):
+      seen.append(args[0])
+    return next_fun(*args, **kwargs)
+
+  with nn.intercept_methods(record):
+    method.mixture.apply(params, z[:4])
+  h = method.gated_leaves.apply(
+      {"params": params["params"]["GatedLeaves_0"]}, z[:4])[0]
+  assert seen, "no ConvTranspose in the built G"
+  np.testing.assert_allclose(seen[0].reshape(4, -1), h, rtol=1e-6, atol=1e-6)
+  assert float(seen[0].min()) < 0
+
+
 def test_thesis_presets_initialise_as_the_code():
   """Conv / transposed-conv kernels N(0, 0.02) in G and D; the baselines' K
   first layers He normal (std sqrt(2 / 100))."""

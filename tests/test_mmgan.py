@@ -326,3 +326,22 @@ def test_a_run_draws_its_alpha_trajectory(tmp_path):
   rows = [r for r in map(json.loads, lines) if "diag/alpha_0_0" in r]
   assert [r["step"] for r in rows] == [2, 4]  # every set's weights, per log
   assert (tmp_path / "samples" / "step_4_alpha.png").stat().st_size > 5_000
+
+
+def test_component_acc_of_an_untrained_g_comes_with_its_realism():
+  """An untrained G draws noise; component_acc still labels it, so the same
+  output carries the realism of those samples (the classifier's confidence
+  and the components' domain FID against real digits), which marks it."""
+  from gan_mixtures import eval_setup
+
+  c = tiny()
+  ds, method = build(c)
+  eval_setup.ensure_classifier(c)
+  state = method.init(jax.random.PRNGKey(0), ds.example_batch(4))
+  out = method.extra_metrics(state, ds, c, jax.random.PRNGKey(1))
+  assert "component_acc" in out
+  for key in ("component_digit_acc", "component_confidence",
+              "component_fid_domain"):
+    assert np.isfinite(out[key]), key
+  assert out["component_fid_domain"] > 100.0  # real digits against real: ~0
+  assert out["component_confidence"] < 0.6  # a trained G: near 1
