@@ -183,9 +183,11 @@ def curve(workdirs: list[str], key: str = CURVE_KEY) -> list[tuple[int, float]]:
   """(step, eval/<key>) of the runs' evaluations on the way and at the end,
   the mean over the runs at every step they share."""
   per_step: dict[int, list[float]] = {}
-  for workdir in workdirs:
-    for r in reuse.metrics_rows(workdir, f"eval/{key}"):
-      per_step.setdefault(int(r["step"]), []).append(float(r[f"eval/{key}"]))
+  for workdir in workdirs:  # one value a step (the last, after a resume)
+    mine = {int(r["step"]): float(r[f"eval/{key}"])
+            for r in reuse.metrics_rows(workdir, f"eval/{key}")}
+    for step, value in mine.items():
+      per_step.setdefault(step, []).append(value)
   return [(s, float(np.mean(v))) for s, v in sorted(per_step.items())
           if len(v) == len(workdirs)]
 

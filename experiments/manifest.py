@@ -154,6 +154,11 @@ def load_config(spec: str):
   return module.get_config(variant or None)
 
 
+# The row metrics computed on Inception features: a row reporting none of
+# them (modes, KL, 5-NN, component accuracy) is evaluated without Inception.
+INCEPTION_METRICS = frozenset({"fid", "inception_score"})
+
+
 def row_config(row, seed: int = 0, steps: int | None = None,
                source: str | None = None, eval_samples: int | None = None):
   """The row's config with its overrides; optionally shortened, on another
@@ -173,6 +178,8 @@ def row_config(row, seed: int = 0, steps: int | None = None,
     c.eval.kid_subset_size = min(c.eval.kid_subset_size, eval_samples)
   c.train.tensorboard = False
   c.eval.profile = "paper"  # a row's protocol: its paper's sizes
+  if not INCEPTION_METRICS & set(row.metrics):  # e.g. Stacked MNIST modes
+    c.eval.inception = False
   return c
 
 

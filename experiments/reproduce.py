@@ -179,6 +179,21 @@ def list_rows() -> None:
   print(footer)
 
 
+def check_label(entry: dict) -> str:
+  """'partial 20k/500k: ' for a real-data run stopped short of the row's
+  length after at least PARTIAL_STEPS steps (or a tenth of it: a long run
+  on the way), 'check: ' for shorter pipeline checks."""
+  steps, full = entry["steps"], entry["full_steps"]
+  if (min(PARTIAL_STEPS, full // 10) <= steps < full
+      and entry["data_source"] != "random"):
+    k = lambda n: f"{n / 1000:g}k" if n >= 1000 else str(n)
+    return f"partial {k(steps)}/{k(full)}: "
+  return "check: "
+
+
+PARTIAL_STEPS = 10_000
+
+
 def print_narrow(rows, data: dict, times: dict, width: int = 0) -> None:
   """One line per row, cut to the terminal's width: id, the paper's value,
   ours (or '-', or 'check: ...' for a pipeline check), the cost on this
@@ -195,7 +210,7 @@ def print_narrow(rows, data: dict, times: dict, width: int = 0) -> None:
     e = data.get(r.id)
     mine = "-" if not e else ours(e, r)
     if e and not e.get("complete"):
-      mine = "check: " + mine.split(" (")[0]
+      mine = check_label(e) + mine.split(" (")[0]
     line = (f"{cut(r.id, 32):<32} {cut(r.paper_value, 30):<30}"
             f" {cut(mine, 34):<34} {cost(r, times, e).split(' = ')[-1]}")
     print(cut(line, width))

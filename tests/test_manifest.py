@@ -34,6 +34,18 @@ def test_list_prints_every_row():
   assert "mdgan_ring8" in proc.stdout and "89.03" in proc.stdout
 
 
+def test_a_long_run_stopped_short_is_labelled_partial_not_check():
+  from experiments import reproduce
+
+  e = {"steps": 20_000, "full_steps": 500_000, "data_source": "auto"}
+  assert reproduce.check_label(e) == "partial 20k/500k: "
+  assert reproduce.check_label(dict(e, data_source="random")) == "check: "
+  assert reproduce.check_label(dict(e, steps=500_000)) == "check: "
+  assert reproduce.check_label(dict(e, steps=200)) == "check: "  # smoke run
+  assert reproduce.check_label(dict(e, steps=2500, full_steps=20_000)) == (
+      "partial 2.5k/20k: ")
+
+
 def _signature(spec: str) -> str:
   from experiments import reproduce_lib as reproduce
 
@@ -147,3 +159,10 @@ def test_a_stopped_time_pass_keeps_the_copies_of_what_it_measured(tmp_path, monk
   assert times["configs/hmegan.py:fashion_mnist_hme_5"]["cpu"]["timed_as"] == (
       "configs/hmegan.py:mnist_hme_5")
   assert "configs/hmegan.py:celeba_hme_5" not in times
+
+
+def test_rows_without_inception_metrics_skip_inception():
+  s4 = manifest.row_config(manifest.BY_ID["mdgan_stacked_s4"])
+  assert not s4.eval.inception and s4.eval.num_fake == 25_000
+  fid = manifest.row_config(manifest.BY_ID["mdgan_fid_mnist"])
+  assert fid.eval.inception

@@ -345,3 +345,27 @@ def test_component_acc_of_an_untrained_g_comes_with_its_realism():
     assert np.isfinite(out[key]), key
   assert out["component_fid_domain"] > 100.0  # real digits against real: ~0
   assert out["component_confidence"] < 0.6  # a trained G: near 1
+
+
+@pytest.mark.parametrize("loss,lam", [("minimax", 1.0), ("ns", 0.0)])
+def test_term_gradient_norms_split_g_loss_gradient(loss, lam):
+  """The two norms are those of the adversarial and lambda x CE gradients,
+  which add up to g_loss's gradient; lambda = 0 gives a CE norm of 0."""
+  c = tiny(loss=loss, disjoint_weight=lam)
+  ds, method = build(c)
+  state = method.init(jax.random.PRNGKey(0), ds.example_batch(4))
+  rng, alpha = jax.random.PRNGKey(3), method.alpha(state)
+  got = method.term_gradient_norms(state, rng)
+  g, d = state.g.params, state.d.params
+  adv = jax.grad(lambda p: method.g_terms(p, d, alpha, rng)[0])(g)
+  ce = jax.grad(lambda p: lam * method.g_terms(p, d, alpha, rng)[1])(g)
+  total = jax.grad(lambda p: method.g_loss(p, d, alpha, rng)[0])(g)
+  norm = lambda t: np.sqrt(sum(float(np.sum(np.square(x)))
+                               for x in jax.tree.leaves(t)))
+  np.testing.assert_allclose(got["g_adv_grad_norm"], norm(adv), rtol=1e-4)
+  np.testing.assert_allclose(got["g_ce_grad_norm"], norm(ce), rtol=1e-4,
+                             atol=1e-12)
+  chex.assert_trees_all_close(jax.tree.map(jnp.add, adv, ce), total,
+                              rtol=1e-4, atol=1e-7)
+  assert got["g_adv_grad_norm"] > 0
+  assert (got["g_ce_grad_norm"] == 0) == (lam == 0)

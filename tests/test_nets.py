@@ -204,6 +204,26 @@ def test_subpixel_conv_transpose_is_flax_conv_transpose(shape):
     np.testing.assert_allclose(a, b, atol=1e-4)
 
 
+@pytest.mark.parametrize("kernel,shape", [(5, (2, 4, 4, 5)), (5, (1, 8, 5, 3)),
+                                          (3, (2, 3, 3, 2)), (2, (1, 4, 4, 3)),
+                                          (6, (1, 3, 4, 2))])
+def test_strided_conv_transpose_is_flax_conv_transpose(kernel, shape):
+  """LDAGAN ImageNet's 5x5 (and other) stride-2 'SAME' transposed convs
+  through the drop-in: Flax's parameters, outputs and gradients."""
+  x = jax.random.normal(jax.random.PRNGKey(0), shape)
+  ref = nn.ConvTranspose(4, (kernel, kernel), strides=(2, 2), padding="SAME")
+  p = _perturbed_init(ref, x)
+  ours = dcgan.StridedConvTranspose(4, kernel)
+  shapes = lambda tree: jax.tree.map(jnp.shape, tree)
+  assert shapes(ours.init(jax.random.PRNGKey(1), x)) == shapes(p)
+  np.testing.assert_allclose(ours.apply(p, x), ref.apply(p, x), atol=1e-4)
+  loss = lambda m: lambda p, x: jnp.sum(jnp.sin(m.apply(p, x)))
+  g_ours = jax.grad(loss(ours), argnums=(0, 1))(p, x)
+  g_ref = jax.grad(loss(ref), argnums=(0, 1))(p, x)
+  for a, b in zip(jax.tree.leaves(g_ours), jax.tree.leaves(g_ref)):
+    np.testing.assert_allclose(a, b, atol=1e-3)
+
+
 @pytest.mark.parametrize("shape", [(2, 4, 4, 5), (3, 5, 7, 3), (1, 1, 2, 2)])
 def test_upsample_conv_is_flax_conv_of_the_upsampled_input(shape):
   x = jax.random.normal(jax.random.PRNGKey(0), shape)

@@ -125,8 +125,10 @@ class MMGAN(GANMethod):
     loss = -value + self.config.method.disjoint_weight * ce
     return loss, {"d_value": value, "d_ce": ce}
 
-  def g_loss(self, g_params, d_params, alpha, rng):
-    """Fake term + lambda CE; also the per-(i, k) log(1 - D_i(G_k)) for omega."""
+  def g_terms(self, g_params, d_params, alpha, rng):
+    """G's adversarial term, its CE term (unweighted) and, stopped, the
+    per-(i, k) log(1 - D_i(G_k)) [n, K] for omega and D's outputs d_fake
+    [K, m, n] on G's samples."""
     m = self.config.method.per_component_batch
     fake = self.all_components(g_params, rng, m)
     d_fake, c_fake = self.discriminate(d_params, fake)
@@ -137,9 +139,37 @@ class MMGAN(GANMethod):
       adv = mixture_fake_term(
           alpha, jnp.mean(-jax.nn.log_sigmoid(d_fake), axis=1).T
       )
-    ce = component_ce(c_fake)
+    return (adv, component_ce(c_fake), jax.lax.stop_gradient(log_1m_d),
+            jax.lax.stop_gradient(d_fake))
+
+  def g_loss(self, g_params, d_params, alpha, rng):
+    """Fake term + lambda CE; also the per-(i, k) log(1 - D_i(G_k)) for
+    omega and the alpha-weighted mean D(G(z)) (how saturated the minimax
+    term is)."""
+    adv, ce, log_1m_d, d_fake = self.g_terms(g_params, d_params, alpha, rng)
     loss = adv + self.config.method.disjoint_weight * ce
-    return loss, {"g_ce": ce, "log_1m_d": jax.lax.stop_gradient(log_1m_d)}
+    # D_i(G_k) weighted as the adversarial term weights it (alpha = 0 pairs
+    # are in neither player's loss)
+    d_of_fake = mixture_fake_term(
+        alpha, jnp.mean(jax.nn.sigmoid(d_fake), axis=1).T)
+    return loss, {"g_ce": ce, "log_1m_d": log_1m_d, "d_of_fake": d_of_fake}
+
+  def term_gradient_norms(self, state: GANState, rng: jax.Array
+                          ) -> dict[str, float]:
+    """The global norms of G's gradient from its adversarial term and from
+    lambda x its CE term, apart, at `state` (one batch): which term moves G
+    (ME1: log(1 - D) saturates when D(G(z)) ~ 0)."""
+    if not hasattr(self, "_term_grads"):
+      def norms(g_params, d_params, alpha, rng):
+        lam = self.config.method.disjoint_weight
+        adv = jax.grad(lambda p: self.g_terms(p, d_params, alpha, rng)[0])
+        ce = jax.grad(lambda p: lam * self.g_terms(p, d_params, alpha, rng)[1])
+        return (optax.global_norm(adv(g_params)),
+                optax.global_norm(ce(g_params)))
+      self._term_grads = jax.jit(norms)
+    adv, ce = self._term_grads(state.g.params, state.d.params,
+                               self.alpha(state), rng)
+    return {"g_adv_grad_norm": float(adv), "g_ce_grad_norm": float(ce)}
 
   def omega_step(self, omega, opt_state, log_1m_d):
     """One Adam step of omega on the fake term of V (a minimiser, Eq. 7)."""
@@ -209,10 +239,12 @@ class MMGAN(GANMethod):
     """Every set's weights (`alpha_<i>_<k>`: the alpha trajectory) and how
     the components split by class under the digit classifier, 64 samples
     each (comp_lib.component_label_metrics: `component_purity`,
-    `component_digit_acc`, `component_confidence`)."""
+    `component_digit_acc`, `component_confidence`), and the norms of G's
+    gradient from each of its terms (`term_gradient_norms`)."""
     alpha = np.asarray(jax.device_get(self.alpha(state)))
     out = {f"alpha_{i}_{k}": float(alpha[i, k])
            for i in range(self.n) for k in range(self.k)}
+    out.update(self.term_gradient_norms(state, jax.random.fold_in(rng, 1)))
     clf = self.diagnostic_classifier()
     if clf is not None:
       x = self.sample_components(state, rng, 64, self.config.eval.use_ema)

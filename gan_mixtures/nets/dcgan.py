@@ -137,6 +137,38 @@ class SubPixelConvTranspose(nn.Module):
     return phase_convs(x, lambda rh, rw: kernel[rh::2, rw::2]) + bias
 
 
+def same_transpose_padding(k: int) -> tuple[int, int]:
+  """(before, after) padding of the input-dilated conv that
+  lax.conv_transpose(..., strides 2, 'SAME') runs for a kernel k (output
+  2H): k in all, ceil(k / 2) before, or k - 1 before where k < 3."""
+  before = k - 1 if 2 > k - 1 else -(-k // 2)
+  return before, k - before
+
+
+class StridedConvTranspose(nn.Module):
+  """nn.ConvTranspose(features, (k, k), strides=(2, 2), padding='SAME'), the
+  same parameters and outputs, through kernels/conv.py's drop-in, which
+  computes the input-dilated conv as one stride-1 conv per output phase
+  (dilated_conv) where XLA:CPU's own runs a slow loop (LDAGAN's 5x5 on
+  ImageNet). [B, H, W, Cin] -> [B, 2H, 2W, features]."""
+
+  features: int
+  kernel: int
+  init_std: float = 0.0
+
+  @nn.compact
+  def __call__(self, x: jax.Array) -> jax.Array:
+    k = self.kernel
+    kernel = self.param("kernel", kernel_init(self.init_std),
+                        (k, k, x.shape[-1], self.features))
+    bias = self.param("bias", nn.initializers.zeros, (self.features,))
+    pads = (same_transpose_padding(k),) * 2
+    y = conv.conv_general_dilated(x, kernel.astype(x.dtype), (1, 1), pads,
+                                  lhs_dilation=(2, 2),
+                                  dimension_numbers=conv.DIMS)
+    return y + bias
+
+
 def phase_convs(x: jax.Array, phase_kernel) -> jax.Array:
   """An x2-upsampling layer as four stride-1 2x2 convs, one per output
   phase, interleaved: output [2m + rh, 2n + rw] is phase (rh, rw)'s conv of
@@ -199,13 +231,12 @@ class SpaceToDepthConv(nn.Module):
 def upsample_conv(features: int, kernel: int, init_std: float,
                   name: str) -> nn.Module:
   """A stride-2 'SAME' transposed conv doubling H and W: kernel 4 as four
-  stride-1 phase convs (SubPixelConvTranspose, fast on XLA:CPU), other
-  kernels (LDAGAN's 5x5 on ImageNet) as Flax's ConvTranspose."""
+  stride-1 phase convs (SubPixelConvTranspose), other kernels (LDAGAN's 5x5
+  on ImageNet) through the conv drop-in (StridedConvTranspose); both are
+  nn.ConvTranspose's parameters and function."""
   if kernel == 4:
     return SubPixelConvTranspose(features, init_std, name=name)
-  return nn.ConvTranspose(features, (kernel, kernel), strides=(2, 2),
-                          padding="SAME", kernel_init=kernel_init(init_std),
-                          name=name)
+  return StridedConvTranspose(features, kernel, init_std, name=name)
 
 
 def trunk_input_shape(size: int, width: int) -> tuple[int, int, int]:
