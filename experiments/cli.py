@@ -11,6 +11,10 @@ import sys
 # INFO lines (oneDNN) and the absl::InitializeLog banner, JAX's search for a
 # TPU, matplotlib's font cache.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# TensorFlow only writes TensorBoard summaries here (clu's writer imports
+# it); its oneDNN note at import ignores TF_CPP_MIN_LOG_LEVEL and goes away
+# with its oneDNN ops, which no computation of ours uses.
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 QUIET_LOGGERS = ("jax._src.xla_bridge", "matplotlib", "matplotlib.font_manager",
                  "absl.testing", "orbax")
 HELP_FLAGS = ("--help", "-h", "--helpfull", "-?", "--helpshort")

@@ -95,6 +95,17 @@ def classifier_dataset(data_name: str) -> str | None:
   return CLASSIFIER_SETS.get(data_name)
 
 
+_WARNED: set[str] = set()
+
+
+def warn_once(note: str) -> None:
+  """A warning line, once a process (the pre-flight and the run both
+  prepare the evaluation)."""
+  if note not in _WARNED:
+    _WARNED.add(note)
+    logging.warning(note)
+
+
 def classifier_dir(config) -> str | None:
   """eval.classifier_dir, or by default the cache's classifier_<set>
   (paths.py; None: the set has no class-based metrics, or
@@ -171,5 +182,5 @@ def prepare(config, data) -> EvalResources:
       notes.append("inception_score skipped: no 1008-way logits layer"
                    " (eval.inception_logits or $INCEPTION_LOGITS)")
   for note in notes:
-    logging.warning(note)
+    warn_once(note)
   return EvalResources(reference, directory, weights, logits, tuple(notes))
