@@ -60,6 +60,12 @@ class Progress:
       self._previous_step, self._previous_time = done, t
     return due
 
+  def mark(self, done: int, t: float | None = None) -> None:
+    """The caller logged `line(done)` itself (a log step's line with its
+    metrics): the next progress line is due `every_secs` from now."""
+    self._previous_step = done
+    self._previous_time = time.monotonic() if t is None else t
+
   def rate(self, done: int, t: float | None = None) -> float | None:
     """Units per second since start(); None before any was timed."""
     t = time.monotonic() if t is None else t

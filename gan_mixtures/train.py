@@ -368,7 +368,7 @@ def train_and_evaluate(config, workdir: str) -> dict[str, Any]:
           "%s  %s", report.line(done),
           "  ".join(f"{k}={v:.4g}" for k, v in sorted(means.items())),
       )
-      report(done)
+      report.mark(done)
     if save:
       ckpt.save(done, state)
       last_good = done

@@ -27,6 +27,16 @@ def test_progress_line_has_rate_elapsed_and_eta():
   assert progress.format_secs(7260) == "2h01m"
 
 
+def test_a_logged_line_restarts_the_progress_cadence():
+  lines = []
+  p = progress.Progress("train x", 100, every_secs=30.0, log=lines.append)
+  p.start(0)
+  t0 = p._origin[1]
+  p.mark(50, t0 + 40.0)  # the caller logged step 50's line with metrics
+  assert not p(60, t0 + 45.0)  # 5 s later: not due again
+  assert p(90, t0 + 71.0) and lines[-1].startswith("train x: 90/100")
+
+
 def test_a_run_shorter_than_log_every_still_reports_progress(monkeypatch,
                                                              caplog):
   monkeypatch.setattr(progress, "DEFAULT_EVERY_SECS", 0.0)
