@@ -53,6 +53,7 @@ def arm_config(arm: str, seed: int):
   c = mmgan.get_config(",".join(t for t in ("mnist_a", "fixed", tokens) if t))
   c.update_from_flattened_dict(dict(overrides))
   c.name = f"mmgan_saturation:{arm}"
+  c.eval.inception = False  # domain features only: the question is G's loss
   return reuse.short_run(c, seed, _STEPS.value, _EVERY.value)
 
 

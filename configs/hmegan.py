@@ -25,8 +25,12 @@ leaves), `me_32` .. `me_256` (softmax gate, constant leaves), `hme_l2` ..
 (the thesis' baseline: one fully-connected first layer, method 'vanilla').
 E.g. `mnist_hme_l4`, `fashion_mnist_me_l16`, `celeba_fc`. Hours on a GPU.
 
-  python -m experiments.main --config=configs/hmegan.py:spiral   # CPU, minutes
+  python -m experiments.main --config=configs/hmegan.py:spiral   # 13 min*
   python -m experiments.main --config=configs/hmegan.py:mnist_hme_l4  # GPU
+
+* Training time on the 2-core CPU: steps x the step time measured by
+  benchmarks/efficiency.py on 2026-12-07 (benchmarks/results/
+  efficiency_cpu.json); compilation and the evaluation come on top.
 """
 
 import math

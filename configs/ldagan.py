@@ -60,8 +60,12 @@ Where the paper is silent or contradicts itself, the choices:
 Options: `untie2` (Table 6: generators unshared in layers 1-2), `k<N>` (Table
 7: N generators), `delay<N>`, `reference_code`.
 
-  python -m experiments.main --config=configs/ldagan.py:ring8   # ~1 min CPU
+  python -m experiments.main --config=configs/ldagan.py:ring8   # 0.5 min*
   python -m experiments.main --config=configs/ldagan.py:cifar10  # GPU
+
+* Training time on the 2-core CPU: steps x the step time measured by
+  benchmarks/efficiency.py on 2026-12-07 (benchmarks/results/
+  efficiency_cpu.json); compilation and the evaluation come on top.
 """
 
 import math

@@ -13,8 +13,8 @@ budget), and the learning rates decay linearly to 0 while samples are drawn
 from an EMA (0.999) of G. `paper_nets` restores G = 2 x 128, constant lr and
 no EMA.
 
-  python -m experiments.main --config=configs/mdgan.py           # ~2 min CPU
-  python -m experiments.main --config=configs/mdgan.py:ring8     # ~2 min CPU
+  python -m experiments.main --config=configs/mdgan.py           # 1.8 min*
+  python -m experiments.main --config=configs/mdgan.py:ring8     # 2.1 min*
 
 Image variants. The slides give no image nets, optimiser or length, and the
 reference code (eghbalz/mdgan) is the 2D demo only, so the image runs use
@@ -42,6 +42,10 @@ the 2D SGMM (d = 9, var 0.25: the only published values):
   slides name none).
 
   python -m experiments.main --config=configs/mdgan.py:stacked_mnist  # GPU
+
+* Training time on the 2-core CPU: steps x the step time measured by
+  benchmarks/efficiency.py on 2026-12-07 (benchmarks/results/
+  efficiency_cpu.json); compilation and the evaluation come on top.
 """
 
 from configs import default, variants

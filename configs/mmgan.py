@@ -1,7 +1,7 @@
 """MMGAN (mixed-membership GAN) over class-split data sets (Table 1).
 
 Variants `<set>_<case>`: set mnist | fashion (28 px, DCGAN) | digits
-(scikit-learn 8x8, small nets, minutes on a 2-core CPU), case a | b | c
+(scikit-learn 8x8, small nets, 6,000 steps train in 0.6 min*), case a | b | c
 (A: S1 = {0..6}, S2 = {3..9}; B: {0,3,5,6}, {1,4,5,6}, {2,3,4,6};
 C: {0..9}, {3..9}, {6..9}). Paper settings: K = 2^n - 1, Adam(2e-4,
 (0, 0.9)), omega Adam(4e-4), 32 samples per component and per set, lambda
@@ -18,6 +18,10 @@ head stays plain; that code has none). Table 2's two readings: `fixed`
 
   python -m experiments.main --config=configs/mmgan.py:digits_a   # CPU
   python -m experiments.main --config=configs/mmgan.py:mnist_a,fixed  # GPU
+
+* Training time on the 2-core CPU: steps x the step time measured by
+  benchmarks/efficiency.py on 2026-12-07 (benchmarks/results/
+  efficiency_cpu.json); compilation and the evaluation come on top.
 """
 
 from configs import default, variants

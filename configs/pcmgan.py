@@ -19,7 +19,7 @@ form (`kl`) and the weighted L_{x^,x}, C collapsed to one cluster on MNIST
 Variants: `mnist`, `fashion_mnist` (28 px, K = 10), `mnist_imbalanced`
 (digit 1 kept whole, 1000 of every other digit), `flowers10` (first 10
 classes of oxford_flowers102, 64 px; tfds data must be prepared), `digits`
-(scikit-learn 8x8, minutes on a 2-core CPU). Modifiers: `separate` (C is its
+(scikit-learn 8x8, 5,000 steps train in 14 min*). Modifiers: `separate` (C is its
 own CNN, Table I "not shared"), `kl` / `js` (the L_{x^,z} consistency;
 default mutual information), `match_xx` (L_{x^,x} by distribution matching;
 `weighted_xx` names the default), `no_c_adv` (no gradient of L_adv into C:
@@ -41,6 +41,10 @@ data.mnist_dir / $MNIST_DIR / ../shared/data/mnist.
 
   python -m experiments.main --config=configs/pcmgan.py:digits   # CPU
   python -m experiments.main --config=configs/pcmgan.py:mnist    # GPU
+
+* Training time on the 2-core CPU: steps x the step time measured by
+  benchmarks/efficiency.py on 2026-12-07 (benchmarks/results/
+  efficiency_cpu.json); compilation and the evaluation come on top.
 """
 
 from configs import default, variants

@@ -9,7 +9,11 @@ batch 16, with an image preset: the PCM GAN's CPU-sized baseline).
   python -m experiments.main --config=configs/vanilla.py:grid25
   python -m experiments.main --config=configs/vanilla.py:ring8,wgan_gp
 
-Expected time: about a minute on a 2-core CPU (5,000 steps).
+Expected time: 5,000 steps train in 0.3 min*.
+
+* Training time on the 2-core CPU: steps x the step time measured by
+  benchmarks/efficiency.py on 2026-12-07 (benchmarks/results/
+  efficiency_cpu.json); compilation and the evaluation come on top.
 """
 
 from configs import default, variants
