@@ -15,9 +15,12 @@ for its EMA of G): the non-saturating loss (softplus(-D(G(z)))), Adam(2e-4,
 head stays plain; that code has none). Table 2's two readings: `fixed`
 (e.g. `mnist_a,fixed`: the weights fixed to the true priors, section 4) and
 `priors` (learned weights initialised with the true priors, section 5).
+The tables of docs/mmgan.md: digits with the typeset loss; MNIST case A
+with `ns`; ME1 (benchmarks/mmgan_saturation.py) the typeset loss with and
+without lambda, `ns` and `author_code` side by side.
 
-  python -m experiments.main --config=configs/mmgan.py:digits_a   # CPU
-  python -m experiments.main --config=configs/mmgan.py:mnist_a,fixed  # GPU
+  python -m experiments.main --config=configs/mmgan.py:digits_a   # 0.6 min*
+  python -m experiments.main --config=configs/mmgan.py:mnist_a,fixed  # 6.1 h*
 
 * Training time on the 2-core CPU: steps x the step time measured by
   benchmarks/efficiency.py on 2026-12-07 (benchmarks/results/

@@ -39,8 +39,14 @@ updates, each line with its own Adam, only on (> 0) or off (0) matters.
 Clustering of the test split (`cluster_acc`, `nmi`) needs MNIST in
 data.mnist_dir / $MNIST_DIR / ../shared/data/mnist.
 
-  python -m experiments.main --config=configs/pcmgan.py:digits   # CPU
-  python -m experiments.main --config=configs/pcmgan.py:mnist    # GPU
+The paper as typeset is the default (Algorithm 1, one D output, log(1 - D)
+for G, mutual information, sequential updates); we have no code of the
+authors to compare with. The tables of docs/pcmgan.md: arms A0-A4 of
+benchmarks/pcm_experiment.py (A0 the default) on `digits,small` /
+`mnist,small`; PE1 A0 against A0 with `ns`.
+
+  python -m experiments.main --config=configs/pcmgan.py:digits   # 14 min*
+  python -m experiments.main --config=configs/pcmgan.py:mnist    # 105 h*
 
 * Training time on the 2-core CPU: steps x the step time measured by
   benchmarks/efficiency.py on 2026-12-07 (benchmarks/results/
