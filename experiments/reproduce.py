@@ -33,9 +33,9 @@ import numpy as np
 from absl import app, flags, logging
 
 from experiments import manifest
-from experiments.reproduce_lib import (REPRODUCTIONS, STEP_TIMES, load_json,
-                                       ours, rows_to_run, run_rows, save_json,
-                                       time_rows)
+from experiments.reproduce_lib import (REPRODUCTIONS, STEP_TIMES, check_label,
+                                       load_json, ours, rows_to_run, run_rows,
+                                       save_json, time_rows)
 
 _LIST = flags.DEFINE_bool("list", False, "Print every row.")
 _MARKDOWN = flags.DEFINE_bool("markdown", False, "--list as a markdown table"
@@ -177,21 +177,6 @@ def list_rows() -> None:
   else:
     print_narrow(rows, data, times)
   print(footer)
-
-
-def check_label(entry: dict) -> str:
-  """'partial 20k/500k: ' for a real-data run stopped short of the row's
-  length after at least PARTIAL_STEPS steps (or a tenth of it: a long run
-  on the way), 'check: ' for shorter pipeline checks."""
-  steps, full = entry["steps"], entry["full_steps"]
-  if (min(PARTIAL_STEPS, full // 10) <= steps < full
-      and entry["data_source"] != "random"):
-    k = lambda n: f"{n / 1000:g}k" if n >= 1000 else str(n)
-    return f"partial {k(steps)}/{k(full)}: "
-  return "check: "
-
-
-PARTIAL_STEPS = 10_000
 
 
 def print_narrow(rows, data: dict, times: dict, width: int = 0) -> None:

@@ -296,3 +296,20 @@ def run_rows(rows: list, run: Callable[..., dict],
     print(f"{row.id}: {ours(entry, row)} [{entry['wall_s']:.0f} s]", flush=True)
   if failed:
     raise SystemExit("error: rows failed:\n" + "\n".join(failed))
+
+
+def check_label(entry: dict) -> str:
+  """'partial 20k/500k: ' for a real-data run stopped short of the row's
+  length after at least PARTIAL_STEPS steps (or a tenth of it: a long run
+  on the way), 'check: ' for shorter pipeline checks."""
+  steps, full = entry["steps"], entry["full_steps"]
+  if (min(PARTIAL_STEPS, full // 10) <= steps < full
+      and entry["data_source"] != "random"):
+    k = lambda n: f"{n / 1000:g}k" if n >= 1000 else str(n)
+    return f"partial {k(steps)}/{k(full)}: "
+  return "check: "
+
+
+# A real-data run of at least this many steps (or a tenth of the row's) is a
+# long run on the way, not a pipeline check.
+PARTIAL_STEPS = 10_000

@@ -35,7 +35,7 @@ def test_list_prints_every_row():
 
 
 def test_a_long_run_stopped_short_is_labelled_partial_not_check():
-  from experiments import reproduce
+  from experiments import reproduce_lib as reproduce
 
   e = {"steps": 20_000, "full_steps": 500_000, "data_source": "auto"}
   assert reproduce.check_label(e) == "partial 20k/500k: "
