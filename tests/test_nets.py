@@ -189,19 +189,26 @@ def _perturbed_init(module, x):
   return jax.tree.map(lambda a: a + jax.random.normal(jax.random.PRNGKey(2), a.shape), p)
 
 
+def assert_module_is(ours, ref, p, x, atol: float, grad_atol: float) -> None:
+  """`ours` takes `ref`'s parameters p and computes its function: the same
+  parameter shapes, outputs on x, and gradients in p and x."""
+  shapes = lambda tree: jax.tree.map(jnp.shape, tree)
+  assert shapes(ours.init(jax.random.PRNGKey(1), x)) == shapes(p)
+  np.testing.assert_allclose(ours.apply(p, x), ref.apply(p, x), atol=atol)
+  loss = lambda m: lambda p, x: jnp.sum(jnp.sin(m.apply(p, x)))
+  g_ours = jax.grad(loss(ours), argnums=(0, 1))(p, x)
+  g_ref = jax.grad(loss(ref), argnums=(0, 1))(p, x)
+  for a, b in zip(jax.tree.leaves(g_ours), jax.tree.leaves(g_ref)):
+    np.testing.assert_allclose(a, b, atol=grad_atol)
+
+
 @pytest.mark.parametrize("shape", [(2, 7, 7, 5), (3, 4, 4, 3), (1, 5, 6, 2)])
 def test_subpixel_conv_transpose_is_flax_conv_transpose(shape):
   x = jax.random.normal(jax.random.PRNGKey(0), shape)
   ref = nn.ConvTranspose(4, (4, 4), strides=(2, 2), padding="SAME")
   p = _perturbed_init(ref, x)
-  ours = dcgan.SubPixelConvTranspose(4)
-  assert jax.tree.map(jnp.shape, ours.init(jax.random.PRNGKey(1), x)) == jax.tree.map(jnp.shape, p)
-  np.testing.assert_allclose(ours.apply(p, x), ref.apply(p, x), atol=1e-5)
-  loss = lambda m: lambda p, x: jnp.sum(jnp.sin(m.apply(p, x)))
-  g_ours = jax.grad(loss(ours), argnums=(0, 1))(p, x)
-  g_ref = jax.grad(loss(ref), argnums=(0, 1))(p, x)
-  for a, b in zip(jax.tree.leaves(g_ours), jax.tree.leaves(g_ref)):
-    np.testing.assert_allclose(a, b, atol=1e-4)
+  assert_module_is(dcgan.SubPixelConvTranspose(4), ref, p, x, atol=1e-5,
+                   grad_atol=1e-4)
 
 
 @pytest.mark.parametrize("kernel,shape", [(5, (2, 4, 4, 5)), (5, (1, 8, 5, 3)),
@@ -213,15 +220,8 @@ def test_strided_conv_transpose_is_flax_conv_transpose(kernel, shape):
   x = jax.random.normal(jax.random.PRNGKey(0), shape)
   ref = nn.ConvTranspose(4, (kernel, kernel), strides=(2, 2), padding="SAME")
   p = _perturbed_init(ref, x)
-  ours = dcgan.StridedConvTranspose(4, kernel)
-  shapes = lambda tree: jax.tree.map(jnp.shape, tree)
-  assert shapes(ours.init(jax.random.PRNGKey(1), x)) == shapes(p)
-  np.testing.assert_allclose(ours.apply(p, x), ref.apply(p, x), atol=1e-4)
-  loss = lambda m: lambda p, x: jnp.sum(jnp.sin(m.apply(p, x)))
-  g_ours = jax.grad(loss(ours), argnums=(0, 1))(p, x)
-  g_ref = jax.grad(loss(ref), argnums=(0, 1))(p, x)
-  for a, b in zip(jax.tree.leaves(g_ours), jax.tree.leaves(g_ref)):
-    np.testing.assert_allclose(a, b, atol=1e-3)
+  assert_module_is(dcgan.StridedConvTranspose(4, kernel), ref, p, x,
+                   atol=1e-4, grad_atol=1e-3)
 
 
 @pytest.mark.parametrize("shape", [(2, 4, 4, 5), (3, 5, 7, 3), (1, 1, 2, 2)])

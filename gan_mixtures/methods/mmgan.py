@@ -24,6 +24,7 @@ is `omega_init='priors'` with learned weights; `omega_init='uniform'`
 starts every set at 1 / K.
 """
 
+import functools
 import json
 import os
 from typing import Any
@@ -154,21 +155,26 @@ class MMGAN(GANMethod):
         alpha, jnp.mean(jax.nn.sigmoid(d_fake), axis=1).T)
     return loss, {"g_ce": ce, "log_1m_d": log_1m_d, "d_of_fake": d_of_fake}
 
+  @functools.cached_property
+  def _term_gradient_norms(self):
+    """Jitted (g, d params, alpha, rng) -> the two norms: one forward pass,
+    a backward pass per term."""
+    lam = self.config.method.disjoint_weight
+
+    def norms(g_params, d_params, alpha, rng):
+      adv, ce = jax.jacrev(
+          lambda p: self.g_terms(p, d_params, alpha, rng)[:2])(g_params)
+      return optax.global_norm(adv), lam * optax.global_norm(ce)
+
+    return jax.jit(norms)
+
   def term_gradient_norms(self, state: GANState, rng: jax.Array
                           ) -> dict[str, float]:
     """The global norms of G's gradient from its adversarial term and from
     lambda x its CE term, apart, at `state` (one batch): which term moves G
     (ME1: log(1 - D) saturates when D(G(z)) ~ 0)."""
-    if not hasattr(self, "_term_grads"):
-      def norms(g_params, d_params, alpha, rng):
-        lam = self.config.method.disjoint_weight
-        adv = jax.grad(lambda p: self.g_terms(p, d_params, alpha, rng)[0])
-        ce = jax.grad(lambda p: lam * self.g_terms(p, d_params, alpha, rng)[1])
-        return (optax.global_norm(adv(g_params)),
-                optax.global_norm(ce(g_params)))
-      self._term_grads = jax.jit(norms)
-    adv, ce = self._term_grads(state.g.params, state.d.params,
-                               self.alpha(state), rng)
+    adv, ce = self._term_gradient_norms(state.g.params, state.d.params,
+                                        self.alpha(state), rng)
     return {"g_adv_grad_norm": float(adv), "g_ce_grad_norm": float(ce)}
 
   def omega_step(self, omega, opt_state, log_1m_d):

@@ -141,7 +141,7 @@ def same_transpose_padding(k: int) -> tuple[int, int]:
   """(before, after) padding of the input-dilated conv that
   lax.conv_transpose(..., strides 2, 'SAME') runs for a kernel k (output
   2H): k in all, ceil(k / 2) before, or k - 1 before where k < 3."""
-  before = k - 1 if 2 > k - 1 else -(-k // 2)
+  before = k - 1 if k < 3 else -(-k // 2)
   return before, k - before
 
 
