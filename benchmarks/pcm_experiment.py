@@ -10,11 +10,22 @@ cluster, and which part keeps C balanced?), arms on the same steps, seeds:
   A4  A0 with the distribution-matching L_{x^,x} (`match_xx`)
   A0ns  A0 with the non-saturating G loss -log D(G(z)) (issue PE1: does
       log(1 - D) keep G from the data on MNIST?)
+  G0ns  GM-GAN (configs/gmgan.py: the same nets and prior, no C) with the
+      non-saturating loss: PE2's comparator
+
+Every arm's final generator also gets the post-hoc clustering
+(metrics/posthoc.py): a classifier of C's architecture fitted by cross
+entropy to (G(z_k), k) for --posthoc_steps steps, then argmax on the test
+images (`cluster_acc_posthoc`). For PCM arms it stands beside C's own
+clustering; for GM-GAN it is the only one (issue PE2: does PCM's module
+cluster better than GM-GAN plus a classifier fitted afterwards?).
 
   python benchmarks/pcm_experiment.py --data=digits --steps=5000 --seeds=2 \
       --out=benchmarks/results/pcm_experiment_digits_cpu.json
   python benchmarks/pcm_experiment.py --data=mnist --small --steps=3000 \
       --out=benchmarks/results/pcm_experiment_mnist_small_cpu.json
+  python benchmarks/pcm_experiment.py --data=digits --steps=5000 \
+      --arms=A0ns,G0ns --out=benchmarks/results/pcm_pe2_digits_cpu.json
 
 Every log step (--every) the run's metrics.jsonl holds the diagnostics of
 PCMGAN.periodic_metrics on the test images (clusters used, entropy of mean
@@ -39,6 +50,8 @@ _SEEDS = flags.DEFINE_integer("seeds", 2, "Seeds 0..N-1.")
 _ARMS = flags.DEFINE_list("arms", ["A0", "A1", "A2", "A3", "A4"], "Arms to run.")
 _WORKDIR = flags.DEFINE_string("workdir", "runs/pcm_experiment", "Runs folder.")
 _OUT = flags.DEFINE_string("out", None, "JSON of every row and the table.")
+_POSTHOC = flags.DEFINE_integer(
+    "posthoc_steps", 600, "Steps of the post-hoc classifier (0 = none).")
 
 # arm: the modifiers of configs/pcmgan.py after the data token
 ARMS = {
@@ -48,17 +61,20 @@ ARMS = {
     "A3": "kl,match_xx",
     "A4": "match_xx",
     "A0ns": "weighted_xx,ns",
+    "G0ns": "ns",
 }
+GMGAN_ARMS = ("G0ns",)  # arms of configs/gmgan.py; the rest are PCM's
 DIAG = ("clusters_used", "c_entropy", "cluster_acc", "nmi", "component_purity",
         "component_digit_acc", "component_confidence")
 
 
 def arm_config(arm: str, seed: int):
-  from configs import pcmgan
+  from configs import gmgan, pcmgan
 
   tokens = ([_DATA.value] + (["small"] if _SMALL.value else [])
             + [t for t in ARMS[arm].split(",") if t])
-  c = pcmgan.get_config(",".join(tokens))
+  module = gmgan if arm in GMGAN_ARMS else pcmgan
+  c = module.get_config(",".join(tokens))
   c.eval.inception = False  # the digit classifier's features answer it
   return reuse.short_run(c, seed, _STEPS.value, _EVERY.value)
 
@@ -68,13 +84,30 @@ def diagnostics(workdir: str) -> list[dict]:
           for r in reuse.metrics_rows(workdir, "diag/cluster_acc")]
 
 
+def posthoc(workdir: str, seed: int) -> dict:
+  """The post-hoc clustering of the workdir's final generator, the same
+  way for every arm (and for runs finished before the metric existed)."""
+  import jax
+
+  from gan_mixtures import train
+
+  if not _POSTHOC.value:
+    return {}
+  exp, state = train.load_workdir(workdir)
+  exp.config.eval.posthoc_steps = _POSTHOC.value
+  x, y = exp.method.test_examples(exp.config)
+  return exp.method.posthoc_metrics(state, exp.config, x, y,
+                                    jax.random.PRNGKey(1000 + seed))
+
+
 def run(arm: str, seed: int) -> dict:
   name = f"{_DATA.value}{'_small' if _SMALL.value else ''}"
   workdir = os.path.join(_WORKDIR.value, name, arm, f"seed{seed}")
   results = reuse.train_or_reuse(arm_config(arm, seed), workdir)
   return {"arm": arm, "seed": seed, "workdir": workdir,
           "metrics": results["metrics"], "wall_s": results["wall_s"],
-          "device_kind": results["device_kind"], "trajectory": diagnostics(workdir)}
+          "device_kind": results["device_kind"], "trajectory": diagnostics(workdir),
+          "posthoc": posthoc(workdir, seed)}
 
 
 def table(runs: list[dict]) -> str:
@@ -91,16 +124,19 @@ def table(runs: list[dict]) -> str:
 
 
 def final_table(runs: list[dict]) -> str:
-  lines = ["| arm | cluster_acc (mean +- std) | NMI | clusters used | entropy |"
-           " purity | comp.-digit acc | fid_domain | digits | recall |",
-           "| --- " * 10 + "|"]
+  lines = ["| arm | C's cluster_acc (mean +- std) | C's NMI | post-hoc cluster_acc"
+           " | post-hoc NMI | clusters used | entropy | purity | comp.-digit acc |"
+           " fid_domain | digits | recall |", "| --- " * 12 + "|"]
   for arm in dict.fromkeys(r["arm"] for r in runs):
     rs = [r for r in runs if r["arm"] == arm]
-    last = [r["trajectory"][-1] for r in rs]
+    last = [r["trajectory"][-1] if r["trajectory"] else {} for r in rs]
     stat = lambda vals: f"{np.mean(vals):.3f} +- {np.std(vals):.3f}"
     col = lambda k: stat([l[k] for l in last]) if all(k in l for l in last) else "-"
+    post = lambda k: (stat([r["posthoc"][k] for r in rs])
+                      if all(k in r.get("posthoc", {}) for r in rs) else "-")
     final = lambda k: stat([r["metrics"].get(k, np.nan) for r in rs])
     lines.append(f"| {arm} | {col('cluster_acc')} | {col('nmi')} |"
+                 f" {post('cluster_acc_posthoc')} | {post('nmi_posthoc')} |"
                  f" {col('clusters_used')} | {col('c_entropy')} |"
                  f" {col('component_purity')} | {col('component_digit_acc')} |"
                  f" {final('fid_domain')} | {final('digits_present')} |"
@@ -111,7 +147,9 @@ def final_table(runs: list[dict]) -> str:
 def main(argv):
   del argv
   runs = [run(arm, s) for arm in _ARMS.value for s in range(_SEEDS.value)]
-  floor = {k: runs[0]["metrics"].get(k) for k in
+  with_floor = next((r for r in runs if "cluster_acc_kmeans_pixels" in r["metrics"]),
+                    runs[0])
+  floor = {k: with_floor["metrics"].get(k) for k in
            ("cluster_acc_kmeans_pixels", "nmi_kmeans_pixels")}
   text = final_table(runs) + "\n\n" + table(runs)
   print(text)
@@ -119,7 +157,9 @@ def main(argv):
   if _OUT.value:
     with open(_OUT.value, "w") as f:
       json.dump({"data": _DATA.value, "small": _SMALL.value, "steps": _STEPS.value,
-                 "arms": {a: ARMS[a] for a in _ARMS.value}, "kmeans_floor": floor,
+                 "arms": {a: ("gmgan:" if a in GMGAN_ARMS else "pcmgan:") + ARMS[a]
+                          for a in _ARMS.value},
+                 "posthoc_steps": _POSTHOC.value, "kmeans_floor": floor,
                  "runs": runs, "table": text}, f, indent=2)
 
 

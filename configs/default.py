@@ -233,6 +233,10 @@ def get_config() -> ml_collections.ConfigDict:
   # pcmgan: clustering of this many test images, and the k-means floor
   e.cluster_num = 10000
   e.kmeans_floor = True
+  # gmgan / pcmgan on images: clustering by a classifier fitted to G's
+  # components afterwards (metrics/posthoc.py); steps (0 = off), batch
+  e.posthoc_steps = 0
+  e.posthoc_batch = 64
 
   # ---- checkpoints ------------------------------------------------------
   c.checkpoint = ck = ml_collections.ConfigDict()

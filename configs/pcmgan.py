@@ -92,6 +92,9 @@ def build(method: str, arg: str | None, modifiers: dict):
       raise variants.unknown(token, (*variants.IMAGE_DATA, *modifiers,
                                      *variants.IMAGE_SIZES))
   variants.apply_sizes(c, tokens)
+  # the comparator of C (issue PE2): a classifier fitted to G's components
+  # for 600 steps after training (metrics/posthoc.py)
+  c.eval.posthoc_steps = 600
   c.name = f"{method}:" + ",".join(tokens)
   return c
 

@@ -115,7 +115,8 @@ def validate_eval(config) -> None:
   _positive("eval.num_samples", e.num_samples)
   for key in ("knn_k", "pr_k", "dc_k", "kid_subsets", "is_splits"):
     _positive(f"eval.{key}", e[key])
-  for key in ("num_real", "num_fake", "num_samples_large"):
+  _positive("eval.posthoc_batch", e.posthoc_batch)
+  for key in ("num_real", "num_fake", "num_samples_large", "posthoc_steps"):
     if e[key] < 0:
       raise ConfigError(f"eval.{key} must be >= 0, got {e[key]}")
   if e.kid_subset_size < 2:

@@ -236,9 +236,14 @@ def test_gmgan_step_trains_the_prior_through_the_reparameterisation():
     (pcmgan_config, dict(xz_prior_grad="g_only"), "xz_prior_grad"),
     (gmgan_config, dict(num_gaussians=0), "num_gaussians"),
     (gmgan_config, dict(prior_scale_init=0.0), "prior_scale_init"),
+    (gmgan_config, dict(eval_posthoc_steps=-1), "posthoc_steps"),
+    (pcmgan_config, dict(eval_posthoc_batch=0), "posthoc_batch"),
 ])
 def test_bad_config_is_a_clear_error(module, change, message):
-  c = tiny(module, **change)
+  c = tiny(module, **{k: v for k, v in change.items() if not k.startswith("eval_")})
+  for k, v in change.items():
+    if k.startswith("eval_"):
+      setattr(c.eval, k[len("eval_"):], v)
   with pytest.raises(validation.ConfigError, match=message):
     validation.validate_config(c, num_devices=1)
 
@@ -521,3 +526,70 @@ def test_loss_weights_are_switches_sequentially_and_weights_jointly():
     a, b = c_update(update, 1.0), c_update(update, 10.0)
     change = np.abs(a - b).mean() / np.abs(a).mean()
     assert lo <= change < hi, (update, change)
+
+
+# ---- the post-hoc comparator (metrics/posthoc.py) -----------------------------
+def test_posthoc_cross_entropy_is_minus_log_softmax_by_loop():
+  from gan_mixtures.metrics import posthoc
+
+  rng = np.random.RandomState(0)
+  logits, labels = rng.randn(7, 5), rng.randint(0, 5, 7)
+  loop = np.mean([-(l[k] - np.log(np.sum(np.exp(l)))) for l, k in zip(logits, labels)])
+  np.testing.assert_allclose(posthoc.cross_entropy(jnp.asarray(logits), jnp.asarray(labels)),
+                             loop, rtol=1e-5)
+
+
+def _square_images(labels: np.ndarray, noise: np.ndarray) -> np.ndarray:
+  """8 x 8 images with a bright 2 x 2 square at the label's place (4 places)."""
+  x = 0.3 * noise - 1.0
+  for i, k in enumerate(labels):
+    r, c = divmod(int(k), 2)
+    x[i, 4 * r:4 * r + 2, 4 * c:4 * c + 2, 0] = 1.0
+  return x.astype(np.float32)
+
+
+@pytest.mark.parametrize("informative", [True, False])
+def test_posthoc_classifier_clusters_real_images_only_when_draws_carry_the_label(
+    informative):
+  from gan_mixtures.metrics import posthoc
+  from gan_mixtures.nets.classifier import PCMClassifier
+
+  labels = jnp.tile(jnp.arange(4), 8)  # [32]
+
+  def draw(rng):  # components draw squares at 4 places (or at random places)
+    r_img, r_perm = jax.random.split(rng)
+    where = labels if informative else jax.random.permutation(r_perm, labels)
+    rows, cols = where // 2, where % 2
+    yy, xx = jnp.meshgrid(jnp.arange(8), jnp.arange(8), indexing="ij")
+    inside = ((yy[None] // 4 == rows[:, None, None]) & (yy[None] % 4 < 2)
+              & (xx[None] // 4 == cols[:, None, None]) & (xx[None] % 4 < 2))
+    noise = 0.3 * jax.random.normal(r_img, (32, 8, 8)) - 1.0
+    return jnp.where(inside, 1.0, noise)[..., None], labels
+
+  rng = np.random.RandomState(0)
+  y = rng.randint(0, 4, 400)
+  x = _square_images((y + 1) % 4, rng.randn(400, 8, 8, 1))  # digits y at place y + 1
+  out = posthoc.posthoc_scores(PCMClassifier(4, hidden=32), draw,
+                               jax.random.PRNGKey(0), 150, x, y)
+  if informative:
+    assert out["cluster_acc_posthoc"] == 1.0 and out["nmi_posthoc"] > 0.99
+    assert out["posthoc_fit_loss"] < 0.05
+  else:  # labels independent of the images: nothing to learn
+    assert out["posthoc_fit_loss"] > 1.2  # log 4 = 1.39
+  assert out["posthoc_steps"] == 150
+
+
+@pytest.mark.parametrize("module", [gmgan_config, pcmgan_config])
+def test_extra_metrics_give_the_posthoc_clustering(module):
+  c = tiny(module)
+  c.eval.posthoc_steps, c.eval.posthoc_batch = 3, 8
+  c.eval.cluster_num, c.eval.kmeans_floor = 40, False
+  ds, method, state = build(c)
+  out = method.extra_metrics(state, ds, c, jax.random.PRNGKey(2))
+  assert 0.1 <= out["cluster_acc_posthoc"] <= 1.0
+  assert 0.0 <= out["nmi_posthoc"] <= 1.0 and out["posthoc_steps"] == 3
+  assert ("cluster_acc" in out) == (module is pcmgan_config)
+  c.eval.posthoc_steps = 0
+  assert "cluster_acc_posthoc" not in method.extra_metrics(
+      state, ds, c, jax.random.PRNGKey(2))
+  assert module.get_config("mnist,small").eval.posthoc_steps == 600

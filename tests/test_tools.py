@@ -132,3 +132,25 @@ def test_image_benchmark_end_to_end_on_a_tiny_budget(tmp_path):
   again = subprocess.run([sys.executable, *args], cwd=REPO, env=env,
                          capture_output=True, text=True, timeout=600)
   assert again.returncode == 0 and "steps to train" not in again.stderr
+
+
+@pytest.mark.slow
+def test_pcm_experiment_gmgan_arm_and_posthoc_column(tmp_path):
+  out = tmp_path / "pcm.json"
+  proc = subprocess.run(
+      [sys.executable, "benchmarks/pcm_experiment.py", "--data=digits",
+       f"--workdir={tmp_path / 'runs'}", "--steps=10", "--every=5", "--seeds=1",
+       "--arms=A0ns,G0ns", "--posthoc_steps=5", f"--out={out}"],
+      cwd=REPO, capture_output=True, text=True, timeout=600,
+      env={**os.environ, "PYTHONPATH": REPO},
+  )
+  assert proc.returncode == 0, proc.stderr[-3000:]
+  res = json.loads(out.read_text())
+  assert res["arms"] == {"A0ns": "pcmgan:weighted_xx,ns", "G0ns": "gmgan:ns"}
+  runs = {r["arm"]: r for r in res["runs"]}
+  for r in runs.values():
+    assert 0 < r["posthoc"]["cluster_acc_posthoc"] <= 1
+    assert r["posthoc"]["posthoc_steps"] == 5
+  assert runs["A0ns"]["trajectory"] and not runs["G0ns"]["trajectory"]
+  assert res["kmeans_floor"]["cluster_acc_kmeans_pixels"] > 0.5
+  assert "| G0ns | - | - |" in res["table"]

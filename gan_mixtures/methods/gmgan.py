@@ -19,6 +19,7 @@ from flax.training import train_state
 
 from gan_mixtures import losses, viz
 from gan_mixtures.kernels import gmm
+from gan_mixtures.metrics import posthoc
 from gan_mixtures.methods.base import (
     GANMethod, Metrics, joint_update, poison_if, run_d_steps,
 )
@@ -128,6 +129,52 @@ class GMGAN(GANMethod):
     prior = jax.device_get(self.prior_params(state))
     return {"prior_scale_mean": float(gmm.mean_scale(prior)),
             "prior_mean_norm": float(jnp.linalg.norm(prior["means"], axis=-1).mean())}
+
+  # ---- evaluation -----------------------------------------------------------
+  @staticmethod
+  def test_examples(config) -> tuple[np.ndarray, np.ndarray]:
+    """(images, labels) of up to eval.cluster_num test examples; raises
+    FileNotFoundError / ValueError where the split cannot be read."""
+    from gan_mixtures import data as data_lib
+
+    test = data_lib.make_dataset(config.data, seed=config.seed, split="test")
+    return test.real_examples(min(config.eval.cluster_num, len(test.source)))
+
+  def component_draw(self, state: GANState, per_component: int) -> posthoc.DrawFn:
+    """rng -> (G(z) [per_component * K, ...], k): per_component draws of
+    every component from the (EMA) generator."""
+    prior, g_params = self.prior_params(state), self.generator_params(state)
+    labels = jnp.tile(jnp.arange(self.k), per_component)  # [n K]
+
+    def draw(rng):
+      z = self.draw_all(prior, rng, per_component)  # [n, K, Dz]
+      return self.g_net.apply(g_params, z.reshape(-1, z.shape[-1])), labels
+    return draw
+
+  def posthoc_metrics(self, state: GANState, config, x: np.ndarray,
+                      y: np.ndarray, rng: jax.Array) -> dict[str, Any]:
+    """Clustering of the test images x [N, ...] (labels y) by a classifier
+    of the PCM GAN's C architecture fitted by cross entropy to (G(z_k), k)
+    for eval.posthoc_steps steps (metrics/posthoc.py); {} when 0."""
+    from gan_mixtures.nets.classifier import PCMClassifier
+
+    steps = config.eval.posthoc_steps
+    if steps == 0:
+      return {}
+    per_component = max(1, config.eval.posthoc_batch // self.k)
+    return posthoc.posthoc_scores(PCMClassifier(self.k),
+                                  self.component_draw(state, per_component),
+                                  rng, steps, x, y)
+
+  def extra_metrics(self, state: GANState, data, config, rng: jax.Array) -> dict[str, Any]:
+    """On image sets: the post-hoc clustering of the test split."""
+    if data.kind != "image" or config.eval.posthoc_steps == 0:
+      return {}
+    try:
+      x, y = self.test_examples(config)
+    except (FileNotFoundError, ValueError) as e:
+      return {"cluster_skipped": str(e)}
+    return self.posthoc_metrics(state, config, x, y, rng)
 
   def extra_pictures(self, state: GANState, data, config, rng: jax.Array,
                      sample_path: str) -> None:

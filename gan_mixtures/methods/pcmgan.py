@@ -376,17 +376,13 @@ class PCMGAN(GMGAN):
     ])
 
   def extra_metrics(self, state: GANState, data, config, rng: jax.Array) -> dict[str, Any]:
-    """Clustering of the test split by argmax C(x): accuracy, NMI, and the
-    k-means-on-pixels floor."""
-    del rng
-    from gan_mixtures import data as data_lib
-
+    """Clustering of the test split by argmax C(x): accuracy, NMI, the
+    k-means-on-pixels floor, and by a classifier fitted afterwards to G's
+    components (GMGAN.posthoc_metrics, the comparator of C)."""
     try:
-      test = data_lib.make_dataset(config.data, seed=config.seed, split="test")
+      x, y = self.test_examples(config)
     except (FileNotFoundError, ValueError) as e:
       return {"cluster_skipped": str(e)}
-    n = config.eval.cluster_num
-    x, y = test.real_examples(min(n, len(test.source)))
     assign = self.responsibilities(state, x).argmax(-1)
     out = {
         "cluster_acc": clustering.cluster_accuracy(y, assign),
@@ -396,6 +392,7 @@ class PCMGAN(GMGAN):
     }
     if config.eval.kmeans_floor:
       out.update(self.kmeans_floor(x, y))
+    out.update(self.posthoc_metrics(state, config, x, y, rng))
     return out
 
   def diagnostic_set(self):
