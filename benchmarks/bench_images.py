@@ -30,14 +30,15 @@ this CPU it would cost more than the training (docs/images.md). Finished
 runs are reused: a rerun resumes.
 """
 
-import importlib
 import json
-import math
 import os
 
 import numpy as np
 import reuse
 from absl import app, flags
+
+from configs import bench_images as bench_config
+from configs.bench_images import DATA, METHODS
 
 _WORKDIR = flags.DEFINE_string("workdir", "runs/bench_images", "Runs folder.")
 _DATA = flags.DEFINE_list("data", ["mnist", "stacked_mnist"], "Data sets.")
@@ -59,39 +60,6 @@ _OUT = flags.DEFINE_string("out", None, "JSON of every run and the tables.")
 _FIGURES = flags.DEFINE_string("figures", None, "Folder of the pictures.")
 _VMAP = flags.DEFINE_bool("vmap_seeds", False, "The seeds as one vmapped run.")
 
-K = 10
-# name: (config module, method overrides on the common setup)
-METHODS = {
-    "vanilla": ("vanilla", {"method.loss": "ns"}),
-    "mdgan": ("mdgan", {}),  # its SGMM objective on D's 9-d embedding
-    "ldagan": ("ldagan", {"method.num_generators": K,
-                          "method.fakes_per_generator": 12,
-                          "method.d_fakes_per_generator": 6,
-                          "method.alpha_init": 8.0, "method.alpha_lr": 2e-4,
-                          "method.loss": "ns"}),
-    "hme": ("hmegan", {"method.loss": "wgan_gp", "train.n_disc": 5,
-                       "method.gate": "hme", "method.depth": 3,
-                       "method.leaf": "linear", "method.gate_init_std": 0.1,
-                       "method.leaf_bias_std": 0.0}),
-    "me": ("hmegan", {"method.loss": "wgan_gp", "train.n_disc": 5,
-                      "method.gate": "me", "method.num_leaves": K,
-                      "method.leaf": "linear",
-                      "method.gate_init_std": math.sqrt(2 / (100 + K)),
-                      "method.leaf_bias_std": 0.0}),
-    "mgan": ("mgan", {"method.num_generators": K,
-                      "method.fakes_per_generator": 64 // K}),
-    "madgan": ("madgan", {"method.num_generators": K,
-                          "method.fakes_per_generator": 64}),
-    "megan": ("megan", {"method.num_generators": K, "train.n_disc": 5,
-                        "method.fakes_per_generator": 64 // K}),
-    "gmgan": ("gmgan", {"method.num_gaussians": K, "method.loss": "ns"}),
-    "pcm": ("pcmgan", {"method.num_gaussians": K, "method.loss": "minimax",
-                       "method.xx_form": "weighted"}),
-}
-DATA = {"mnist": dict(name="mnist", image_size=28, resize="none",
-                      reference_split="test"),
-        "stacked_mnist": dict(name="stacked_mnist", image_size=28,
-                              resize="none", reference_split="train")}
 CURVE_KEY = "fid_domain"
 COLUMNS = {  # data: (key, header, scale, format)
     "mnist": (("fid_domain", "domain FID", 1, "{:.1f}"),
@@ -109,50 +77,13 @@ COLUMNS = {  # data: (key, header, scale, format)
 }
 
 
-def common_setup(c, data: str, steps: int, seeds: int) -> None:
-  """The nets, optimiser, batch and evaluation every method shares."""
-  from configs import variants
-
-  preset = dict(DATA[data])
-  split = preset.pop("reference_split")
-  variants.apply_data(c, preset)
-  c.data.mnist_dir = _MNIST_DIR.value
-  m = c.model
-  m.name, m.z_dim, m.z_dist = "dcgan", 100, "normal"
-  m.g_width = m.d_width = 32  # G 7x7x64 -> 32 -> image; D 32, 64
-  m.g_norm, m.g_first_norm, m.g_out_conv, m.g_kernel = "batch", "", False, 4
-  m.g_init_std = m.d_init_std = 0.02
-  m.g_first_init, m.g_unshared, m.bn_sampling = "", 1, "batch"
-  m.d_norm, m.d_norm_first, m.d_kernels, m.d_layers = "none", False, (), 0
-  m.d_activation, m.d_spectral_norm = "leaky_relu", False
-  for opt in (c.g_opt, c.d_opt):
-    opt.name, opt.lr, opt.b1, opt.b2, opt.schedule = (
-        "adam", 2e-4, 0.5, 0.999, "constant")
-  t = c.train
-  t.batch_size, t.num_steps, t.n_disc, t.ema_decay = _BATCH.value, steps, 1, 0.0
-  t.num_seeds, t.tensorboard = seeds, False
-  every = max(steps // max(_CURVE_POINTS.value, 1), 1)
-  t.log_every = t.eval_every = every
-  t.sample_every = 0
-  c.checkpoint.every_steps = every
-  c.checkpoint.max_to_keep = 2
-  ec = c.eval
-  ec.profile, ec.reference_split = "paper", split
-  ec.num_samples = ec.num_fake = ec.num_real = _EVAL.value
-  ec.kid_subset_size = min(ec.kid_subset_size, _EVAL.value)
-  ec.num_samples_large, ec.use_ema = 0, True
-  ec.inception = False
-
-
 def method_config(method: str, data: str, steps: int, seeds: int):
-  """`method` on the common setup (its own objective and D steps)."""
-  module, overrides = METHODS[method]
-  c = importlib.import_module(f"configs.{module}").get_config()
-  common_setup(c, data, steps, seeds)
-  c.update_from_flattened_dict(dict(overrides))
-  c.seed = 0
-  c.name = f"bench_images:{method}:{data}"
-  return c
+  """`method` on the common setup (configs/bench_images.py) with this
+  invocation's batch, evaluation size, curve points and MNIST folder."""
+  return bench_config.method_config(
+      method, data, steps, seeds, batch=_BATCH.value,
+      eval_samples=_EVAL.value, curve_points=_CURVE_POINTS.value,
+      mnist_dir=_MNIST_DIR.value)
 
 
 def run_dir(method: str, data: str, steps: int, seed: int | None = None) -> str:

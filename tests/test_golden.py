@@ -1,0 +1,129 @@
+"""Fixed-seed runs of every method, compared with what they gave before a
+change (tests/testdata/golden_runs.json): a refactor that keeps every
+result keeps these numbers.
+
+Each case builds its config, trains 2 steps through Experiment's jitted
+step and records sums of G's, D's and the method's own parameters and the
+last step's metrics. On the CPU model that recorded them the comparison is
+exact; elsewhere (other instruction sets round differently) to 1e-4. The
+MNIST cases are in the slow set (`python -m pytest -m slow`).
+
+Recording, after a change that is meant to move results (say so in the
+commit):
+
+  python -m tests.test_golden --record
+"""
+
+import json
+import os
+import sys
+
+import jax
+import numpy as np
+import pytest
+
+from configs import bench_images, gmgan, mmgan, pcmgan
+from gan_mixtures import train
+from tests.helpers import tiny_config
+
+GOLDEN = os.path.join(os.path.dirname(__file__), "testdata", "golden_runs.json")
+STEPS = 2
+METHODS_2D = ("vanilla", "mdgan", "ldagan", "hmegan", "madgan", "mgan", "megan")
+DIGITS = {"gmgan": gmgan, "pcmgan": pcmgan, "mmgan": mmgan}
+MNIST_DIR = os.environ.get(
+    "MNIST_DIR", os.path.join(os.path.dirname(__file__), "..", "..", "shared",
+                              "data", "mnist"))
+
+
+def case_config(name: str):
+  """The config of case `name`: '2d/<method>' (tests.helpers.tiny_config
+  on the method's default 2D set), 'digits/<method>' (its digits preset,
+  widths 8) or 'mnist/<bench method>' (configs/bench_images.py, widths 8,
+  batch 8)."""
+  kind, method = name.split("/")
+  if kind == "2d":
+    c = tiny_config(method)
+  elif kind == "digits":
+    c = DIGITS[method].get_config("digits" if method != "mmgan" else "digits_a")
+    c.model.g_width = c.model.d_width = 8
+    c.train.batch_size = 8
+  else:
+    c = bench_images.method_config(method, "mnist", 100, mnist_dir=MNIST_DIR)
+    c.model.g_width = c.model.d_width = 8
+    c.train.batch_size = 8
+  c.train.tensorboard = False
+  return c
+
+
+CASES = ([f"2d/{m}" for m in METHODS_2D] + [f"digits/{m}" for m in DIGITS]
+         + [f"mnist/{m}" for m in bench_images.METHODS])
+# MNIST cases (~12-20 s each) in the slow set
+PARAMS = [pytest.param(n, marks=pytest.mark.slow) if n.startswith("mnist/")
+          else n for n in CASES]
+
+
+def _sums(tree) -> list[float]:
+  """[sum, sum of squares] of a tree's float leaves, in float64."""
+  leaves = [np.asarray(x, np.float64).ravel() for x in jax.tree.leaves(tree)
+            if np.issubdtype(np.asarray(x).dtype, np.floating)]
+  flat = np.concatenate(leaves) if leaves else np.zeros(1)
+  return [float(flat.sum()), float(np.square(flat).sum())]
+
+
+def fingerprint(config) -> dict:
+  """Sums of the parameters after STEPS steps and the last step's metrics."""
+  exp = train.build_experiment(config)
+  state = exp.init_state()
+  step = exp.make_train_step()
+  batches = exp.batches(0)
+  for _ in range(STEPS):
+    state, metrics = step(state, next(batches), exp.base_rng)
+  state, metrics = jax.device_get((state, metrics))
+  return {"g": _sums(state.g.params), "d": _sums(state.d.params),
+          "aux": _sums(state.aux),
+          "metrics": {k: float(v) for k, v in sorted(metrics.items())
+                      if np.ndim(v) == 0}}
+
+
+def cpu_model() -> str:
+  try:
+    with open("/proc/cpuinfo") as f:
+      return next((line.split(":", 1)[1].strip() for line in f
+                   if line.startswith("model name")), "unknown")
+  except OSError:
+    return "unknown"
+
+
+def _saved() -> dict:
+  with open(GOLDEN) as f:
+    return json.load(f)
+
+
+@pytest.mark.parametrize("name", PARAMS)
+def test_fixed_seed_run_reproduces_the_recorded_numbers(name):
+  if name.startswith("mnist/") and not os.path.isdir(MNIST_DIR):
+    pytest.skip(f"needs MNIST in {MNIST_DIR} (set MNIST_DIR)")
+  saved = _saved()
+  want, got = saved["cases"][name], fingerprint(case_config(name))
+  assert sorted(got["metrics"]) == sorted(want["metrics"]), name
+  rtol = 0.0 if saved["cpu"] == cpu_model() else 1e-4
+  for key in ("g", "d", "aux"):
+    np.testing.assert_allclose(got[key], want[key], rtol=rtol, err_msg=key)
+  for key, value in want["metrics"].items():
+    np.testing.assert_allclose(got["metrics"][key], value, rtol=rtol,
+                               atol=0 if rtol == 0 else 1e-6, err_msg=key)
+
+
+def record() -> None:
+  out = {"cpu": cpu_model(), "jax": jax.__version__, "steps": STEPS,
+         "cases": {name: fingerprint(case_config(name)) for name in CASES}}
+  with open(GOLDEN, "w") as f:
+    json.dump(out, f, indent=1, sort_keys=True)
+    f.write("\n")
+  print(f"wrote {len(CASES)} cases to {GOLDEN}")
+
+
+if __name__ == "__main__":
+  if sys.argv[1:] != ["--record"]:
+    raise SystemExit("usage: python -m tests.test_golden --record")
+  record()
