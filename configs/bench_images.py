@@ -19,7 +19,7 @@ of 4,000 G steps (docs/images.md says how it was chosen):
 import importlib
 import math
 
-from configs import variants
+from configs import args, variants
 
 STEPS = 4000  # the benchmark's G steps (--steps=auto on MNIST, docs/images.md)
 K = 10
@@ -106,13 +106,18 @@ def method_config(method: str, data: str, steps: int, seeds: int = 1, **setup):
   return c
 
 
+ARGS = args.Table(
+    method="bench_images", base=lambda: None, default_data="mnist",
+    data={"mnist": args.Option("MNIST 28 x 28, against the test split"),
+          "stacked_mnist": args.Option("Stacked MNIST 28 x 28 x 3 (1,000"
+                                       " modes), against the train split")},
+    options={m: args.Option(f"configs/{module}.py's method (vanilla if none)",
+                            group="method")
+             for m, (module, _) in METHODS.items()})
+
+
 def get_config(arg: str | None = None):
-  tokens = variants.parse(arg, "vanilla,mnist")
-  method = [t for t in tokens if t in METHODS]
-  data = [t for t in tokens if t in DATA]
-  unknown = [t for t in tokens if t not in METHODS and t not in DATA]
-  if unknown:
-    raise variants.unknown(unknown[0], (*METHODS, *DATA))
-  if len(method) > 1 or len(data) > 1:
-    raise ValueError(f"bench_images: one method and one data set, got {arg!r}")
-  return method_config((method or ["vanilla"])[0], (data or ["mnist"])[0], STEPS)
+  if (arg or "").strip() == "help":
+    ARGS.build(arg)  # prints the listing and exits
+  parsed = ARGS.parse(arg)
+  return method_config((parsed.options or ("vanilla",))[0], parsed.data, STEPS)

@@ -7,7 +7,8 @@ mnist_imbalanced, flowers10, digits).
 
 from configs import pcmgan
 
+ARGS = pcmgan.build_args("gmgan", pcmgan.modifier_args(("ns", "diagonal")))
+
 
 def get_config(arg: str | None = None):
-  return pcmgan.build("gmgan", arg, {"ns": dict(loss="ns"),
-                                     "diagonal": dict(prior_covariance="diagonal")})
+  return ARGS.build(arg)

@@ -35,9 +35,8 @@ E.g. `mnist_hme_l4`, `fashion_mnist_me_l16`, `celeba_fc`. Hours on a GPU.
 
 import math
 
-from configs import default, thesis, variants
+from configs import args, default, thesis, variants
 
-OPTIONS = ("spiral", "grid25", "me", "constant", "z1", "z2", "direct")
 # 2D training. Gradient penalty: the WGAN-GP paper's own toy setting
 # ("smaller lambda seems to help for toy tasks"); on the spiral (z 2-D,
 # 10k steps, lr 1e-4) 5-NN real / fake was 0.75 / 0.78 with lambda 10,
@@ -85,7 +84,7 @@ def _image_setup(c, data: str, model: str) -> None:
   c.method.leaf_bias_std = 0.0 if leaf == "linear" else 1.0
 
 
-def get_config(arg: str | None = None):
+def _base() -> args.Config:
   c = default.get_config()
   c.method.name = "hmegan"
   c.method.loss = "wgan_gp"
@@ -105,28 +104,39 @@ def get_config(arg: str | None = None):
   c.train.num_steps = 10_000
   c.train.log_every = 1000
   c.checkpoint.every_steps = 5000
-  tokens = variants.parse(arg, "spiral")
-  for token in tokens:
-    if token in IMAGE_VARIANTS:
-      _image_setup(c, *IMAGE_VARIANTS[token])
-    elif token in ("spiral", "grid25"):
-      variants.apply_data(c, variants.DATA_2D[token])
-      c.model.z_dim = Z_DIM_2D
-      c.method.gp_weight = GP_WEIGHT_2D
-      c.g_opt.lr = c.d_opt.lr = LR_2D
-      c.g_opt.schedule = c.d_opt.schedule = "linear"
-    elif token == "z1":  # the thesis' Fig. 5.4: samples on a curve
-      c.model.z_dim = 1
-    elif token == "me":
-      c.method.gate = "me"
-      c.method.num_leaves = 8
-    elif token == "constant":
-      c.method.leaf = "constant"
-    elif token == "z2":
-      c.model.z_dim = 2
-    elif token == "direct":
-      c.model.g_hidden = ()
-    else:
-      raise variants.unknown(token, (*OPTIONS, *IMAGE_VARIANTS))
-  c.name = "hmegan:" + ",".join(tokens)
   return c
+
+
+def _data_2d(token: str) -> args.Option:
+  def apply(c: args.Config) -> None:
+    variants.apply_data(c, variants.DATA_2D[token])
+    c.model.z_dim = Z_DIM_2D
+    c.method.gp_weight = GP_WEIGHT_2D
+    c.g_opt.lr = c.d_opt.lr = LR_2D
+    c.g_opt.schedule = c.d_opt.schedule = "linear"
+  return args.Option(variants.DATA_2D_HELP[token] + ", the 2D pipeline", apply)
+
+
+ARGS = args.Table(
+    method="hmegan", base=_base, default_data="spiral",
+    data={"spiral": _data_2d("spiral"), "grid25": _data_2d("grid25"),
+          **{t: args.Option(
+              "<data>_<model>: the thesis' pipeline, a data set of"
+              " configs/thesis.py x a model of Tables 5.3-5.12 (docstring)",
+              lambda c, t=t: _image_setup(c, *IMAGE_VARIANTS[t]))
+             for t in IMAGE_VARIANTS}},
+    options={
+        "me": args.Option("flat softmax gate over 8 leaves (ME-GAN)",
+                          args.setter(**{"method.gate": "me",
+                                         "method.num_leaves": 8})),
+        "constant": args.Option("constant leaves",
+                                args.setter(**{"method.leaf": "constant"})),
+        "direct": args.Option("the mixture is the 2D sample (no MLP on top)",
+                              args.setter(**{"model.g_hidden": ()}))},
+    params={"z_dim": args.key_param(
+        "noise size (z1: the thesis' Fig. 5.4, samples on a curve)", int,
+        "model.z_dim", "z")})
+
+
+def get_config(arg: str | None = None):
+  return ARGS.build(arg)

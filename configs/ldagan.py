@@ -70,7 +70,7 @@ Options: `untie2` (Table 6: generators unshared in layers 1-2), `k<N>` (Table
 
 import math
 
-from configs import default, variants
+from configs import args, default, variants
 
 DATA = {
     "ring8": dict(name="ring", num_modes=8, radius=2.0, std=math.sqrt(0.08)),
@@ -161,7 +161,24 @@ def _reference_code(c) -> None:
   c.g_opt.b2 = c.d_opt.b2 = 0.999
 
 
-def get_config(arg: str | None = None):
+DATA_HELP = {
+    "ring8": "8 Gaussians on a circle of radius 2 (variance 0.08; Sec. 5.1)",
+    "small_ring": "8 LDA-mixed Gaussians on a circle of radius 0.5",
+    "lda_mixture": "8 LDA-mixed Gaussians (alpha 8, 4, ...) on a circle of"
+                   " radius 2",
+}
+IMAGE_HELP = {
+    "cifar10": "CIFAR-10, DCGAN, K 10 (Table 2)",
+    "cifar100": "CIFAR-100, DCGAN, K 10 (Table 2)",
+    "imagenet32": "ImageNet 32 px, DCGAN, K 20 (Table 2)",
+    "cifar10_resnet": "CIFAR-10, ResNet, K 10 (Table 3)",
+    "cifar100_resnet": "CIFAR-100, ResNet, K 10 (Table 3)",
+    "imagenet32_resnet": "ImageNet 32 px, ResNet, K 10 (Table 3)",
+    "celeba128": "CelebA 128 px, ResNet, K 5",
+}
+
+
+def _base() -> args.Config:
   c = default.get_config()
   c.method.name = "ldagan"
   c.method.num_generators = 8
@@ -172,7 +189,7 @@ def get_config(arg: str | None = None):
   c.method.alpha_lr = 1e-4
   c.model.z_dim = 10
   c.model.z_dist = "normal"
-  c.model.g_hidden = (256, 128)  # per generator 256, shared 128 (L184)
+  c.model.g_hidden = (256, 128)  # per generator 256, shared 128
   c.model.d_hidden = (128, 128)
   c.model.g_out_scale = 0.0
   c.g_opt.lr = c.d_opt.lr = 1e-3
@@ -181,24 +198,34 @@ def get_config(arg: str | None = None):
   c.train.num_steps = 10_000
   c.train.log_every = 1000
   c.checkpoint.every_steps = 5000
-  tokens = variants.parse(arg, "ring8")
-  for token in tokens:
-    if token in DATA:
-      variants.apply_data(c, DATA[token])
-      if token != "ring8":
-        c.method.alpha_lr = 1e-3
-    elif token in IMAGES:
-      _image_setup(c, *IMAGES[token])
-    elif token == "untie2":
-      c.model.g_unshared = 2
-    elif token == "reference_code":
-      _reference_code(c)
-    elif token.startswith("k") and token[1:].isdigit():
-      c.method.num_generators = int(token[1:])
-    elif token.startswith("delay") and token[5:].isdigit():
-      c.method.estep_delay_epochs = float(token[5:])
-    else:
-      raise variants.unknown(token, (*DATA, *IMAGES, "untie2", "reference_code",
-                                     "k<N>", "delay<N>"))
-  c.name = "ldagan:" + ",".join(tokens)
   return c
+
+
+def _data(token: str) -> args.Option:
+  def apply(c: args.Config) -> None:
+    variants.apply_data(c, DATA[token])
+    if token != "ring8":
+      c.method.alpha_lr = 1e-3
+  return args.Option(DATA_HELP[token], apply)
+
+
+ARGS = args.Table(
+    method="ldagan", base=_base, default_data="ring8",
+    data={**{t: _data(t) for t in DATA},
+          **{t: args.Option(IMAGE_HELP[t],
+                            lambda c, t=t: _image_setup(c, *IMAGES[t]))
+             for t in IMAGES}},
+    options={
+        "untie2": args.Option("the first 2 layers per generator, shared"
+                              " after (Table 6)", args.setter(**{"model.g_unshared": 2})),
+        "reference_code": args.Option(
+            "the authors' code's settings (hinge, 4 D steps, ...)",
+            _reference_code)},
+    params={
+        "k": args.key_param("generators (Table 7)", int, "method.num_generators", "k"),
+        "delay": args.key_param("epochs before the first E-step (App. E)", float,
+                                "method.estep_delay_epochs", "delay")})
+
+
+def get_config(arg: str | None = None):
+  return ARGS.build(arg)

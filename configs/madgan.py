@@ -18,5 +18,8 @@ K 4 | 8 | 16 | 32 (Tables 5.8-5.12; mnist_k4: 23,400 steps, 12.4 h*).
 from configs import thesis
 
 
+ARGS = thesis.baseline_args("madgan")
+
+
 def get_config(arg: str | None = None):
-  return thesis.baseline_config("madgan", arg)
+  return ARGS.build(arg)

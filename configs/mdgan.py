@@ -48,7 +48,7 @@ the 2D SGMM (d = 9, var 0.25: the only published values):
   efficiency_cpu.json); compilation and the evaluation come on top.
 """
 
-from configs import default, variants
+from configs import args, default, variants
 
 STACKED = dict(name="stacked_mnist", image_size=28, resize="none")
 IMAGE_VARIANTS = {  # data, nets, D width
@@ -62,7 +62,6 @@ IMAGE_VARIANTS = {  # data, nets, D width
     "stacked_mnist_s2": (STACKED, "unrolled", 4),
     "stacked_mnist_s4": (STACKED, "unrolled", 2),
 }
-OPTIONS = ("paper_nets",)
 
 
 def _image_setup(c, preset: dict, nets: str, d_width: int) -> None:
@@ -87,7 +86,18 @@ def _image_setup(c, preset: dict, nets: str, d_width: int) -> None:
     c.eval.reference_split = "train"
 
 
-def get_config(arg: str | None = None):
+IMAGE_HELP = {
+    "mnist": "MNIST, the slides' \"B\" DCGAN (tfdcgan), 100k steps",
+    "fashion_mnist": "Fashion-MNIST, the \"B\" DCGAN, 100k steps",
+    "cifar10": "CIFAR-10, the \"B\" DCGAN, 100k steps",
+    "celeba": "CelebA 64 px (crop 148), the \"B\" DCGAN, 100k steps",
+    "stacked_mnist": "Stacked MNIST (1,000 modes), the \"B\" DCGAN",
+    "stacked_mnist_s2": "Stacked MNIST, the Unrolled-GAN nets, D 1/2 (Table 3)",
+    "stacked_mnist_s4": "Stacked MNIST, the Unrolled-GAN nets, D 1/4 (Table 3)",
+}
+
+
+def _base() -> args.Config:
   c = default.get_config()
   c.method.name = "mdgan"
   c.method.n_gmm = 10
@@ -101,17 +111,26 @@ def get_config(arg: str | None = None):
   c.g_opt.schedule = c.d_opt.schedule = "linear"
   c.train.log_every = 2500
   c.checkpoint.every_steps = 5000
-  tokens = variants.parse(arg, "grid25")
-  for token in tokens:
-    if token in ("grid25", "ring8"):
-      variants.apply_data(c, variants.DATA_2D[token])
-    elif token in IMAGE_VARIANTS:
-      _image_setup(c, *IMAGE_VARIANTS[token])
-    elif token == "paper_nets":
-      c.model.g_hidden = (128, 128)
-      c.train.ema_decay = 0.0
-      c.g_opt.schedule = c.d_opt.schedule = "constant"
-    else:
-      raise variants.unknown(token, ("grid25", "ring8", *IMAGE_VARIANTS, *OPTIONS))
-  c.name = "mdgan:" + ",".join(tokens)
   return c
+
+
+def _paper_nets(c: args.Config) -> None:
+  c.model.g_hidden = (128, 128)
+  c.train.ema_decay = 0.0
+  c.g_opt.schedule = c.d_opt.schedule = "constant"
+
+
+ARGS = args.Table(
+    method="mdgan", base=_base, default_data="grid25",
+    data={"grid25": variants.data_2d("grid25"),
+          "ring8": variants.data_2d("ring8"),
+          **{t: args.Option(IMAGE_HELP[t],
+                            lambda c, t=t: _image_setup(c, *IMAGE_VARIANTS[t]))
+             for t in IMAGE_VARIANTS}},
+    options={"paper_nets": args.Option(
+        "2D: the slides' nets (G 2 x 128), no EMA, constant learning rate",
+        _paper_nets)})
+
+
+def get_config(arg: str | None = None):
+  return ARGS.build(arg)

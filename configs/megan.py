@@ -19,5 +19,8 @@ K 4 | 8 | 16 | 32 (Tables 5.8-5.12; mnist_k4: 4,650 steps, 2.3 h*).
 from configs import thesis
 
 
+ARGS = thesis.baseline_args("megan")
+
+
 def get_config(arg: str | None = None):
-  return thesis.baseline_config("megan", arg)
+  return ARGS.build(arg)

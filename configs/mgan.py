@@ -19,5 +19,8 @@ K 4 | 8 | 16 | 32 (Tables 5.8-5.12; mnist_k4: 23,400 steps, 3.9 h*).
 from configs import thesis
 
 
+ARGS = thesis.baseline_args("mgan")
+
+
 def get_config(arg: str | None = None):
-  return thesis.baseline_config("mgan", arg)
+  return ARGS.build(arg)

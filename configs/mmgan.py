@@ -27,7 +27,7 @@ without lambda, `ns` and `author_code` side by side.
   efficiency_cpu.json); compilation and the evaluation come on top.
 """
 
-from configs import default, variants
+from configs import args, default, variants
 
 SETS = {
     "mnist": dict(name="mnist", image_size=28, resize="none"),
@@ -70,7 +70,11 @@ def _setup(c, token: str) -> None:
   c.eval.inception = False  # component accuracy is the measure here
 
 
-def get_config(arg: str | None = None):
+SET_HELP = {"mnist": "MNIST", "fashion": "Fashion-MNIST",
+            "digits": "scikit-learn's 8 x 8 digits (the CPU proxy)"}
+
+
+def _base() -> args.Config:
   c = default.get_config()
   c.method.name = "mmgan"
   c.g_opt.lr = c.d_opt.lr = 2e-4
@@ -80,23 +84,27 @@ def get_config(arg: str | None = None):
   c.method.omega_b1, c.method.omega_b2 = 0.0, 0.9
   c.method.disjoint_weight = 0.5
   c.method.loss = "minimax"  # Eq. 8 / 11
-  tokens = variants.parse(arg, "digits_a")
-  if not any(t in VARIANTS for t in tokens):
-    tokens.insert(0, "digits_a")
-  for token in tokens:
-    if token in VARIANTS:
-      _setup(c, token)
-    elif token == "fixed":
-      c.method.fix_weights = True
-    elif token == "priors":
-      c.method.omega_init = "priors"
-    elif token == "ns":
-      c.method.loss = "ns"
-    elif token == "author_code":
-      c.method.loss = "ns"
-      c.model.d_spectral_norm = True
-    else:
-      raise variants.unknown(token, (*VARIANTS, "fixed", "priors", "ns",
-                                     "author_code"))
-  c.name = "mmgan:" + ",".join(tokens)
   return c
+
+
+ARGS = args.Table(
+    method="mmgan", base=_base, default_data="digits_a",
+    data={t: args.Option(f"{SET_HELP[t.rsplit('_', 1)[0]]}, the label split"
+                         f" of case {t[-1].upper()} (Table 1)",
+                         lambda c, t=t: _setup(c, t)) for t in VARIANTS},
+    options={
+        "fixed": args.Option("component weights fixed at the priors' values"
+                             " (Table 2 \"fixed\")",
+                             args.setter(**{"method.fix_weights": True})),
+        "priors": args.Option("learned weights initialised with the priors",
+                              args.setter(**{"method.omega_init": "priors"})),
+        "ns": args.Option("non-saturating G loss -log D(G(z))",
+                          args.setter(**{"method.loss": "ns"})),
+        "author_code": args.Option(
+            "the authors' code: ns and spectral norm in D",
+            args.setter(**{"method.loss": "ns",
+                           "model.d_spectral_norm": True}))})
+
+
+def get_config(arg: str | None = None):
+  return ARGS.build(arg)

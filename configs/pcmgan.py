@@ -53,51 +53,72 @@ benchmarks/pcm_experiment.py (A0 the default) on `digits,small` /
   efficiency_cpu.json); compilation and the evaluation come on top.
 """
 
-from configs import default, variants
+from configs import args, default, variants
 
+# name: (method keys it sets, help, exclusive group)
 MODIFIERS = {
-    "separate": dict(shared_encoder=False),
-    "kl": dict(consistency="kl"),
-    "js": dict(consistency="js"),
-    "weighted_xx": dict(xx_form="weighted"),
-    "match_xx": dict(xx_form="match"),
-    "no_c_adv": dict(c_adv_weight=0.0),
-    "no_pcm": dict(xx_weight=0.0, xz_weight=0.0),
-    "ns": dict(loss="ns"),
-    "diagonal": dict(prior_covariance="diagonal"),
-    "d_per_component": dict(d_per_component=True),
-    "xz_prior_none": dict(xz_prior_grad="none"),
-    "xz_prior_resp": dict(xz_prior_grad="responsibility"),
-    "anchored": dict(anchor_every=100),
-    "joint": dict(pcm_update="joint"),
+    "separate": (dict(shared_encoder=False),
+                 "C a separate CNN (Table I \"not shared\")", ""),
+    "kl": (dict(consistency="kl"), "L_{x^,z} by KL per pair (l.123)",
+           "consistency"),
+    "js": (dict(consistency="js"), "L_{x^,z} by JS per pair", "consistency"),
+    "weighted_xx": (dict(xx_form="weighted"),
+                    "L_{x^,x}: pairs weighted by C(x_i)_k (the default)",
+                    "xx_form"),
+    "match_xx": (dict(xx_form="match"),
+                 "L_{x^,x}: KL of the batch means of C", "xx_form"),
+    "no_c_adv": (dict(c_adv_weight=0.0), "no L_adv gradient into C", ""),
+    "no_pcm": (dict(xx_weight=0.0, xz_weight=0.0),
+               "without L_{x^,x} and L_{x^,z}", ""),
+    "ns": (dict(loss="ns"), "non-saturating G loss -log D(G(z))", ""),
+    "diagonal": (dict(prior_covariance="diagonal"),
+                 "diagonal prior covariances", ""),
+    "d_per_component": (dict(d_per_component=True),
+                        "D outputs K logits, pair (i, k) by output k (ours)",
+                        ""),
+    "xz_prior_none": (dict(xz_prior_grad="none"),
+                      "L_{x^,z} does not move the prior", "xz_prior"),
+    "xz_prior_resp": (dict(xz_prior_grad="responsibility"),
+                      "L_{x^,z} moves the prior through p(k | z) only",
+                      "xz_prior"),
+    "anchored": (dict(anchor_every=100),
+                 "re-index C by the best matching of M every 100 steps", ""),
+    "joint": (dict(pcm_update="joint"),
+              "one Adam per parameter set on the weighted sum", ""),
 }
 
 
-def build(method: str, arg: str | None, modifiers: dict):
-  c = default.get_config()
-  c.method.name = method
-  c.method.xx_form = "weighted"  # Eq. 5's reading (docstring)
-  tokens = variants.parse(arg, "digits")
-  if not any(t in variants.IMAGE_DATA for t in tokens):
-    tokens.insert(0, "digits")
-  for token in tokens:
-    if token in variants.IMAGE_DATA:
-      variants.image_data_setup(c, token)
-    elif token in modifiers:
-      for k, v in modifiers[token].items():
-        setattr(c.method, k, v)
-    elif token in variants.IMAGE_SIZES:
-      pass  # after the data, whose preset sets the batch size
-    else:
-      raise variants.unknown(token, (*variants.IMAGE_DATA, *modifiers,
-                                     *variants.IMAGE_SIZES))
-  variants.apply_sizes(c, tokens)
-  # the comparator of C (issue PE2): a classifier fitted to G's components
-  # for 600 steps after training (metrics/posthoc.py)
-  c.eval.posthoc_steps = 600
-  c.name = f"{method}:" + ",".join(tokens)
-  return c
+def modifier_args(names) -> dict[str, args.Option]:
+  """The MODIFIERS `names` as options."""
+  return {n: args.Option(MODIFIERS[n][1],
+                         args.setter(**{f"method.{k}": v
+                                        for k, v in MODIFIERS[n][0].items()}),
+                         MODIFIERS[n][2]) for n in names}
+
+
+def build_args(method: str, modifiers: dict[str, args.Option]) -> args.Table:
+  """The arguments of the GMM-prior methods: an image preset (default
+  digits), `small`, and the method's modifiers."""
+
+  def base() -> args.Config:
+    c = default.get_config()
+    c.method.name = method
+    c.method.xx_form = "weighted"  # Eq. 5's reading (docstring)
+    return c
+
+  def finish(c: args.Config) -> None:
+    # the comparator of C (issue PE2): a classifier fitted to G's components
+    # for 600 steps after training (metrics/posthoc.py)
+    c.eval.posthoc_steps = 600
+
+  return args.Table(method=method, base=base, default_data="digits",
+                    data=variants.IMAGE_DATA_ARGS,
+                    options={**variants.IMAGE_SIZE_ARGS, **modifiers},
+                    finish=finish)
+
+
+ARGS = build_args("pcmgan", modifier_args(MODIFIERS))
 
 
 def get_config(arg: str | None = None):
-  return build("pcmgan", arg, MODIFIERS)
+  return ARGS.build(arg)

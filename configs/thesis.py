@@ -53,7 +53,9 @@ said otherwise:
   W]) with --config.method.gp_norm=pixel.
 """
 
-from configs import default, variants
+from collections.abc import Callable
+
+from configs import args, default, variants
 
 # data set: (data preset, training steps of 250 / 50 epochs, held-out size)
 DATA = {
@@ -127,37 +129,51 @@ BASELINE_VARIANTS = tuple(f"{d}_k{k}" for d in DATA for k in KS)
 BASELINES_2D = ("grid25", "ring8", "spiral")
 
 
-def baseline_config(method: str, arg: str | None):
-  """The config of baseline `method` (madgan | mgan | megan) for a variant
-  `<data>_k<K>` (images) or a 2D data set (default `spiral`, Fig. 5.5)."""
-  c = default.get_config()
-  c.method.name = method
-  c.method.loss = "ns"
-  c.method.num_generators = 8
-  c.model.z_dist = "normal"
-  c.model.z_dim = 4
-  c.model.g_hidden = (128, 128)
-  c.model.d_hidden = (128, 128)
-  c.model.g_out_scale = 0.0
-  c.g_opt.lr = c.d_opt.lr = 1e-3
-  c.train.batch_size = 512
-  c.train.num_steps = 10_000
-  c.train.log_every = 1000
-  c.checkpoint.every_steps = 5000
-  tokens = variants.parse(arg, "spiral")
-  for token in tokens:
-    if token in BASELINES_2D:
-      variants.apply_data(c, variants.DATA_2D[token])
-    elif token in BASELINE_VARIANTS:
-      data, k = token.rsplit("_k", 1)
-      # MEGAN: 5 D steps (megan.sh as first committed, with batch norm)
-      image_setup(c, data, "ns", n_disc=5 if method == "megan" else 1)
-      c.method.num_generators = int(k)
-    else:
-      raise variants.unknown(token, (*BASELINES_2D, *BASELINE_VARIANTS))
-  k, b = c.method.num_generators, c.train.batch_size
-  # fakes of every generator per step, as the thesis' code: MADGAN feeds the
-  # whole batch of noise to every generator, MGAN B / K to each
-  c.method.fakes_per_generator = b if method == "madgan" else max(b // k, 1)
-  c.name = f"{method}:" + ",".join(tokens)
-  return c
+def _baseline_base(method: str) -> Callable[[], args.Config]:
+  def base() -> args.Config:
+    c = default.get_config()
+    c.method.name = method
+    c.method.loss = "ns"
+    c.method.num_generators = 8
+    c.model.z_dist = "normal"
+    c.model.z_dim = 4
+    c.model.g_hidden = (128, 128)
+    c.model.d_hidden = (128, 128)
+    c.model.g_out_scale = 0.0
+    c.g_opt.lr = c.d_opt.lr = 1e-3
+    c.train.batch_size = 512
+    c.train.num_steps = 10_000
+    c.train.log_every = 1000
+    c.checkpoint.every_steps = 5000
+    return c
+  return base
+
+
+def _baseline_image(method: str, token: str) -> args.Option:
+  data, k = token.rsplit("_k", 1)
+
+  def apply(c: args.Config) -> None:
+    # MEGAN: 5 D steps (megan.sh as first committed, with batch norm)
+    image_setup(c, data, "ns", n_disc=5 if method == "megan" else 1)
+    c.method.num_generators = int(k)
+  return args.Option("<data>_k<K>: the thesis' pipeline on a data set of"
+                     " DATA with K generators (Tables 5.8-5.12)", apply)
+
+
+def _baseline_finish(method: str) -> Callable[[args.Config], None]:
+  def finish(c: args.Config) -> None:
+    # fakes of every generator per step, as the thesis' code: MADGAN feeds
+    # the whole batch of noise to every generator, MGAN B / K to each
+    k, b = c.method.num_generators, c.train.batch_size
+    c.method.fakes_per_generator = b if method == "madgan" else max(b // k, 1)
+  return finish
+
+
+def baseline_args(method: str) -> args.Table:
+  """The arguments of baseline `method` (madgan | mgan | megan): images
+  `<data>_k<K>` or a 2D data set (default `spiral`, Fig. 5.5)."""
+  return args.Table(
+      method=method, base=_baseline_base(method), default_data="spiral",
+      data={**{t: variants.data_2d(t) for t in BASELINES_2D},
+            **{t: _baseline_image(method, t) for t in BASELINE_VARIANTS}},
+      finish=_baseline_finish(method))

@@ -2,6 +2,8 @@
 
 import ml_collections
 
+from configs import args
+
 # 2D data presets of METHODS.md's evaluation protocol.
 DATA_2D = {
     "grid25": dict(name="grid", grid_size=5, spacing=2.0, std=0.05),
@@ -92,11 +94,6 @@ def image_data_setup(c, token: str) -> None:
     c.eval.kmeans_floor = False
 
 
-def parse(arg: str | None, default: str) -> list[str]:
-  """Splits a variant argument like 'ring8,hinge' into tokens."""
-  return [t for t in (arg or default).split(",") if t]
-
-
 def apply_data(config: ml_collections.ConfigDict, preset: dict) -> None:
   """Overrides config.data with a preset's values."""
   for key, value in preset.items():
@@ -127,5 +124,30 @@ def image_training(
   config.eval.num_samples_large = 0
 
 
-def unknown(token: str, known) -> ValueError:
-  return ValueError(f"unknown variant {token!r}; choose from {sorted(known)}")
+# ---- the same presets as config arguments (configs/args.py) ---------------
+DATA_2D_HELP = {"grid25": "5 x 5 grid of Gaussians (std 0.05)",
+                "ring8": "8 Gaussians on a circle of radius 2 (std 0.02)",
+                "spiral": "a noisy spiral (1.5 turns)"}
+IMAGE_DATA_HELP = {
+    "mnist": "MNIST 28 x 28, the PCM paper's setup (Tables I, II)",
+    "fashion_mnist": "Fashion-MNIST 28 x 28, the PCM paper's setup",
+    "mnist_imbalanced": "MNIST with 1s major, 1,000 of each other digit (PCM"
+                        " Fig. 7)",
+    "flowers10": "Oxford Flowers, 10 classes, 64 px (PCM Table III)",
+    "digits": "scikit-learn's 8 x 8 digits, the CPU proxy (5,000 steps)",
+}
+
+
+def data_2d(token: str) -> args.Option:
+  """The 2D preset `token` as a data argument."""
+  return args.Option(DATA_2D_HELP[token],
+                     lambda c: apply_data(c, DATA_2D[token]))
+
+
+DATA_2D_ARGS = {t: data_2d(t) for t in DATA_2D}
+IMAGE_DATA_ARGS = {t: args.Option(IMAGE_DATA_HELP[t],
+                                  lambda c, t=t: image_data_setup(c, t))
+                   for t in IMAGE_DATA}
+IMAGE_SIZE_ARGS = {"small": args.Option(
+    "widths 32, batch 16 (after an image preset: the PCM GAN's CPU size)",
+    lambda c: apply_sizes(c, ["small"]))}

@@ -28,7 +28,7 @@ def test_config_validates(module, variant):
 
 
 def test_unknown_variant_is_rejected():
-  with pytest.raises(ValueError, match="unknown variant"):
+  with pytest.raises(ValueError, match="unknown argument 'moons'; valid: grid25"):
     mdgan.get_config("moons")
 
 

@@ -134,7 +134,7 @@ def _error_line(proc) -> str:
         (["--config=configs/vanilla.py:grid25", "--config.g_opt.lr=-1"],
          "error: g_opt.lr must be > 0"),
         (["--config=configs/mdgan.py", "--config.method.name=foo"], "unknown method"),
-        (["--config=configs/mdgan.py:moons"], "unknown variant"),
+        (["--config=configs/mdgan.py:moons"], "unknown argument 'moons'"),
         (["--config=configs/mdgan.py", "--config.train.no_such_key=1"], "no_such_key"),
         (["--config=configs/no_such_file.py"], "cannot load config file"),
     ],
