@@ -107,9 +107,10 @@ def main(argv):
     return
   try:  # bad values stop here, before JAX starts a backend or logs anything
     validation.validate_config(config, num_devices=1)
-    # ... and so does what the evaluation needs (the data, the reference
-    # split, the classifier, the Inception weights)
-    eval_setup.prepare(config, validation.make_dataset_or_fail(config))
+    # ... and so does what the run is built from and the evaluation needs
+    # (the data, the reference split, the classifier, the Inception
+    # weights): prepared once, handed to the trainer
+    prepared = train.prepare(config)
   except (validation.ConfigError, eval_setup.EvalSetupError) as e:
     sys.exit(f"error: {e}")
   if jax.process_count() > 1 and not _WORKDIR.value:
@@ -117,7 +118,7 @@ def main(argv):
              " processes)")
   workdir = _WORKDIR.value or default_workdir(name)
   try:
-    results = train.train_and_evaluate(config, workdir)
+    results = train.train_and_evaluate(config, workdir, prepared)
   except (distributed.Preempted, distributed.Stopped) as e:
     print(f"stopped: {e}", flush=True)
     sys.exit(e.exit_code)  # 128 + the signal, as a killed job

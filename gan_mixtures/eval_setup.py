@@ -99,8 +99,8 @@ _WARNED: set[str] = set()
 
 
 def warn_once(note: str) -> None:
-  """A warning line, once a process (the pre-flight and the run both
-  prepare the evaluation)."""
+  """A warning line, once a process (a tool that trains many runs in one
+  process prepares the evaluation of each)."""
   if note not in _WARNED:
     _WARNED.add(note)
     logging.warning(note)

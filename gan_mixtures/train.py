@@ -284,21 +284,47 @@ def evaluate_seeds(group: runs.SeedGroup, state, workdir: str,
   ) for s, e in enumerate(group.exps)]
 
 
-def train_and_evaluate(config, workdir: str) -> dict[str, Any]:
-  """Trains (resuming from WORKDIR's latest checkpoint) and evaluates.
+@dataclasses.dataclass(frozen=True)
+class Prepared:
+  """What a run is built from, checked once: the experiments (config
+  validated, data built) and what the evaluation reads."""
+
+  group: runs.SeedGroup
+  resources: eval_setup.EvalResources
+  profile_note: str | None
+
+
+def prepare(config) -> Prepared:
+  """Resolves the evaluation profile, validates, builds every seed's
+  experiment and gathers the evaluation's needs, before any step compiles.
+
+  Raises:
+    validation.ConfigError, eval_setup.EvalSetupError: naming what is wrong.
+  """
+  # the profile first: every seed's config is a copy of this one
+  profile_note = eval_setup.apply_profile(config, jax.default_backend())
+  group = seed_group(config)
+  resources = eval_setup.prepare(config, group.exps[0].data)
+  return Prepared(group, resources, profile_note)
+
+
+def train_and_evaluate(config, workdir: str,
+                       prepared: Prepared | None = None) -> dict[str, Any]:
+  """Trains (resuming from WORKDIR's latest checkpoint) and evaluates;
+  `prepared`: what `prepare(config)` gave (prepared here when None).
 
   Returns:
     The results dict also written to WORKDIR/results.json.
   """
   t_start = time.time()
-  group = seed_group(config)
+  prepared = prepared or prepare(config)
+  group, resources = prepared.group, prepared.resources
+  profile_note = prepared.profile_note
   exp = group.exps[0]  # the step, the data checks: the same for every seed
   workdir = os.path.abspath(workdir)
   is_chief = distributed.is_chief()
   ckpt_lib.check_saved_config(workdir, config.to_dict(), default_config_dict(),
                               write=is_chief)
-  profile_note = eval_setup.apply_profile(config, jax.default_backend())
-  resources = eval_setup.prepare(config, exp.data)  # before any step runs
   c, t = config, config.train
   ckpt = workdir_checkpointer(workdir, c)
   try:

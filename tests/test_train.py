@@ -227,3 +227,29 @@ def test_a_refused_restore_closes_the_checkpointer(tmp_path, monkeypatch):
   with pytest.raises(checkpoint.CheckpointError, match="corrupt"):
     train.train_and_evaluate(tiny_config("vanilla", num_steps=30), str(tmp_path))
   assert closed == [str(tmp_path / "checkpoints")]
+
+
+def test_prepared_once_and_every_seed_gets_the_profile(tmp_path, monkeypatch):
+  from gan_mixtures import eval_setup
+  from tests.helpers import digits_config
+
+  calls = {"data": 0, "eval": 0}
+  make, prep = validation.make_dataset_or_fail, eval_setup.prepare
+
+  def count(key, fn):
+    def wrapped(*a, **k):
+      calls[key] += 1
+      return fn(*a, **k)
+    return wrapped
+
+  monkeypatch.setattr(validation, "make_dataset_or_fail", count("data", make))
+  monkeypatch.setattr(eval_setup, "prepare", count("eval", prep))
+  c = digits_config(steps=4, num_seeds=2)
+  c.eval.profile = "quick"
+  c.eval.num_samples = c.eval.num_fake = c.eval.num_real = 3 * eval_setup.QUICK_SAMPLES
+  prepared = train.prepare(c)
+  assert calls == {"data": 2, "eval": 1}  # one data set a seed, one evaluation
+  for e in prepared.group.exps:  # copies of the config made after the profile
+    assert e.config.eval.num_fake == eval_setup.QUICK_SAMPLES
+  train.train_and_evaluate(c, str(tmp_path), prepared)
+  assert calls == {"data": 2, "eval": 1}
