@@ -41,39 +41,44 @@ def build(c):
   return ds, method, state
 
 
-# ---- kernel: weighted pairs ---------------------------------------------------
+# ---- kernel: weighted pairs --------------------------------------------------
 def test_weighted_joint_matches_brute_force_and_drops_zero_weights():
   rng = np.random.RandomState(0)
   p, q = rng.dirichlet(np.ones(3), 6), rng.dirichlet(np.ones(3), 6)
   w = rng.rand(6)
   want = sum(w[b] * np.outer(p[b], q[b]) for b in range(6)) / w.sum()
-  np.testing.assert_allclose(gmm.joint_distribution(p, q, w), (want + want.T) / 2, rtol=1e-5)
+  np.testing.assert_allclose(gmm.joint_distribution(p, q, w),
+                             (want + want.T) / 2, rtol=1e-5)
   np.testing.assert_allclose(gmm.joint_distribution(p, q, np.ones(6)),
                              gmm.joint_distribution(p, q), rtol=1e-6)
   w0 = np.array([1, 1, 0, 1, 0, 0.0])
   keep = w0 > 0
   for kind in gmm.CONSISTENCY:
     np.testing.assert_allclose(gmm.consistency(p, q, kind, w0),
-                               gmm.consistency(p[keep], q[keep], kind), rtol=1e-5)
+                               gmm.consistency(p[keep], q[keep], kind),
+                               rtol=1e-5)
 
 
 def test_weighted_pairs_layout():
   q_real = jnp.array([[0.9, 0.1], [0.2, 0.8]])
   q_fake = jnp.arange(8.0).reshape(2, 2, 2)
   p, q, w = pcmgan.weighted_pairs(q_real, q_fake)
-  np.testing.assert_allclose(p, [[0.9, 0.1], [0.9, 0.1], [0.2, 0.8], [0.2, 0.8]])
+  np.testing.assert_allclose(p,
+                             [[0.9, 0.1], [0.9, 0.1], [0.2, 0.8], [0.2, 0.8]])
   np.testing.assert_allclose(q, np.arange(8.0).reshape(4, 2))
   np.testing.assert_allclose(w, [0.9, 0.1, 0.2, 0.8])
 
 
-# ---- clustering scores --------------------------------------------------------
+# ---- clustering scores -------------------------------------------------------
 def test_cluster_accuracy_equals_best_permutation():
   rng = np.random.RandomState(1)
   labels = rng.randint(0, 4, 300)
-  clusters = np.where(rng.rand(300) < 0.7, (labels + 1) % 4, rng.randint(0, 4, 300))
+  clusters = np.where(rng.rand(300) < 0.7, (labels + 1) % 4,
+                      rng.randint(0, 4, 300))
   best = max(np.mean(np.asarray(perm)[clusters] == labels)
              for perm in itertools.permutations(range(4)))
-  np.testing.assert_allclose(clustering.cluster_accuracy(labels, clusters), best)
+  np.testing.assert_allclose(clustering.cluster_accuracy(labels, clusters),
+                             best)
   assert clustering.cluster_accuracy(labels, (labels + 2) % 4) == 1.0
 
 
@@ -82,11 +87,12 @@ def test_nmi_matches_sklearn():
   labels = rng.randint(0, 5, 500)
   clusters = np.where(rng.rand(500) < 0.5, labels, rng.randint(0, 7, 500))
   np.testing.assert_allclose(clustering.nmi(labels, clusters),
-                             normalized_mutual_info_score(labels, clusters), rtol=1e-10)
+                             normalized_mutual_info_score(labels, clusters),
+                             rtol=1e-10)
   np.testing.assert_allclose(clustering.nmi(labels, labels), 1.0)
 
 
-# ---- the method ---------------------------------------------------------------
+# ---- the method --------------------------------------------------------------
 @pytest.mark.parametrize("variant", [
     "digits", "digits,separate", "digits,js", "digits,no_pcm",
     "digits,d_per_component", "digits,separate,d_per_component,xz_prior_none",
@@ -143,7 +149,7 @@ def test_g_side_loss_is_eq6_with_output_k_for_pair_k():
   real = jnp.asarray(ds.example_batch(3))
   prior, d = state.aux["prior"].params, state.d.params
   rng = jax.random.PRNGKey(6)
-  loss, _ = method.g_side_loss((state.g.params, prior, d), d, real, rng, 0)
+  loss, _ = method.g_side_loss((state.g.params, prior, d), d, real, rng)
   w = np.asarray(method.classify(d, real))  # [3, 4]
   fake = method.fakes(state.g.params, prior, rng, 3)[1]  # [3, 4, ...]
   d_real = np.asarray(method.discriminate(d, real))  # [3, 4]
@@ -172,7 +178,8 @@ def test_xz_prior_grad_paths(path):
 
   def resp_only(p):
     z = method.draw_all(p, rng, 4).reshape(16, -1)
-    return gmm.consistency(gmm.responsibilities_batch(z, p), q, "mi", symmetric=False)
+    return gmm.consistency(gmm.responsibilities_batch(z, p), q, "mi",
+                           symmetric=False)
 
   want = jax.grad(resp_only)(prior)
   if path == "none":
@@ -224,7 +231,8 @@ def test_gmgan_step_trains_the_prior_through_the_reparameterisation():
   new, metrics = jax.jit(method.train_step)(state, batch, jax.random.PRNGKey(0))
   assert all(np.isfinite(v) for v in metrics.values())
   for key in ("means", "scales"):
-    assert not np.array_equal(new.aux["prior"].params[key], state.aux["prior"].params[key])
+    assert not np.array_equal(new.aux["prior"].params[key],
+                              state.aux["prior"].params[key])
   _, aux = method.sample(new, jax.random.PRNGKey(1), 4000)
   share = np.bincount(np.asarray(aux["component"]), minlength=4) / 4000
   np.testing.assert_allclose(share, 0.25, atol=0.03)
@@ -240,7 +248,8 @@ def test_gmgan_step_trains_the_prior_through_the_reparameterisation():
     (pcmgan_config, dict(eval_posthoc_batch=0), "posthoc_batch"),
 ])
 def test_bad_config_is_a_clear_error(module, change, message):
-  c = tiny(module, **{k: v for k, v in change.items() if not k.startswith("eval_")})
+  c = tiny(module,
+           **{k: v for k, v in change.items() if not k.startswith("eval_")})
   for k, v in change.items():
     if k.startswith("eval_"):
       setattr(c.eval, k[len("eval_"):], v)
@@ -278,7 +287,8 @@ def test_small_is_one_size_for_the_pcm_gan_and_both_baselines():
   for module in (pcmgan_config, gmgan_config, vanilla):
     c = module.get_config("mnist_imbalanced,small")
     validation.validate_config(c, num_devices=1)
-    assert (c.model.g_width, c.model.d_width, c.train.batch_size) == (32, 32, 16)
+    assert (c.model.g_width, c.model.d_width, c.train.batch_size) == (32, 32,
+                                                                      16)
     assert c.model.z_dim == full.model.z_dim and c.data.major_class == 1
   assert full.train.batch_size == 64 and full.model.d_width == 64
   assert vanilla.get_config("small,mnist").train.batch_size == 16  # any order
@@ -313,7 +323,7 @@ def test_image_grid_enlarges_small_images(tmp_path):
   assert Image.open(path).size == (2 * 33 + 1, 2 * 33 + 1)  # 8 px -> 32 px
 
 
-# ---- the losses of Algorithm 1 against loops over the pairs ---------------------
+# ---- the losses of Algorithm 1 against loops over the pairs ------------------
 
 def _np_softmax(a):
   e = np.exp(a - a.max(-1, keepdims=True))
@@ -337,7 +347,7 @@ def test_d_and_g_adversarial_losses_are_eq6_by_loop():
     l_adv += w[i, k] * (log_sig(d_real[i]) + log_sig(-d_fake)) / 4 / 3
   d_loss, _ = method.d_loss_pcm(d, state.g.params, prior, None, real, rng)
   np.testing.assert_allclose(d_loss, -l_adv, rtol=1e-4, atol=1e-6)
-  g_loss, _ = method.g_side_loss((state.g.params, prior, d), d, real, rng, 0)
+  g_loss, _ = method.g_side_loss((state.g.params, prior, d), d, real, rng)
   np.testing.assert_allclose(g_loss, l_adv, rtol=1e-4, atol=1e-6)
 
 
@@ -349,7 +359,11 @@ def test_xz_kl_form_is_minus_log_c_k_when_the_gaussians_are_apart():
   rng = jax.random.PRNGKey(8)
   loss, _ = method.xz_loss((prior, d), state.g.params, real, rng)
   fake = method.fakes(state.g.params, prior, rng, 3)[1]
-  q = np.asarray(method.classify(d, fake.reshape((12,) + real.shape[1:]))).reshape(3, 4, 4)
+  q = np.asarray(method.classify(d,
+                                 fake.reshape((12,
+                                               ) + real.shape[1:]))).reshape(3,
+                                                                             4,
+                                                                             4)
   want = np.mean([-np.log(q[i, k, k]) for i in range(3) for k in range(4)])
   np.testing.assert_allclose(loss, want, rtol=1e-4)
 
@@ -375,7 +389,8 @@ def test_xx_weighted_default_is_the_weighted_pair_mi_by_loop():
   row, col = joint.sum(1), joint.sum(0)
   mi = sum(joint[a, b] * np.log(joint[a, b] / (row[a] * col[b]))
            for a in range(4) for b in range(4))
-  np.testing.assert_allclose(loss, -mi * c.method.xx_weight, rtol=1e-4, atol=1e-7)
+  np.testing.assert_allclose(loss, -mi * c.method.xx_weight, rtol=1e-4,
+                             atol=1e-7)
 
 
 def test_xx_match_is_kl_of_the_batch_means_by_loop():
@@ -399,7 +414,8 @@ def test_match_gradient_at_a_collapsed_c_and_at_a_balanced_one():
   pushes C's real logits back; the weighted batch-joint MI has no gradient
   there. A balanced C that matches the fakes' distribution gets none."""
   k = 4
-  fake_logits = jnp.asarray(np.log(np.eye(k) * 0.9 + 0.1 / k)).repeat(3, 0)  # spread
+  # spread
+  fake_logits = jnp.asarray(np.log(np.eye(k) * 0.9 + 0.1 / k)).repeat(3, 0)
   collapsed = jnp.tile(jnp.asarray([6.0, 0.0, 0.0, 0.0]), (5, 1))
   match = lambda r: gmm.distribution_match(jax.nn.softmax(fake_logits),
                                            jax.nn.softmax(r))
@@ -411,7 +427,8 @@ def test_match_gradient_at_a_collapsed_c_and_at_a_balanced_one():
     q_real = jax.nn.softmax(r)[:3]
     q_fake = jax.nn.softmax(fake_logits).reshape(3, k, k)
     p, q, w = pcmgan.weighted_pairs(q_real, q_fake)
-    return gmm.consistency(p, q, "mi", jax.lax.stop_gradient(w), symmetric=False)
+    return gmm.consistency(p, q, "mi", jax.lax.stop_gradient(w),
+                           symmetric=False)
 
   np.testing.assert_allclose(jax.grad(weighted)(collapsed), 0.0, atol=1e-6)
   balanced = jnp.asarray(np.log(np.eye(k) * 0.9 + 0.1 / k))  # = the fakes' mean
@@ -426,17 +443,21 @@ def test_full_covariance_responsibilities_equal_scipy():
   means = rs.randn(k, dz)
   scales = rs.randn(k, dz, dz) * 0.5 + 2 * np.eye(dz)
   z = rs.randn(6, dz) * 2
-  logp = np.stack([multivariate_normal(means[j], scales[j] @ scales[j].T).logpdf(z)
+  logp = np.stack([multivariate_normal(means[j],
+                                       scales[j] @ scales[j].T).logpdf(z)
                    for j in range(k)], -1)
   want = _np_softmax(logp)
   prior = {"means": jnp.asarray(means, jnp.float32),
            "scales": jnp.asarray(scales, jnp.float32)}
   np.testing.assert_allclose(gmm.log_normal_full(jnp.asarray(z, jnp.float32),
-                                                 prior["means"], prior["scales"]),
+                                                 prior["means"],
+                                                 prior["scales"]),
                              logp, rtol=1e-4, atol=1e-3)
-  np.testing.assert_allclose(gmm.responsibilities_batch(jnp.asarray(z, jnp.float32),
+  np.testing.assert_allclose(gmm.responsibilities_batch(jnp.asarray(z,
+                                                                    jnp.float32),
                                                         prior), want, atol=1e-5)
-  draws = jax.vmap(lambda r: gmm.draw(r, prior))(jax.random.split(jax.random.PRNGKey(0), 20000))
+  draws = jax.vmap(lambda r: gmm.draw(r,
+                                      prior))(jax.random.split(jax.random.PRNGKey(0), 20000))
   np.testing.assert_allclose(np.cov(np.asarray(draws[:, 1]).T),
                              scales[1] @ scales[1].T, atol=0.25)
 
@@ -457,7 +478,7 @@ def test_algorithm_1_defaults_and_the_paper_parameter_difference():
   assert sum(v.size for v in jax.tree.leaves(prior)) == 101_000
 
 
-# ---- anchoring C's labels to the components -----------------------------------
+# ---- anchoring C's labels to the components ----------------------------------
 def _run(c, steps):
   from gan_mixtures import train
 
@@ -528,14 +549,16 @@ def test_loss_weights_are_switches_sequentially_and_weights_jointly():
     assert lo <= change < hi, (update, change)
 
 
-# ---- the post-hoc comparator (metrics/posthoc.py) -----------------------------
+# ---- the post-hoc comparator (metrics/posthoc.py) ----------------------------
 def test_posthoc_cross_entropy_is_minus_log_softmax_by_loop():
   from gan_mixtures.metrics import posthoc
 
   rng = np.random.RandomState(0)
   logits, labels = rng.randn(7, 5), rng.randint(0, 5, 7)
-  loop = np.mean([-(l[k] - np.log(np.sum(np.exp(l)))) for l, k in zip(logits, labels)])
-  np.testing.assert_allclose(posthoc.cross_entropy(jnp.asarray(logits), jnp.asarray(labels)),
+  loop = np.mean([-(l[k] - np.log(np.sum(np.exp(l)))) for l, k in zip(logits,
+                                                                      labels)])
+  np.testing.assert_allclose(posthoc.cross_entropy(jnp.asarray(logits),
+                                                   jnp.asarray(labels)),
                              loop, rtol=1e-5)
 
 
@@ -568,7 +591,8 @@ def test_posthoc_classifier_clusters_real_images_only_when_draws_carry_the_label
 
   rng = np.random.RandomState(0)
   y = rng.randint(0, 4, 400)
-  x = _square_images((y + 1) % 4, rng.randn(400, 8, 8, 1))  # digits y at place y + 1
+  # digits y at place y + 1
+  x = _square_images((y + 1) % 4, rng.randn(400, 8, 8, 1))
   out = posthoc.posthoc_scores(PCMClassifier(4, hidden=32), draw,
                                jax.random.PRNGKey(0), 150, x, y)
   if informative:

@@ -10,11 +10,12 @@ plus two evaluation hooks with empty defaults in GANMethod:
 `extra_metrics(state, data, config, rng) -> dict` (MMGAN's component
 accuracy, the PCM GAN's clustering) and `extra_pictures(...)`.
 
-`GANMethod` implements the common structure (n_disc D steps in order,
-then one G step, then the EMA update); a subclass only says how D's outputs
-become losses (`d_objective`, `g_objective`) and what D outputs (`d_out_dim`).
-Methods with richer structure (several generators, priors, classifiers) reuse
-the helpers below (`apply_update`, `run_d_steps`) in their own train_step.
+`GANMethod.train_step` is the one step of every method: n_disc D steps in
+order, one G step, the method's updates after it, the EMA of G. A subclass
+says how D's outputs become losses (`d_objective`, `g_objective`) and what D
+outputs (`d_out_dim`); methods with richer structure (priors, classifiers,
+learned weights) fill the step's hooks: `step_rngs`, `d_step_loss`,
+`g_states` (what the G step moves), `g_step_loss` and `after_g_step`.
 """
 
 import functools
@@ -242,26 +243,60 @@ class GANMethod:
     fake = self.g_net.apply(g_params, self.noise(rng, n))
     return self.g_objective(self.d_net.apply(d_params, fake))
 
+  # ---- the step: one template, hooks for what differs ----------------------
   def train_step(
       self, state: GANState, batch: jax.Array, rng: jax.Array
   ) -> tuple[GANState, Metrics]:
-    """n_disc D steps (one per slice of batch [n_disc, B, ...]), 1 G step, EMA."""
-    rng_d, rng_g = jax.random.split(rng)
-
+    """n_disc D steps (one per slice of batch [n_disc, B, ...]), one G step
+    on the states `g_states` names (poisoned at train.debug_nan_step), the
+    method's updates after it (`after_g_step`), the EMA of G."""
+    rng_d, rng_g = self.step_rngs(rng)
     d_state, d_metrics = run_d_steps(
-        lambda p, real, r: self.d_loss(p, state.g.params, real, r),
-        state.d, batch, rng_d,
-    )
-    def g_loss_fn(g_params):
-      loss, metrics = self.g_loss(g_params, d_state.params, batch.shape[1], rng_g)
+        lambda p, real, r: self.d_step_loss(p, state, real, r, rng_g),
+        state.d, batch, rng_d)
+
+    def g_loss_fn(params: tuple):
+      loss, metrics = self.g_step_loss(params, state, d_state, batch, rng_g)
       return poison_if(loss, state.step, self.config.train.debug_nan_step), metrics
 
-    g_state, g_metrics = apply_update(state.g, g_loss_fn, "g")
-    ema = self.next_ema(state, g_state.params)
-    new_state = state.replace(
-        step=state.step + 1, g=g_state, d=d_state, g_ema_params=ema
-    )
-    return new_state, {**d_metrics, **g_metrics}
+    trained, g_metrics = joint_update(self.g_states(state, d_state), g_loss_fn,
+                                      "g")
+    g_state, d_state, aux, metrics = self.after_g_step(
+        state, d_state, trained, batch, rng_g, {**d_metrics, **g_metrics})
+    new_state = state.replace(step=state.step + 1, g=g_state, d=d_state,
+                              g_ema_params=self.next_ema(state, g_state.params),
+                              aux=aux)
+    return new_state, metrics
+
+  def step_rngs(self, rng: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """(rng of the D steps, rng of the G step) of a step's rng."""
+    return tuple(jax.random.split(rng))
+
+  def d_step_loss(self, d_params, state: GANState, real: jax.Array,
+                  rng: jax.Array, rng_g: jax.Array) -> tuple[jax.Array, Metrics]:
+    """D's loss on one D step's real batch [B, ...] (`rng`: this D step's;
+    `rng_g`: the G step's, for methods that share the fakes)."""
+    del rng_g
+    return self.d_loss(d_params, state.g.params, real, rng)
+
+  def g_states(self, state: GANState,
+               d_state) -> tuple[train_state.TrainState, ...]:
+    """The TrainStates the G step moves (G first); D after its steps."""
+    del d_state
+    return (state.g,)
+
+  def g_step_loss(self, params: tuple, state: GANState, d_state,
+                  batch: jax.Array, rng: jax.Array) -> tuple[jax.Array, Metrics]:
+    """The G step's loss of the `g_states` parameters, D after its steps."""
+    del state
+    return self.g_loss(params[0], d_state.params, batch.shape[1], rng)
+
+  def after_g_step(self, state: GANState, d_state, trained: tuple,
+                   batch: jax.Array, rng_g: jax.Array, metrics: Metrics):
+    """(G's state, D's state, aux, metrics) after the G step moved
+    `trained` (the `g_states`): the method's other updates."""
+    del batch, rng_g
+    return trained[0], d_state, state.aux, metrics
 
   def next_ema(self, state: GANState, g_params: Any) -> Any:
     """The EMA of G after this step's update of G to `g_params`

@@ -20,9 +20,7 @@ from flax.training import train_state
 from gan_mixtures import losses, viz
 from gan_mixtures.kernels import gmm
 from gan_mixtures.metrics import posthoc
-from gan_mixtures.methods.base import (
-    GANMethod, Metrics, joint_update, poison_if, run_d_steps,
-)
+from gan_mixtures.methods.base import GANMethod, Metrics
 from gan_mixtures.state import GANState, make_optimizer
 
 
@@ -77,36 +75,28 @@ class GMGAN(GANMethod):
     loss = losses.d_loss(self.config.method.loss, real_out, fake_out)
     return loss, {"d_real": real_out.mean(), "d_fake": fake_out.mean()}
 
-  def train_step(self, state: GANState, batch: jax.Array, rng: jax.Array):
-    rng_d, rng_g = jax.random.split(rng)
-    prior = self.prior_params(state)
+  def d_step_loss(self, d_params, state: GANState, real, rng, rng_g):
+    del rng_g
+    return self.d_loss_gm(d_params, state.g.params, self.prior_params(state),
+                          real, rng)
 
-    d_state, d_metrics = run_d_steps(
-        lambda p, real, r: self.d_loss_gm(p, state.g.params, prior, real, r),
-        state.d, batch, rng_d,
-    )
+  def g_states(self, state: GANState, d_state):
+    del d_state
+    return (state.g, state.aux["prior"])  # the prior moves with G
 
-    def g_loss_fn(params):
-      g_params, prior_p = params
-      z, _ = self.draw(prior_p, rng_g, batch.shape[1])
-      out = self.d_net.apply(d_state.params, self.g_net.apply(g_params, z))
-      loss = losses.g_loss(self.config.method.loss, out)
-      return poison_if(loss, state.step, self.config.train.debug_nan_step), {}
+  def g_step_loss(self, params, state: GANState, d_state, batch, rng):
+    del state
+    g_params, prior = params
+    z, _ = self.draw(prior, rng, batch.shape[1])
+    out = self.d_net.apply(d_state.params, self.g_net.apply(g_params, z))
+    return losses.g_loss(self.config.method.loss, out), {}
 
-    (g_state, prior_state), g_metrics = joint_update(
-        (state.g, state.aux["prior"]), g_loss_fn, "g"
-    )
-    return self.finish_step(state, g_state, d_state, {**state.aux, "prior": prior_state},
-                            {**d_metrics, **g_metrics})
-
-  def finish_step(self, state, g_state, d_state, aux, metrics: Metrics):
-    """The next state (step + 1, EMA of G) and the metrics with prior stats."""
-    ema = self.next_ema(state, g_state.params)
-    prior = aux["prior"].params
-    metrics = {**metrics, "prior_scale": gmm.mean_scale(prior),
-               "prior_mean_norm": jnp.linalg.norm(prior["means"], axis=-1).mean()}
-    return state.replace(step=state.step + 1, g=g_state, d=d_state,
-                         g_ema_params=ema, aux=aux), metrics
+  def after_g_step(self, state: GANState, d_state, trained, batch, rng_g,
+                   metrics: Metrics):
+    del batch, rng_g
+    g_state, prior_state = trained
+    return (g_state, d_state, {**state.aux, "prior": prior_state},
+            with_prior_metrics(metrics, prior_state.params))
 
   # ---- sampling -------------------------------------------------------------
   def sample(self, state: GANState, rng: jax.Array, n: int, use_ema: bool = True):
@@ -206,6 +196,12 @@ class GMGAN(GANMethod):
     if mc.prior_covariance not in gmm.PRIOR_COVARIANCES:
       raise ValueError(f"method.prior_covariance must be one of"
                        f" {gmm.PRIOR_COVARIANCES}, got {mc.prior_covariance!r}")
+
+
+def with_prior_metrics(metrics: Metrics, prior) -> Metrics:
+  """`metrics` with the prior's mean scale and mean-vector norm."""
+  return {**metrics, "prior_scale": gmm.mean_scale(prior),
+          "prior_mean_norm": jnp.linalg.norm(prior["means"], axis=-1).mean()}
 
 
 def triangle_weights(k: int, steps: int) -> jax.Array:

@@ -41,9 +41,7 @@ import optax
 
 from gan_mixtures import losses
 from gan_mixtures.kernels import dirichlet
-from gan_mixtures.methods.base import (
-    MultiGeneratorGAN, apply_update, poison_if, run_d_steps,
-)
+from gan_mixtures.methods.base import MultiGeneratorGAN
 from gan_mixtures.state import GANState
 
 D_FAKES = ("per_generator", "ancestral")
@@ -159,36 +157,30 @@ class LDAGAN(MultiGeneratorGAN):
     }
 
   # ---- the step -------------------------------------------------------------
-  def train_step(self, state: GANState, batch: jax.Array, rng: jax.Array):
-    rng_d, rng_g = jax.random.split(rng)
-    alpha = state.aux["alpha"]
+  def d_step_loss(self, d_params, state: GANState, real, rng, rng_g):
+    del rng_g
+    return self.d_loss_lda(d_params, state.g.params, state.aux["alpha"], real,
+                           rng)
 
-    d_state, d_metrics = run_d_steps(
-        lambda p, real, r: self.d_loss_lda(p, state.g.params, alpha, real, r),
-        state.d, batch, rng_d,
-    )
+  def g_step_loss(self, params, state: GANState, d_state, batch, rng):
+    del batch
+    return self.g_loss_and_estep(params[0], d_state.params, state.aux["alpha"],
+                                 state.step, rng, state.aux.get("omega"))
 
-    def g_loss_fn(g_params):
-      loss, aux = self.g_loss_and_estep(
-          g_params, d_state.params, alpha, state.step, rng_g,
-          state.aux.get("omega"))
-      return poison_if(loss, state.step, self.config.train.debug_nan_step), aux
-
-    g_state, g_metrics = apply_update(state.g, g_loss_fn, "g")
-    gamma, omega = g_metrics.pop("gamma"), g_metrics.pop("omega")
-    new_alpha, alpha_opt = self.alpha_ascent(alpha, state.aux["alpha_opt"], gamma)
-    ema = self.next_ema(state, g_state.params)
-    aux = {"alpha": new_alpha, "alpha_opt": alpha_opt}
+  def after_g_step(self, state: GANState, d_state, trained, batch, rng_g,
+                   metrics):
+    """The M-step on alpha from the E-step's gamma (Eq. 30-31)."""
+    del batch, rng_g
+    metrics = dict(metrics)
+    gamma, omega = metrics.pop("gamma"), metrics.pop("omega")
+    alpha, alpha_opt = self.alpha_ascent(state.aux["alpha"],
+                                         state.aux["alpha_opt"], gamma)
+    aux = {"alpha": alpha, "alpha_opt": alpha_opt}
     if "omega" in state.aux:
       aux["omega"] = omega
-    new_state = state.replace(
-        step=state.step + 1, g=g_state, d=d_state, g_ema_params=ema, aux=aux)
-    metrics = {
-        **d_metrics, **g_metrics,
-        "alpha_min": new_alpha.min(), "alpha_max": new_alpha.max(),
-        "alpha_sum": new_alpha.sum(),
-    }
-    return new_state, metrics
+    return trained[0], d_state, aux, {
+        **metrics, "alpha_min": alpha.min(), "alpha_max": alpha.max(),
+        "alpha_sum": alpha.sum()}
 
   def alpha_ascent(self, alpha, opt_state, gamma):
     """One Adam ascent step on Eq. 30 (gradient Eq. 31), alpha >= alpha_min."""

@@ -25,9 +25,7 @@ import optax
 
 from gan_mixtures import losses, nets
 from gan_mixtures.kernels import gating
-from gan_mixtures.methods.base import (
-    GANMethod, Metrics, apply_update, poison_if, run_d_steps,
-)
+from gan_mixtures.methods.base import GANMethod, Metrics
 from gan_mixtures.nets.mixture import GumbelGatedGenerator
 from gan_mixtures.nets.mlp import MLP
 from gan_mixtures.state import GANState, make_optimizer
@@ -105,28 +103,18 @@ class MEGAN(GANMethod):
     return self.config.method.balance_weight * losses.load_balance(soft)
 
   # ---- the step -------------------------------------------------------------
-  def train_step(self, state: GANState, batch: jax.Array, rng: jax.Array):
-    rng_d, rng_g = jax.random.split(rng)
-    d_state, d_metrics = run_d_steps(
-        lambda p, real, r: self.d_loss(p, state.g.params, real, r),
-        state.d, batch, rng_d)
-    n = batch.shape[1]
-
-    def g_loss_fn(g_params):
-      loss, metrics = self.g_loss(g_params, d_state.params, n, rng_g)
-      return poison_if(loss, state.step, self.config.train.debug_nan_step), metrics
-
-    g_state, g_metrics = apply_update(state.g, g_loss_fn, "g")
-    balance, grads = jax.value_and_grad(self.balance_loss)(state.g.params, rng_g, n)
+  def after_g_step(self, state: GANState, d_state, trained, batch, rng_g,
+                   metrics: Metrics):
+    """The load-balancing step on G, after the adversarial one (its
+    gradient at the step's starting parameters, its own Adam)."""
+    g_state, n = trained[0], batch.shape[1]
+    balance, grads = jax.value_and_grad(self.balance_loss)(state.g.params,
+                                                           rng_g, n)
     updates, balance_opt = self.balance_tx.update(
         grads, state.aux["balance_opt"], g_state.params)
     g_state = g_state.replace(params=optax.apply_updates(g_state.params, updates))
-    new_state = state.replace(
-        step=state.step + 1, g=g_state, d=d_state,
-        g_ema_params=self.next_ema(state, g_state.params),
-        aux={"balance_opt": balance_opt})
-    metrics: Metrics = {**d_metrics, **g_metrics, "balance_loss": balance}
-    return new_state, metrics
+    return (g_state, d_state, {"balance_opt": balance_opt},
+            {**metrics, "balance_loss": balance})
 
   @classmethod
   def validate_config(cls, config) -> None:

@@ -36,9 +36,7 @@ import optax
 
 from gan_mixtures import nets, viz
 from gan_mixtures.data import splits
-from gan_mixtures.methods.base import (
-    GANMethod, Metrics, apply_update, poison_if, run_d_steps,
-)
+from gan_mixtures.methods.base import GANMethod, Metrics, apply_update
 from gan_mixtures.metrics import components as comp_lib
 from gan_mixtures.state import GANState
 
@@ -185,21 +183,21 @@ class MMGAN(GANMethod):
     return optax.apply_updates(omega, updates), opt_state
 
   # ---- the step -------------------------------------------------------------
-  def train_step(self, state: GANState, batch: jax.Array, rng: jax.Array):
-    rng_d, rng_g = jax.random.split(rng)
-    alpha = self.alpha(state)
+  def d_step_loss(self, d_params, state: GANState, real, rng, rng_g):
+    del rng_g
+    return self.d_loss(d_params, state.g.params, self.alpha(state), real, rng)
 
-    d_state, d_metrics = run_d_steps(
-        lambda p, real, r: self.d_loss(p, state.g.params, alpha, real, r),
-        state.d, batch, rng_d,
-    )
+  def g_step_loss(self, params, state: GANState, d_state, batch, rng):
+    del batch
+    return self.g_loss(params[0], d_state.params, self.alpha(state), rng)
 
-    def g_loss_fn(g_params):
-      loss, aux = self.g_loss(g_params, d_state.params, alpha, rng_g)
-      return poison_if(loss, state.step, self.config.train.debug_nan_step), aux
-
-    g_state, g_metrics = apply_update(state.g, g_loss_fn, "g")
-    log_1m_d = g_metrics.pop("log_1m_d")
+  def after_g_step(self, state: GANState, d_state, trained, batch, rng_g,
+                   metrics: Metrics):
+    """omega's step on the fake term (unless `fix_weights`, or before
+    `omega_start_step`)."""
+    del batch, rng_g
+    metrics = dict(metrics)
+    log_1m_d = metrics.pop("log_1m_d")
     omega, omega_opt = state.aux["omega"], state.aux["omega_opt"]
     if not self.config.method.fix_weights:
       stepped = self.omega_step(omega, omega_opt, log_1m_d)
@@ -207,15 +205,9 @@ class MMGAN(GANMethod):
       omega, omega_opt = jax.tree.map(
           lambda new, old: jnp.where(learn, new, old), stepped, (omega, omega_opt)
       )
-    ema = self.next_ema(state, g_state.params)
-    new_state = state.replace(
-        step=state.step + 1, g=g_state, d=d_state, g_ema_params=ema,
-        aux={"omega": omega, "omega_opt": omega_opt},
-    )
     alpha = jax.nn.softmax(omega, -1)
-    metrics: Metrics = {**d_metrics, **g_metrics, "alpha_max": alpha.max(),
-                        "alpha_min": alpha.min()}
-    return new_state, metrics
+    return (trained[0], d_state, {"omega": omega, "omega_opt": omega_opt},
+            {**metrics, "alpha_max": alpha.max(), "alpha_min": alpha.min()})
 
   # ---- sampling -------------------------------------------------------------
   def sample_sets(self, state: GANState, rng: jax.Array, sets: jax.Array,

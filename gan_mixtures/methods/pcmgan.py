@@ -76,10 +76,8 @@ from gan_mixtures import nets
 from gan_mixtures.kernels import gmm
 from gan_mixtures.metrics import clustering
 from gan_mixtures.metrics import components as comp_lib
-from gan_mixtures.methods.base import (
-    Metrics, apply_update, joint_update, poison_if, run_d_steps,
-)
-from gan_mixtures.methods.gmgan import GMGAN
+from gan_mixtures.methods.base import Metrics, apply_update, joint_update
+from gan_mixtures.methods.gmgan import GMGAN, with_prior_metrics
 from gan_mixtures.nets.classifier import PCMClassifier
 from gan_mixtures.state import GANState, make_optimizer
 
@@ -226,7 +224,7 @@ class PCMGAN(GMGAN):
     l_adv = jnp.mean(jnp.sum(w * pair, -1)) / self.k
     return -l_adv, {"l_adv": l_adv, "d_real": d_real.mean(), "d_fake": d_fake.mean()}
 
-  def g_side_loss(self, params, d_params, real, rng, step, perm=None):
+  def g_side_loss(self, params, d_params, real, rng, perm=None):
     """L_adv for (G, prior, C), D fixed: G's term is log(1 - D(x^)) or, by
     default, the non-saturating -log D(x^); the real term log D(x_i) reaches
     C alone (with one D output it is the same for every k, so C's weights,
@@ -242,8 +240,7 @@ class PCMGAN(GMGAN):
     else:
       fake_term = -jax.nn.log_sigmoid(d_fake)  # -log D
     pair = jax.nn.log_sigmoid(d_real) + fake_term
-    loss = jnp.mean(jnp.sum(w * pair, -1)) / self.k
-    return poison_if(loss, step, self.config.train.debug_nan_step), {}
+    return jnp.mean(jnp.sum(w * pair, -1)) / self.k, {}
 
   def xx_loss(self, c_params, g_params, prior, real, rng, perm=None):
     """xx_weight * L_{x^,x} for C (line 14); the fakes are constants."""
@@ -280,13 +277,13 @@ class PCMGAN(GMGAN):
     m = jax.lax.stop_gradient(q_fake.reshape(b, self.k, self.k).mean(0))
     return mc.xz_weight * l_xz, {"l_xz": l_xz, "m": m}
 
-  def joint_loss(self, params, d_params, real, rng, step, perm=None):
+  def joint_loss(self, params, d_params, real, rng, perm=None):
     """`pcm_update='joint'`: L_adv + xx_weight L_{x^,x} + xz_weight
     L_{x^,z} for (G, prior, C) at one point; L_{x^,x} and L_{x^,z} do not
     move G (lines 14-15 update C and the prior only)."""
     g_params, prior, c_params = params
     mc = self.config.method
-    loss, metrics = self.g_side_loss(params, d_params, real, rng, step, perm)
+    loss, metrics = self.g_side_loss(params, d_params, real, rng, perm)
     g_fixed = jax.lax.stop_gradient(g_params)
     if mc.xx_weight > 0:
       xx, xx_metrics = self.xx_loss(c_params, g_fixed,
@@ -300,36 +297,41 @@ class PCMGAN(GMGAN):
     return loss, metrics
 
   # ---- the step -------------------------------------------------------------
-  def train_step(self, state: GANState, batch: jax.Array, rng: jax.Array):
-    """Algorithm 1, lines 12-15, on one draw of the noise (`rng_fake`)."""
-    rng_fake = jax.random.fold_in(rng, 0)
-    mc, aux = self.config.method, dict(state.aux)
-    prior_ts = aux["prior"]
-    c_fixed = None if self.shared else aux["c_params"]
-    perm = self.c_perm(state)
+  # Algorithm 1, lines 12-15, on one draw of the noise (the G step's rng):
+  # GANMethod.train_step's D steps are line 12, its G step line 13 (or
+  # 13-15 joint), after_g_step lines 14 and 15.
+  def step_rngs(self, rng: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """(the D steps' rng, the one draw of the noise of lines 12-15)."""
+    return rng, jax.random.fold_in(rng, 0)
 
-    d_state, metrics = run_d_steps(  # 12.
-        lambda p, real, r: self.d_loss_pcm(
-            p, state.g.params, prior_ts.params, c_fixed, real, rng_fake, perm),
-        state.d, batch, rng,
-    )
-    real = batch[-1]
-    c_ts = self.c_train_state(d_state.params if self.shared else aux["c_params"],
-                              aux["c_opt_adv"], state.step)
+  def d_step_loss(self, d_params, state: GANState, real, rng, rng_g):
+    del rng  # line 12 judges the step's one draw of fakes
+    c_fixed = None if self.shared else state.aux["c_params"]
+    return self.d_loss_pcm(d_params, state.g.params, self.prior_params(state),
+                           c_fixed, real, rng_g, self.c_perm(state))
+
+  def g_states(self, state: GANState, d_state):
+    """G, the prior and C (C's params are D's when shared: after line 12)."""
+    c_params = d_state.params if self.shared else state.aux["c_params"]
+    return (state.g, state.aux["prior"],
+            self.c_train_state(c_params, state.aux["c_opt_adv"], state.step))
+
+  def g_step_loss(self, params, state: GANState, d_state, batch, rng):
     side_loss = self.joint_loss if self.joint else self.g_side_loss
-    (g_state, prior_ts, c_ts), g_metrics = joint_update(  # 13. (or 13-15)
-        (state.g, prior_ts, c_ts),
-        lambda ps: side_loss(ps, d_state.params, real, rng_fake, state.step,
-                             perm),
-        "g",
-    )
-    metrics.update(g_metrics)
+    return side_loss(params, d_state.params, batch[-1], rng, self.c_perm(state))
+
+  def after_g_step(self, state: GANState, d_state, trained, batch, rng_g,
+                   metrics: Metrics):
+    """Lines 14 and 15 (sequential updates), the anchoring of C's labels."""
+    mc, aux, perm = self.config.method, dict(state.aux), self.c_perm(state)
+    g_state, prior_ts, c_ts = trained
+    real, metrics = batch[-1], dict(metrics)
     aux["c_opt_adv"] = c_ts.opt_state
     if mc.xx_weight > 0 and not self.joint:  # 14.
       c_ts = c_ts.replace(opt_state=aux["c_opt_xx"])
       c_ts, xx_metrics = apply_update(
           c_ts, lambda p: self.xx_loss(p, g_state.params, prior_ts.params, real,
-                                       rng_fake, perm), "c_xx")
+                                       rng_g, perm), "c_xx")
       aux["c_opt_xx"] = c_ts.opt_state
       metrics.update(xx_metrics)
     if mc.xz_weight > 0 and not self.joint:  # 15.
@@ -337,7 +339,7 @@ class PCMGAN(GMGAN):
       c_ts = c_ts.replace(opt_state=aux["c_opt_xz"])
       (xz_prior, c_ts), xz_metrics = joint_update(
           (xz_prior, c_ts),
-          lambda ps: self.xz_loss(ps, g_state.params, real, rng_fake, perm),
+          lambda ps: self.xz_loss(ps, g_state.params, real, rng_g, perm),
           "c_xz")
       aux["prior_opt_xz"], aux["c_opt_xz"] = xz_prior.opt_state, c_ts.opt_state
       prior_ts = prior_ts.replace(params=xz_prior.params)
@@ -349,7 +351,8 @@ class PCMGAN(GMGAN):
     else:
       aux["c_params"] = c_ts.params
     aux["prior"] = prior_ts
-    return self.finish_step(state, g_state, d_state, aux, metrics)
+    return (g_state, d_state, aux,
+            with_prior_metrics(metrics, prior_ts.params))
 
   def anchoring(self, m: jax.Array, step: jax.Array, aux: dict) -> Metrics:
     """M's diagonal mass and best-permutation mass (/ K); with anchoring,
