@@ -25,10 +25,12 @@ import numpy as np
 import reuse
 from absl import app, flags
 
-_WORKDIR = flags.DEFINE_string("workdir", "runs/bench_2d", "Folder of all runs.")
+_WORKDIR = flags.DEFINE_string("workdir", "runs/bench_2d",
+                               "Folder of all runs.")
 _SEEDS = flags.DEFINE_integer("seeds", 3, "Seeds 0..N-1.")
 _STEPS = flags.DEFINE_integer("steps", 2_000, "Train steps of every run.")
-_DATA = flags.DEFINE_list("data", ["grid25", "ring8", "spiral"], "2D data sets.")
+_DATA = flags.DEFINE_list("data", ["grid25", "ring8", "spiral"],
+                          "2D data sets.")
 _METHODS = flags.DEFINE_list("methods", [], "Subset of METHODS (default all).")
 _OUT = flags.DEFINE_string("out", None, "JSON of every run and the table.")
 _FIGURE = flags.DEFINE_string("figure", None, "Spiral picture of every method.")
@@ -44,7 +46,8 @@ METHODS = {
     "mgan": ("mgan", "", {}),
     "madgan": ("madgan", "", {}),
     "megan": ("megan", "", {}),
-    "gmgan": ("vanilla", "", {"method.name": "gmgan", "method.num_gaussians": 8}),
+    "gmgan": ("vanilla", "",
+              {"method.name": "gmgan", "method.num_gaussians": 8}),
 }
 COLUMNS = ("modes_covered", "hq_fraction", "mode_kl", "knn_real_acc",
            "knn_fake_acc", "generator_purity", "wall_s")
@@ -108,12 +111,15 @@ def table(rows: dict) -> str:
   for (data, method), s in rows.items():
     cell = lambda k, scale=1.0, fmt="{:.2f}": (
         "-" if k not in s else
-        f"{fmt.format(scale * s[k]['mean'])} +- {fmt.format(scale * s[k]['std'])}")
+        f"{fmt.format(scale * s[k]['mean'])} +-"
+        f" {fmt.format(scale * s[k]['std'])}")
     lines.append(
         f"| {data} | {method} | {cell('modes_covered', fmt='{:.1f}')} |"
         f" {cell('hq_fraction', 100)} | {cell('mode_kl', fmt='{:.3f}')} |"
-        f" {cell('knn_real_acc', fmt='{:.3f}')} | {cell('knn_fake_acc', fmt='{:.3f}')} |"
-        f" {cell('generator_purity', fmt='{:.3f}')} | {cell('wall_s', fmt='{:.0f}')} |")
+        f" {cell('knn_real_acc', fmt='{:.3f}')} |"
+        f" {cell('knn_fake_acc', fmt='{:.3f}')} |"
+        f" {cell('generator_purity', fmt='{:.3f}')} |"
+        f" {cell('wall_s', fmt='{:.0f}')} |")
   return "\n".join(lines)
 
 
@@ -132,7 +138,8 @@ def spiral_figure(path: str, methods: list[str]) -> None:
                                       use_ema=exp.config.eval.use_ema)
     real = np.asarray(exp.data.sample(jax.random.PRNGKey(1), (2500,)))
     comp = aux.get("component")
-    panels.append((method, real, np.asarray(x), None if comp is None else np.asarray(comp)))
+    panels.append((method, real, np.asarray(x),
+                   None if comp is None else np.asarray(comp)))
   viz.scatter_panels(path, panels)
 
 
@@ -144,17 +151,21 @@ def main(argv):
     for method in methods:
       runs = run(method, data)
       rows[(data, method)] = summary(runs)
-      raw += [{"data": data, "method": method, "seed": s, "metrics": r["metrics"],
-               "wall_s": r["wall_s"], "step": r["step"], "device_kind": r["device_kind"],
+      raw += [{"data": data, "method": method, "seed": s,
+               "metrics": r["metrics"],
+               "wall_s": r["wall_s"], "step": r["step"],
+               "device_kind": r["device_kind"],
                "workdir": r["workdir"]} for s, r in enumerate(runs)]
-      print(table({(data, method): rows[(data, method)]}).splitlines()[-1], flush=True)
+      print(table({(data, method): rows[(data, method)]}).splitlines()[-1],
+            flush=True)
   text = table(rows)
   print(text)
   if _OUT.value:
     with open(_OUT.value, "w") as f:
       json.dump({"steps": _STEPS.value, "seeds": _SEEDS.value,
                  "vmap_seeds": _VMAP.value, "runs": raw,
-                 "summary": [{"data": d, "method": m, **s} for (d, m), s in rows.items()],
+                 "summary": [{"data": d, "method": m, **s}
+                             for (d, m), s in rows.items()],
                  "table": text}, f, indent=2)
   if _FIGURE.value and "spiral" in _DATA.value:
     spiral_figure(_FIGURE.value, methods)

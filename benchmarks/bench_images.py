@@ -206,24 +206,28 @@ def claims(results: list[dict]) -> list[str]:
   """Each paper's image claim at this scale, with the numbers."""
   by = {(r["data"], r["method"]): summary(r) for r in results}
   mean = lambda d, m, k: by.get((d, m), {}).get(k, {}).get("mean")
-  fmt = lambda d, m, k: (f"{by[(d, m)][k]['mean']:.1f} +- {by[(d, m)][k]['std']:.1f}"
+  fmt = lambda d, m, k: (f"{by[(d, m)][k]['mean']:.1f} +-"
+                         f" {by[(d, m)][k]['std']:.1f}"
                          if k in by.get((d, m), {}) else "-")
   out = []
   a, b = mean("stacked_mnist", "mdgan", "modes_covered"), mean(
       "stacked_mnist", "vanilla", "modes_covered")
   if a is not None and b is not None:
     out.append(f"MD-GAN covers more Stacked MNIST modes than vanilla at equal"
-               f" nets: {'yes' if a > b else 'no'} ({fmt('stacked_mnist', 'mdgan', 'modes_covered')}"
+               f" nets: {'yes' if a > b else 'no'}"
+               f" ({fmt('stacked_mnist', 'mdgan', 'modes_covered')}"
                f" vs {fmt('stacked_mnist', 'vanilla', 'modes_covered')})")
   base = mean("mnist", "vanilla", "fid_domain")
   for m in ("ldagan", "hme", "me", "mgan", "madgan", "megan"):
-    fid, acc = mean("mnist", m, "fid_domain"), mean("mnist", m, "component_digit_acc")
+    fid, acc = (mean("mnist", m, "fid_domain"),
+                mean("mnist", m, "component_digit_acc"))
     if fid is None or base is None:
       continue
     out.append(f"{m}: MNIST domain FID {fmt('mnist', m, 'fid_domain')} vs"
                f" vanilla {fmt('mnist', 'vanilla', 'fid_domain')} ("
                f"{'better' if fid < base else 'not better'}); its generators"
-               f" by digit: best-matching accuracy {acc if acc is None else round(acc, 2)}"
+               " by digit: best-matching accuracy"
+               f" {acc if acc is None else round(acc, 2)}"
                f" (1.0: one digit each; 0.1: none)")
   for m in ("gmgan", "pcm"):
     acc = mean("mnist", m, "component_digit_acc")

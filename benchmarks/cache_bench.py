@@ -1,7 +1,8 @@
 r"""The train loop with the image set on the device and on the host path.
 
   python benchmarks/cache_bench.py --config=configs/vanilla.py:mnist \
-      --config.train.num_steps=100 --out=benchmarks/results/cache_vanilla_mnist_cpu.json
+      --config.train.num_steps=100 \
+      --out=benchmarks/results/cache_vanilla_mnist_cpu.json
 
 Trains the config twice from scratch in fresh workdirs, data.device_cache_mb
 = 0 (the host pipeline: a thread decodes and copies every batch) and the
@@ -35,8 +36,10 @@ def main(argv):
     c.data.device_cache_mb = mb
     with tempfile.TemporaryDirectory() as workdir:
       r = train.train_and_evaluate(c, os.path.join(workdir, name))
-    runs[name] = {"device_cache_mb": mb, "train_steps_per_s": r["train_steps_per_s"],
-                  "wall_s": r["wall_s"], "compile_s": r["compile_s"], "step": r["step"],
+    runs[name] = {"device_cache_mb": mb,
+                  "train_steps_per_s": r["train_steps_per_s"],
+                  "wall_s": r["wall_s"], "compile_s": r["compile_s"],
+                  "step": r["step"],
                   "metrics": r["metrics"], "device_kind": r["device_kind"]}
   host, dev = runs["host"], runs["device"]
   reuse.print_and_save({

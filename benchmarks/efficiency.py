@@ -91,7 +91,8 @@ def markdown(result: dict) -> str:
   for spec, e in result["rows"].items():
     if "of_matmul" not in e:
       continue
-    lines.append(f"| `{spec.removeprefix('configs/')}` | {e['gflop_per_step']:.3g}"
+    lines.append(f"| `{spec.removeprefix('configs/')}` |"
+                 f" {e['gflop_per_step']:.3g}"
                  f" | {e['step_s']:.3g} | {e['effective_gflops']:.3g} |"
                  f" {e['matmul_gflops']:.0f} | {e['of_matmul']:.2f} |")
   return "\n".join(lines)
@@ -106,11 +107,13 @@ def main(argv):
     return
   flops_by_config = {}
   if _FLOPS_FROM.value:
-    flops_by_config = {k: v["gflop_per_step"] for k, v in
-                       reproduce_lib.load_json(_FLOPS_FROM.value)["rows"].items()
-                       if "gflop_per_step" in v}
+    flops_by_config = {
+        k: v["gflop_per_step"]
+        for k, v in reproduce_lib.load_json(_FLOPS_FROM.value)["rows"].items()
+        if "gflop_per_step" in v}
   rows = selected_rows()
-  specs = list(dict.fromkeys([r.config for r in rows] + list(_CONFIGS.value or ())))
+  specs = list(dict.fromkeys([r.config for r in rows]
+                             + list(_CONFIGS.value or ())))
   logging.info("efficiency: %d configs of %d rows; JSON %s", len(specs),
                len(rows), out)
   t0, done = time.time(), [0]

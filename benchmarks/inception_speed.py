@@ -84,7 +84,8 @@ def main(argv):
   result["best_images_per_s"] = best
   if "torchscript" in best:
     result["ours_over_torch"] = best["flax"] / best["torchscript"]
-  out = _OUT.value or os.path.join(RESULTS, f"inception_speed_{dev.platform}.json")
+  out = _OUT.value or os.path.join(RESULTS,
+                                   f"inception_speed_{dev.platform}.json")
   save_json(out, result)
   print(result)
 

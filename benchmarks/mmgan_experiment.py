@@ -40,8 +40,10 @@ _DATA = flags.DEFINE_enum("data", "digits", ["digits", "mnist", "fashion"],
                           "The data set of configs/mmgan.py's variants.")
 _SEEDS = flags.DEFINE_integer("seeds", 1, "Seeds FIRST..FIRST+N-1.")
 _FIRST = flags.DEFINE_integer("first_seed", 0, "The first seed.")
-_STEPS = flags.DEFINE_integer("steps", None, "Train steps (default the config's).")
-_MORE = flags.DEFINE_integer("continue_steps", 3000, "E2: steps after the switch.")
+_STEPS = flags.DEFINE_integer("steps", None,
+                              "Train steps (default the config's).")
+_MORE = flags.DEFINE_integer("continue_steps", 3000,
+                             "E2: steps after the switch.")
 _REFIT = flags.DEFINE_integer("refit_steps", 2000, "E3: D and C refit steps"
                              " (0: no E3).")
 _SEPARATED = flags.DEFINE_float("separated", 0.8, "E5: purity of 'separated'.")
@@ -50,9 +52,11 @@ _LATE = flags.DEFINE_integer("late_step", None,
                              " fixed run's separation step, --separated).")
 _SET = flags.DEFINE_multi_string("set", [], "KEY=VALUE config override of"
                                  " every run, e.g. method.loss=ns.")
-_ONLY = flags.DEFINE_list("only", [], "Run only these names (and what they need).")
+_ONLY = flags.DEFINE_list("only", [],
+                          "Run only these names (and what they need).")
 _WORKDIR = flags.DEFINE_string("workdir", None, "Runs folder (default"
-                               " runs/mmgan_experiment, _<data> if not digits).")
+                               " runs/mmgan_experiment, _<data> if not"
+                               " digits).")
 _OUT = flags.DEFINE_string("out", None, "JSON of every run and the tables.")
 
 COLUMNS = ("component_acc", "component_acc_random", "regions_as_sets_imply",
@@ -91,7 +95,8 @@ def workdir(name: str, seed: int) -> str:
 
 def alpha_trajectory(path: str) -> list[dict]:
   return [{"step": r["step"], "purity": r.get("diag/component_purity"),
-           "alpha": {k[5:]: v for k, v in r.items() if k.startswith("diag/alpha_")}}
+           "alpha": {k[5:]: v for k, v in r.items()
+                     if k.startswith("diag/alpha_")}}
           for r in reuse.metrics_rows(path, "diag/alpha_0_0")]
 
 
@@ -109,8 +114,10 @@ def run(name: str, seed: int, c) -> dict:
   m = results["metrics"]
   return {"name": name, "seed": seed, "workdir": path, "step": results["step"],
           "config": c.name, "overrides": {k: v for k, v in c.method.items()
-                                          if k in ("disjoint_weight", "omega_optimizer",
-                                                   "omega_b1", "omega_start_step")},
+                                          if k in ("disjoint_weight",
+                                                   "omega_optimizer",
+                                                   "omega_b1",
+                                                   "omega_start_step")},
           "metrics": {k: m.get(k) for k in (*COLUMNS, "alpha", "true_priors",
                                             "component_acc_per_region")},
           "wall_s": results["wall_s"], "device_kind": results["device_kind"],
@@ -160,7 +167,8 @@ def stat(vals) -> str:
 
 
 def table(runs: list[dict]) -> str:
-  lines = ["| run | step | " + " | ".join(COLUMNS) + " | alpha (set: weights) |",
+  lines = ["| run | step | " + " | ".join(COLUMNS)
+           + " | alpha (set: weights) |",
            "| --- | --- | " + " | ".join("---" for _ in COLUMNS) + " | --- |"]
   for name in dict.fromkeys(r["name"] for r in runs):
     rs = [r for r in runs if r["name"] == name]
@@ -187,14 +195,17 @@ def main(argv):
           continue
         overrides = {"method.omega_start_step": step}
       init = os.path.abspath(workdir(parent, seed)) if parent else ""
-      runs.append(run(name, seed, config(variant, seed, overrides, steps, init)))
+      runs.append(run(name, seed,
+                      config(variant, seed, overrides, steps, init)))
     for name in ("t2_a_fixed", "learned_a", "t2_a_priors") * (_REFIT.value > 0):
       if os.path.exists(os.path.join(workdir(name, seed), "results.json")):
         refits.append({"name": name, "seed": seed,
                        **refit(workdir(name, seed), _REFIT.value)})
   text = table(runs)
-  text += "\n\n| E3: G of | seed | V | lambda * CE | Eq. 11 |\n| --- | --- | --- | --- | --- |\n"
-  text += "\n".join(f"| {r['name']} | {r['seed']} | {r['V']:.4f} | {r['lambda_ce']:.4f}"
+  text += ("\n\n| E3: G of | seed | V | lambda * CE | Eq. 11 |\n"
+           "| --- | --- | --- | --- | --- |\n")
+  text += "\n".join(f"| {r['name']} | {r['seed']} | {r['V']:.4f} |"
+                    f" {r['lambda_ce']:.4f}"
                     f" | {r['objective']:.4f} |" for r in refits)
   text += f"\n\nE5 omega learned from step (seed: step): {late}"
   print(text)

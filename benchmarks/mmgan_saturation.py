@@ -27,11 +27,13 @@ import reuse
 from absl import app, flags
 
 _STEPS = flags.DEFINE_integer("steps", 1000, "Train steps of every arm.")
-_EVERY = flags.DEFINE_integer("every", 100, "Diagnostics every this many steps.")
+_EVERY = flags.DEFINE_integer("every", 100,
+                              "Diagnostics every this many steps.")
 _SEEDS = flags.DEFINE_integer("seeds", 1, "Seeds 0..N-1.")
 _ARMS = flags.DEFINE_list("arms", ["minimax", "minimax_lambda0", "ns",
                                    "author_code"], "Arms to run.")
-_WORKDIR = flags.DEFINE_string("workdir", "runs/mmgan_saturation", "Runs folder.")
+_WORKDIR = flags.DEFINE_string("workdir", "runs/mmgan_saturation",
+                               "Runs folder.")
 _OUT = flags.DEFINE_string("out", None, "JSON of every run and the tables.")
 
 # arm: (variant tokens after mnist_a,fixed; flattened overrides)
@@ -64,7 +66,8 @@ def run(arm: str, seed: int) -> dict:
   return {"arm": arm, "seed": seed, "workdir": workdir,
           "final": {k: results["metrics"].get(k) for k in FINAL},
           "wall_s": results["wall_s"], "device_kind": results["device_kind"],
-          "trajectory": [{"step": r["step"], **{k: r.get(k) for k in TRAJECTORY}}
+          "trajectory": [{"step": r["step"],
+                          **{k: r.get(k) for k in TRAJECTORY}}
                          for r in rows]}
 
 
@@ -77,7 +80,8 @@ def tables(runs: list[dict]) -> str:
            " conf. | component FID |", "| --- " * 8 + "|"]
   for r in runs:
     m = r["final"]
-    final.append(f"| {r['arm']} | {r['seed']} | {fmt(m['fid_domain'], '{:.1f}')}"
+    final.append(f"| {r['arm']} | {r['seed']} |"
+                 f" {fmt(m['fid_domain'], '{:.1f}')}"
                  f" | {fmt(m['digits_present'], '{:.0f}')} |"
                  f" {fmt(m['recall_domain'], '{:.2f}')} |"
                  f" {fmt(m['component_acc'], '{:.2f}')} |"

@@ -45,9 +45,11 @@ from absl import app, flags
 _DATA = flags.DEFINE_enum("data", "digits", ["digits", "mnist"], "Data set.")
 _SMALL = flags.DEFINE_bool("small", False, "Widths 32, batch 16 (CPU MNIST).")
 _STEPS = flags.DEFINE_integer("steps", 5000, "Train steps of every arm.")
-_EVERY = flags.DEFINE_integer("every", 250, "Diagnostics every this many steps.")
+_EVERY = flags.DEFINE_integer("every", 250,
+                              "Diagnostics every this many steps.")
 _SEEDS = flags.DEFINE_integer("seeds", 2, "Seeds 0..N-1.")
-_ARMS = flags.DEFINE_list("arms", ["A0", "A1", "A2", "A3", "A4"], "Arms to run.")
+_ARMS = flags.DEFINE_list("arms", ["A0", "A1", "A2", "A3", "A4"],
+                          "Arms to run.")
 _WORKDIR = flags.DEFINE_string("workdir", "runs/pcm_experiment", "Runs folder.")
 _OUT = flags.DEFINE_string("out", None, "JSON of every row and the table.")
 _POSTHOC = flags.DEFINE_integer(
@@ -80,7 +82,8 @@ def arm_config(arm: str, seed: int):
 
 
 def diagnostics(workdir: str) -> list[dict]:
-  return [{"step": r["step"], **{k: r[f"diag/{k}"] for k in DIAG if f"diag/{k}" in r}}
+  return [{"step": r["step"],
+           **{k: r[f"diag/{k}"] for k in DIAG if f"diag/{k}" in r}}
           for r in reuse.metrics_rows(workdir, "diag/cluster_acc")]
 
 
@@ -106,12 +109,14 @@ def run(arm: str, seed: int) -> dict:
   results = reuse.train_or_reuse(arm_config(arm, seed), workdir)
   return {"arm": arm, "seed": seed, "workdir": workdir,
           "metrics": results["metrics"], "wall_s": results["wall_s"],
-          "device_kind": results["device_kind"], "trajectory": diagnostics(workdir),
+          "device_kind": results["device_kind"],
+          "trajectory": diagnostics(workdir),
           "posthoc": posthoc(workdir, seed)}
 
 
 def table(runs: list[dict]) -> str:
-  lines = ["| arm | seed | step | clusters used | entropy / log K | cluster_acc | NMI |"
+  lines = ["| arm | seed | step | clusters used | entropy / log K |"
+           " cluster_acc | NMI |"
            " purity |", "| --- | --- | --- | --- | --- | --- | --- | --- |"]
   for r in runs:
     for row in r["trajectory"]:
@@ -124,14 +129,17 @@ def table(runs: list[dict]) -> str:
 
 
 def final_table(runs: list[dict]) -> str:
-  lines = ["| arm | C's cluster_acc (mean +- std) | C's NMI | post-hoc cluster_acc"
-           " | post-hoc NMI | clusters used | entropy | purity | comp.-digit acc |"
+  lines = ["| arm | C's cluster_acc (mean +- std) | C's NMI |"
+           " post-hoc cluster_acc"
+           " | post-hoc NMI | clusters used | entropy | purity |"
+           " comp.-digit acc |"
            " fid_domain | digits | recall |", "| --- " * 12 + "|"]
   for arm in dict.fromkeys(r["arm"] for r in runs):
     rs = [r for r in runs if r["arm"] == arm]
     last = [r["trajectory"][-1] if r["trajectory"] else {} for r in rs]
     stat = lambda vals: f"{np.mean(vals):.3f} +- {np.std(vals):.3f}"
-    col = lambda k: stat([l[k] for l in last]) if all(k in l for l in last) else "-"
+    col = lambda k: (stat([l[k] for l in last]) if all(k in l for l in last)
+                     else "-")
     post = lambda k: (stat([r["posthoc"][k] for r in rs])
                       if all(k in r.get("posthoc", {}) for r in rs) else "-")
     final = lambda k: stat([r["metrics"].get(k, np.nan) for r in rs])
@@ -147,7 +155,8 @@ def final_table(runs: list[dict]) -> str:
 def main(argv):
   del argv
   runs = [run(arm, s) for arm in _ARMS.value for s in range(_SEEDS.value)]
-  with_floor = next((r for r in runs if "cluster_acc_kmeans_pixels" in r["metrics"]),
+  with_floor = next((r for r in runs
+                     if "cluster_acc_kmeans_pixels" in r["metrics"]),
                     runs[0])
   floor = {k: with_floor["metrics"].get(k) for k in
            ("cluster_acc_kmeans_pixels", "nmi_kmeans_pixels")}
@@ -156,8 +165,10 @@ def main(argv):
   print("k-means on pixels:", floor)
   if _OUT.value:
     with open(_OUT.value, "w") as f:
-      json.dump({"data": _DATA.value, "small": _SMALL.value, "steps": _STEPS.value,
-                 "arms": {a: ("gmgan:" if a in GMGAN_ARMS else "pcmgan:") + ARMS[a]
+      json.dump({"data": _DATA.value, "small": _SMALL.value,
+                 "steps": _STEPS.value,
+                 "arms": {a: ("gmgan:" if a in GMGAN_ARMS else "pcmgan:")
+                             + ARMS[a]
                           for a in _ARMS.value},
                  "posthoc_steps": _POSTHOC.value, "kmeans_floor": floor,
                  "runs": runs, "table": text}, f, indent=2)

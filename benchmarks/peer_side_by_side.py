@@ -23,7 +23,8 @@ import time
 import reuse
 from absl import app, flags
 
-_PEERS = flags.DEFINE_string("peers", "/tmp/peers", "Folder with hmog/ and ldagan_cpu/.")
+_PEERS = flags.DEFINE_string("peers", "/tmp/peers",
+                             "Folder with hmog/ and ldagan_cpu/.")
 _BENCH = flags.DEFINE_string("peer_bench", "../shared/peer_bench",
                              "Folder of the peers' timing scripts.")
 _OUT = flags.DEFINE_string("out", None, "JSON of every timing and the table.")
@@ -43,12 +44,15 @@ _PEER_PATH = flags.DEFINE_string(
 HERE = os.path.dirname(os.path.abspath(__file__))
 # row: (our config and overrides, peer script, its arguments, peer folder)
 ROWS = {
-    "HME-L depth 2": (["configs/hmegan.py:mnist_hme_l4", "--config.method.depth=2"],
+    "HME-L depth 2": (["configs/hmegan.py:mnist_hme_l4",
+                       "--config.method.depth=2"],
                       "bench_hmog_cpu.py", ["2"], "hmog"),
-    "HME-L depth 5": (["configs/hmegan.py:mnist_hme_l4", "--config.method.depth=5"],
+    "HME-L depth 5": (["configs/hmegan.py:mnist_hme_l4",
+                       "--config.method.depth=5"],
                       "bench_hmog_cpu.py", ["5"], "hmog"),
-    "LDAGAN SN-ResNet CIFAR-10": (["configs/ldagan.py:cifar10_resnet,reference_code"],
-                                  "bench_ldagan_cpu.py", [], "ldagan_cpu"),
+    "LDAGAN SN-ResNet CIFAR-10": (
+        ["configs/ldagan.py:cifar10_resnet,reference_code"],
+        "bench_ldagan_cpu.py", [], "ldagan_cpu"),
 }
 
 
@@ -57,10 +61,12 @@ def last_json_line(text: str) -> dict:
 
 
 def ours(config: list[str], out: str, xla_flags: str) -> dict:
-  cmd = [sys.executable, os.path.join(HERE, "step_time.py"), f"--config={config[0]}",
+  cmd = [sys.executable, os.path.join(HERE, "step_time.py"),
+         f"--config={config[0]}",
          *config[1:], "--config.data.source=random", f"--steps={_STEPS.value}",
          "--warmup=1", f"--out={out}"]
-  subprocess.run(cmd, check=True, capture_output=True, cwd=os.path.dirname(HERE),
+  subprocess.run(cmd, check=True, capture_output=True,
+                 cwd=os.path.dirname(HERE),
                  env={**os.environ, "XLA_FLAGS": xla_flags})
   with open(out) as f:
     return {**json.load(f), "xla_flags": xla_flags}
@@ -90,16 +96,21 @@ def main(argv):
     for xla_flags in _XLA.value:
       mine = ours(config, tmp, xla_flags)
       ours_s = mine["step_ms"] / 1e3
-      rows.append({"row": name, "xla_flags": xla_flags, "ours_s_per_step": ours_s,
+      rows.append({"row": name, "xla_flags": xla_flags,
+                   "ours_s_per_step": ours_s,
                    "peer_s_per_step": peer_s, "peer_over_ours": peer_s / ours_s,
                    "ours": mine, "peer": theirs, "wall_s": time.time() - t})
       print(f"{name} [{xla_flags}]: ours {ours_s:.2f} s, peer {peer_s:.2f} s",
             flush=True)
-  lines = ["| config | XLA_FLAGS | gan_mixtures s/step | peer s/step | peer / ours |",
+  lines = ["| config | XLA_FLAGS | gan_mixtures s/step | peer s/step |"
+           " peer / ours |",
            "| --- | --- | --- | --- | --- |"]
-  lines += [f"| {r['row']} | {r['xla_flags'] or '-'} | {r['ours_s_per_step']:.2f} |"
-            f" {r['peer_s_per_step']:.2f} | {r['peer_over_ours']:.2f} |" for r in rows]
-  reuse.print_and_save({"date": time.strftime("%Y-%m-%d"), "cpus": os.cpu_count(),
+  lines += [f"| {r['row']} | {r['xla_flags'] or '-'} |"
+            f" {r['ours_s_per_step']:.2f} |"
+            f" {r['peer_s_per_step']:.2f} | {r['peer_over_ours']:.2f} |"
+            for r in rows]
+  reuse.print_and_save({"date": time.strftime("%Y-%m-%d"),
+                        "cpus": os.cpu_count(),
                         "peer_pythonpath": _PEER_PATH.value,
                         "rows": rows, "table": "\n".join(lines)}, _OUT.value)
 

@@ -2,7 +2,8 @@ r"""S seeds in one run (train.num_seeds, vmapped) against S runs one after
 another: wall time of each way and every seed's final metrics.
 
   python benchmarks/seeds_bench.py --config=configs/mdgan.py:grid25 --seeds=5 \
-      --config.train.num_steps=5000 --out=benchmarks/results/seeds_mdgan_grid25_cpu.json
+      --config.train.num_steps=5000 \
+      --out=benchmarks/results/seeds_mdgan_grid25_cpu.json
 """
 
 import os
@@ -18,7 +19,8 @@ from ml_collections import config_flags
 _CONFIG = config_flags.DEFINE_config_file("config", None, "Config file.")
 _SEEDS = flags.DEFINE_integer("seeds", 5, "S.")
 _KEYS = flags.DEFINE_list("keys", ["modes_covered", "hq_fraction", "mode_kl",
-                                   "knn_real_acc", "knn_fake_acc"], "Metrics shown.")
+                                   "knn_real_acc", "knn_fake_acc"],
+                          "Metrics shown.")
 _OUT = flags.DEFINE_string("out", None, "Output JSON.")
 flags.mark_flags_as_required(["config"])
 
@@ -39,7 +41,8 @@ def main(argv):
   try:
     together_cfg = base.copy_and_resolve_references()
     together_cfg.train.num_seeds = _SEEDS.value
-    together, together_s = timed_run(together_cfg, os.path.join(root, "together"))
+    together, together_s = timed_run(together_cfg,
+                                     os.path.join(root, "together"))
     alone, alone_s = [], 0.0
     for s in range(_SEEDS.value):
       c = base.copy_and_resolve_references()
@@ -52,7 +55,8 @@ def main(argv):
   pick = lambda m: {k: m.get(k) for k in _KEYS.value}
   dev = jax.devices()[0]
   out = {
-      "config": base.name, "steps": int(base.train.num_steps), "seeds": _SEEDS.value,
+      "config": base.name, "steps": int(base.train.num_steps),
+      "seeds": _SEEDS.value,
       "device_kind": dev.device_kind, "platform": dev.platform,
       "one_run_of_s_seeds_s": together_s, "s_runs_one_after_another_s": alone_s,
       "speedup": alone_s / together_s,

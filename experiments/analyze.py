@@ -24,7 +24,8 @@ from absl import app, flags
 
 _WORKDIR = flags.DEFINE_string("workdir", None, "An hmegan run's workdir.")
 _NUM = flags.DEFINE_integer("num_samples", 5000, "Samples to analyse.")
-_REFIT = flags.DEFINE_integer("refit_steps", 0, "MMGAN: refit D and C this long.")
+_REFIT = flags.DEFINE_integer("refit_steps", 0,
+                              "MMGAN: refit D and C this long.")
 _REFIT_FROM = flags.DEFINE_enum("refit_from", "fresh", ["fresh", "saved"],
                                 "MMGAN: the refit's starting D and C.")
 flags.mark_flags_as_required(["workdir"])
@@ -33,7 +34,8 @@ flags.mark_flags_as_required(["workdir"])
 def refit(exp, state, out: str) -> None:
   import json
 
-  result = exp.method.refit_objective(state, _REFIT.value, jax.random.PRNGKey(0),
+  result = exp.method.refit_objective(state, _REFIT.value,
+                                      jax.random.PRNGKey(0),
                                       fresh=_REFIT_FROM.value == "fresh")
   result.update(step=int(state.step), config=exp.config.name)
   with open(os.path.join(out, "refit.json"), "w") as f:
@@ -55,11 +57,14 @@ def main(argv):
     refit(exp, state, out)
     return
   if exp.config.method.name != "hmegan":
-    raise SystemExit(f"error: analyze needs an hmegan run, not {exp.config.method.name}")
-  a = jax.device_get(exp.method.analyse(state, jax.random.PRNGKey(0), _NUM.value))
+    raise SystemExit("error: analyze needs an hmegan run, not"
+                     f" {exp.config.method.name}")
+  a = jax.device_get(exp.method.analyse(state, jax.random.PRNGKey(0),
+                                        _NUM.value))
   np.save(os.path.join(out, "gate_cov.npy"), a["gate_cov"])
   np.save(os.path.join(out, "soft_counts.npy"), a["soft_counts"])
-  viz.matrix(os.path.join(out, "gate_cov.png"), a["gate_cov"], "leaf gate covariance")
+  viz.matrix(os.path.join(out, "gate_cov.png"), a["gate_cov"],
+             "leaf gate covariance")
   mc = exp.config.method
   depth = mc.depth if mc.gate == "hme" else 0
   if exp.data.kind == "2d":

@@ -67,7 +67,8 @@ def main(argv):
     fake = evaluate.quantized(x_train) if quantize else x_train
     t = time.time()
     extractor = inception_fid.make_extractor(ec, _BACKEND.value)
-    m = inception_fid.inception_metrics(resources.reference, fake, ec, extractor)
+    m = inception_fid.inception_metrics(resources.reference, fake, ec,
+                                        extractor)
     out[f"inception_{mode}"] = {**m, "quantized": quantize,
                                 "seconds": time.time() - t}
   out["eval_protocol"] = evaluate.protocol(c, train, resources)

@@ -1,7 +1,8 @@
 r"""Evaluates a workdir's checkpoint, or scores samples from anywhere.
 
   python -m experiments.evaluate --workdir=/tmp/md --num_samples=10000
-  python -m experiments.evaluate --workdir=W --profile=paper  # the papers' sizes
+  # the papers' sizes:
+  python -m experiments.evaluate --workdir=W --profile=paper
   python -m experiments.evaluate --workdir=W --noinception   # CPU: skip FID
   # another project's samples (a folder of PNGs or an .npz), same protocol:
   python -m experiments.evaluate --samples=PATH --dataset=mnist [--out=m.json]
@@ -36,7 +37,8 @@ _NUM_SAMPLES = flags.DEFINE_integer(
 )
 _STEP = flags.DEFINE_integer("step", None, "Checkpoint step (default: latest).")
 _INCEPTION = flags.DEFINE_bool(
-    "inception", None, "Inception metrics on image sets (default: the config's)."
+    "inception", None,
+    "Inception metrics on image sets (default: the config's)."
 )
 _PROFILE = flags.DEFINE_enum(
     "profile", None, ["auto", "paper", "quick"], "eval.profile (default: the"
@@ -65,7 +67,8 @@ def _png_images(folder: str) -> np.ndarray:
       raise SamplesError(f"cannot read {f}: {e}") from None
   shapes = {im.shape for im in images}
   if len(shapes) > 1:
-    raise SamplesError(f"the images in {folder} differ in size: {sorted(shapes)}")
+    raise SamplesError(f"the images in {folder} differ in size:"
+                       f" {sorted(shapes)}")
   return np.stack(images)
 
 
@@ -97,7 +100,8 @@ def load_samples(path: str) -> np.ndarray:
   if x.ndim == 4 and x.shape[1] in (1, 3) and x.shape[-1] not in (1, 3):
     x = x.transpose(0, 2, 3, 1)
   if x.ndim != 4 or x.shape[-1] not in (1, 3):
-    raise SamplesError(f"{path}: images must be [N, H, W, 1 or 3], got {x.shape}")
+    raise SamplesError(f"{path}: images must be [N, H, W, 1 or 3], got"
+                       f" {x.shape}")
   if x.dtype == np.uint8:
     return x.astype(np.float32) / 127.5 - 1.0
   x = x.astype(np.float32)
@@ -149,7 +153,8 @@ def score_samples(path: str, dataset: str) -> dict:
   fake = evaluate.quantized(images) if ec.quantize else images
   metrics = evaluate.image_metrics(resources, fake, config)
   if ec.inception:
-    metrics.update(inception_fid.inception_metrics(resources.reference, fake, ec))
+    metrics.update(
+        inception_fid.inception_metrics(resources.reference, fake, ec))
   return {"samples": os.path.abspath(path), "dataset": dataset,
           "num_images": int(len(images)), "metrics": metrics,
           "eval_protocol": evaluate.protocol(config, data, resources)}
@@ -164,8 +169,8 @@ def evaluate_workdir() -> None:
     with open(os.path.join(_WORKDIR.value, "config.json")) as f:
       num_seeds = json.load(f).get("train", {}).get("num_seeds", 1)
     if num_seeds > 1:
-      raise ValueError(f"{_WORKDIR.value} holds train.num_seeds={num_seeds} runs;"
-                       " their evaluation is the run's own results.json")
+      raise ValueError(f"{_WORKDIR.value} holds train.num_seeds={num_seeds}"
+                       " runs; their evaluation is the run's own results.json")
     exp, state = train.load_workdir(_WORKDIR.value, _STEP.value)
     config = exp.config
     if _PROFILE.value:

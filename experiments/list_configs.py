@@ -16,8 +16,10 @@ from configs import args
 def tables() -> dict[str, args.Table]:
   """file name -> its argument table, for every config file that has one."""
   out = {}
-  for info in sorted(pkgutil.iter_modules(configs.__path__), key=lambda i: i.name):
-    table = getattr(importlib.import_module(f"configs.{info.name}"), "ARGS", None)
+  for info in sorted(pkgutil.iter_modules(configs.__path__),
+                     key=lambda i: i.name):
+    table = getattr(importlib.import_module(f"configs.{info.name}"),
+                    "ARGS", None)
     if isinstance(table, args.Table):
       out[info.name] = table
   return out
@@ -35,7 +37,8 @@ def markdown(all_tables: dict[str, args.Table]) -> str:
              for n, p in t.params.items()]
     cell = lambda items: ", ".join(f"`{i}`" if "..." not in i else i
                                    for i in items) or "-"
-    lines.append(f"| `configs/{name}.py` | {cell(data)} | {cell(list(t.options))}"
+    lines.append(f"| `configs/{name}.py` | {cell(data)} |"
+                 f" {cell(list(t.options))}"
                  f" | {cell(named)} |")
   return "\n".join(lines)
 
@@ -50,7 +53,8 @@ def main(argv: list[str]) -> None:
   if unknown:
     raise SystemExit(f"error: no config file {unknown[0]!r}; choose from"
                      f" {', '.join(all_tables)}")
-  print("\n\n".join(f"configs/{n}.py\n{all_tables[n].listing()}" for n in names))
+  print("\n\n".join(f"configs/{n}.py\n{all_tables[n].listing()}"
+                    for n in names))
 
 
 if __name__ == "__main__":

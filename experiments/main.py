@@ -21,7 +21,8 @@ from ml_collections import config_flags
 from experiments import cli
 
 _CONFIG = config_flags.DEFINE_config_file(
-    "config", None, "Config file, optionally `path.py:variant`.", lock_config=True
+    "config", None, "Config file, optionally `path.py:variant`.",
+    lock_config=True
 )
 _WORKDIR = flags.DEFINE_string(
     "workdir", None, "Output folder (default: a new folder under ./runs/)."
@@ -34,7 +35,8 @@ _DISTRIBUTED = flags.DEFINE_bool(
 )
 _COORDINATOR = flags.DEFINE_string(
     "coordinator_address", None, "host:port of process 0 (multi-process).")
-_NUM_PROCESSES = flags.DEFINE_integer("num_processes", None, "Processes of the job.")
+_NUM_PROCESSES = flags.DEFINE_integer("num_processes", None,
+                                      "Processes of the job.")
 _PROCESS_ID = flags.DEFINE_integer("process_id", None, "This process's index.")
 _HEARTBEAT = flags.DEFINE_integer(
     "heartbeat_timeout", 30,
@@ -130,8 +132,10 @@ def main(argv):
     sys.exit(f"error: {e}")
   except ValueError as e:  # e.g. a resumed workdir with another config
     sys.exit(f"error: {e}")
-  except jax.errors.JaxRuntimeError as e:  # e.g. another process of the job died
-    first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+  # e.g. another process of the job died
+  except jax.errors.JaxRuntimeError as e:
+    first = (str(e).strip().splitlines()[0] if str(e).strip()
+             else type(e).__name__)
     print(f"error: the step failed in XLA ({first[:400]}); if another process"
           " of the job stopped, rerun the job to resume from its last"
           " checkpoint", file=sys.stderr, flush=True)

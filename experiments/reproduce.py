@@ -48,14 +48,17 @@ _ROW = flags.DEFINE_string("row", None, "Run these rows: IDs, comma-separated,"
                            " value yet, cheapest first by the cost column).")
 _BUDGET = flags.DEFINE_float("budget_h", None, "Several rows: start no row"
                              " after this many hours.")
-_STEPS = flags.DEFINE_integer("steps", None, "Train steps (default: the config's).")
-_SEEDS = flags.DEFINE_integer("seeds", None, "Seeds (default: the paper's runs).")
+_STEPS = flags.DEFINE_integer("steps", None,
+                              "Train steps (default: the config's).")
+_SEEDS = flags.DEFINE_integer("seeds", None,
+                              "Seeds (default: the paper's runs).")
 _SOURCE = flags.DEFINE_string("source", None, "data.source (e.g. random), or"
                               " random_if_missing: random images where the"
                               " row's set cannot be read here.")
 _EVAL = flags.DEFINE_integer("eval_samples", None,
                              "Evaluation samples (real and generated).")
-_TIME = flags.DEFINE_bool("time", False, "Measure the configs' step times here.")
+_TIME = flags.DEFINE_bool("time", False,
+                          "Measure the configs' step times here.")
 _RETIME = flags.DEFINE_bool("retime", False, "--time: also the configs timed"
                             " before on this platform (default: kept).")
 _WORKDIR = flags.DEFINE_string("workdir", "runs/reproduce", "Runs folder.")
@@ -103,16 +106,19 @@ def run_row(row) -> dict:
     runs.append(train.train_and_evaluate(c, workdir))
   value = {}
   for key, scale in zip(row.metrics, row.scale or (1,) * len(row.metrics)):
-    vals = [float(r["metrics"][key]) * scale for r in runs if key in r["metrics"]]
+    vals = [float(r["metrics"][key]) * scale for r in runs
+            if key in r["metrics"]]
     if vals:
       value[key] = {"mean": float(np.mean(vals)), "std": float(np.std(vals)),
                     "values": vals}
   c = invocation_config(row)
-  steps, full = int(c.train.num_steps), int(manifest.row_config(row).train.num_steps)
+  steps, full = (int(c.train.num_steps),
+                 int(manifest.row_config(row).train.num_steps))
   entry = {
       "value": value, "steps": steps, "full_steps": full, "seeds": seeds,
       "data_source": c.data.source, "eval_samples": int(c.eval.num_samples),
-      "complete": steps >= full and c.data.source != "random" and not _EVAL.value,
+      "complete": (steps >= full and c.data.source != "random"
+                   and not _EVAL.value),
       "device_kind": runs[0]["device_kind"], "platform": runs[0]["platform"],
       "num_devices": runs[0]["num_devices"], "wall_s": time.time() - t0,
       "train_steps_per_s": runs[0].get("train_steps_per_s"),
@@ -143,7 +149,8 @@ def cost(row, times: dict, entry: dict | None = None) -> str:
     t = spec.get(platform)
     if t:
       hours = t["step_s"] * t["steps_full"] / 3600
-      cells.append(f"{platform} {t['step_s']:.3g} s x {t['steps_full']} = {hours:.3g} h")
+      cells.append(f"{platform} {t['step_s']:.3g} s x {t['steps_full']} ="
+                   f" {hours:.3g} h")
   return "; ".join(cells) or "not timed"
 
 

@@ -14,8 +14,9 @@ from absl import logging
 
 from experiments import manifest
 
-RESULTS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-                       "benchmarks", "results")
+RESULTS = os.path.join(
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+    "benchmarks", "results")
 REPRODUCTIONS = os.path.join(RESULTS, "reproductions.json")
 STEP_TIMES = os.path.join(RESULTS, "step_times.json")
 
@@ -221,9 +222,11 @@ def time_rows(rows, retime: bool = False, min_seconds: float = 0.0,
 def ours(entry: dict | None, row) -> str:
   if not entry:
     return "-"
-  parts = [f"{k} {v['mean']:.4g}" + (f" +- {v['std']:.2g}" if len(v["values"]) > 1 else "")
+  parts = [f"{k} {v['mean']:.4g}"
+           + (f" +- {v['std']:.2g}" if len(v["values"]) > 1 else "")
            for k, v in entry["value"].items()]
-  where = f"{entry['steps']} steps, {entry['seeds']} seeds, {entry['device_kind']}"
+  where = (f"{entry['steps']} steps, {entry['seeds']} seeds,"
+           f" {entry['device_kind']}")
   if not entry["complete"]:
     reason = []
     if entry["steps"] < entry["full_steps"]:
@@ -257,7 +260,8 @@ def rows_to_run(spec: str, paper: str | None = None, steps: int | None = None,
   if spec == "pending":
     done, times = load_json(REPRODUCTIONS), load_json(STEP_TIMES)
     rows = [r for r in ROWS if r.id not in done and paper in (None, r.paper)]
-    return sorted(rows, key=lambda r: row_hours(r, times, steps, seeds, platform))
+    return sorted(rows,
+                  key=lambda r: row_hours(r, times, steps, seeds, platform))
   unknown = [i for i in spec.split(",") if i not in BY_ID]
   if unknown:
     raise SystemExit(f"error: unknown row {unknown[0]!r}; see --list")

@@ -39,7 +39,8 @@ _GRID = flags.DEFINE_string(
 _WORKDIR = flags.DEFINE_string("workdir", None, "Folder for all runs.")
 _LAUNCHER = flags.DEFINE_enum("launcher", "local", ["local", "submitit"],
                               "Run here one after another, or as cluster jobs.")
-_PARTITION = flags.DEFINE_string("partition", None, "submitit: SLURM partition.")
+_PARTITION = flags.DEFINE_string("partition", None,
+                                 "submitit: SLURM partition.")
 _TIME_MIN = flags.DEFINE_integer("time_min", 60, "submitit: minutes per job.")
 _GPUS = flags.DEFINE_integer("gpus_per_job", 0, "submitit: GPUs per job.")
 _CPUS = flags.DEFINE_integer("cpus_per_job", 2, "submitit: CPUs per job.")
@@ -92,7 +93,8 @@ def format_table(summaries: list[tuple[dict, dict]]) -> str:
     modes = f"{m['mean']:.2f}+-{m['std']:.2f}" if m else "-"
     hq = f"{100 * h['mean']:.2f}+-{100 * h['std']:.2f}" if h else "-"
     kl = f"{s['mode_kl']['mean']:.3f}" if "mode_kl" in s else "-"
-    lines.append(f"{point_name(point):<28} {s['num_runs']:>4} {modes:>14} {hq:>16} {kl:>8}")
+    lines.append(f"{point_name(point):<28} {s['num_runs']:>4} {modes:>14}"
+                 f" {hq:>16} {kl:>8}")
   return "\n".join(lines)
 
 
@@ -154,7 +156,8 @@ def launch_submitit(todo: list, root: str) -> None:
     executor.update_parameters(**params)
   jobs = executor.map_array(train_run, [c.to_json() for _, _, c, _ in todo],
                             [w for *_, w in todo])
-  logging.info("submitted %d jobs (%s)", len(jobs), jobs[0].job_id if jobs else "-")
+  logging.info("submitted %d jobs (%s)", len(jobs),
+               jobs[0].job_id if jobs else "-")
   for job in jobs:
     job.result()  # raises the job's error
 
@@ -180,7 +183,8 @@ def main(argv):
   else:
     launch_local(todo)
   all_runs = collect(runs)
-  summaries = [(p, summarise([r for r in all_runs if r["point"] == p])) for p in points]
+  summaries = [(p, summarise([r for r in all_runs if r["point"] == p]))
+               for p in points]
   sweep = {
       "config": config.name,
       "seeds": _SEEDS.value,

@@ -14,7 +14,8 @@ import time
 
 from absl import app, flags, logging
 
-_DATASET = flags.DEFINE_enum("dataset", "mnist", ["mnist", "fashion_mnist", "digits"], "Data set.")
+_DATASET = flags.DEFINE_enum("dataset", "mnist",
+                             ["mnist", "fashion_mnist", "digits"], "Data set.")
 _WORKDIR = flags.DEFINE_string("workdir", None, "Output folder.")
 _EPOCHS = flags.DEFINE_integer("epochs", 4, "Training epochs.")
 _MNIST_DIR = flags.DEFINE_string("mnist_dir", "", "MNIST IDX folder.")

@@ -72,7 +72,8 @@ def data_config(**overrides):
 
 
 def run_module(module: str, *args: str, env: dict | None = None, timeout=600):
-  """Runs `python -m module args` from the repo root; returns CompletedProcess."""
+  """Runs `python -m module args` from the repo root; returns CompletedProcess.
+  """
   full_env = {**os.environ, **(env or {})}
   return subprocess.run(
       [sys.executable, "-m", module, *args],
@@ -123,7 +124,8 @@ def wait_for_checkpoint(ckpts, at_least: int, timeout: float = 300) -> None:
   """Waits until folder `ckpts` holds a checkpoint of step >= at_least."""
   deadline = time.time() + timeout
   while time.time() < deadline:
-    done = [p for p in (os.listdir(ckpts) if ckpts.exists() else []) if p.isdigit()]
+    done = [p for p in (os.listdir(ckpts) if ckpts.exists() else [])
+            if p.isdigit()]
     if any(int(p) >= at_least for p in done):
       return
     time.sleep(0.05)

@@ -8,7 +8,8 @@ import jax
 import numpy as np
 import pytest
 
-from configs import hmegan, ldagan, madgan, mdgan, megan, mgan, mmgan, pcmgan, thesis
+from configs import (hmegan, ldagan, madgan, mdgan, megan, mgan, mmgan, pcmgan,
+                     thesis)
 from gan_mixtures import train
 
 ALL_IMAGE_VARIANTS = (

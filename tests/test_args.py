@@ -30,7 +30,8 @@ def test_any_order_of_the_tokens_gives_one_config(module, spelling):
 
 
 def test_a_lone_option_gets_the_methods_defaults_for_its_default_data():
-  assert hmegan.get_config("z1").to_dict() == hmegan.get_config("spiral,z1").to_dict()
+  assert (hmegan.get_config("z1").to_dict()
+          == hmegan.get_config("spiral,z1").to_dict())
   z1 = hmegan.get_config("z1")
   assert z1.data.name == "spiral" and z1.method.gp_weight == hmegan.GP_WEIGHT_2D
   assert z1.model.z_dim == 1  # after the data set's own z_dim (4)

@@ -28,11 +28,14 @@ MODULES = {"madgan": madgan, "mgan": mgan, "megan": megan}
 @pytest.mark.parametrize("name", sorted(MODULES))
 def test_parameter_counts_are_the_thesis_tables(name):
   for k, want in zip((4, 8, 16, 32), TABLE_5_8[name]):
-    assert thesis_format(first_layer_count(MODULES[name], f"mnist_k{k}")) == want
+    assert thesis_format(
+        first_layer_count(MODULES[name], f"mnist_k{k}")) == want
   for k, want in zip((4, 8, 16, 32), TABLE_5_10[name]):
-    assert thesis_format(first_layer_count(MODULES[name], f"celeba_k{k}")) == want
+    assert thesis_format(
+        first_layer_count(MODULES[name], f"celeba_k{k}")) == want
   exact = first_layer_count(MODULES[name], "mnist_k4")
-  assert exact == {"madgan": 1_687_552, "mgan": 1_687_552, "megan": 2_099_256}[name]
+  assert exact == {
+      "madgan": 1_687_552, "mgan": 1_687_552, "megan": 2_099_256}[name]
 
 
 def _ce(logits, labels):
@@ -46,7 +49,8 @@ def test_madgan_losses_by_hand():
   real, fake = rs.randn(5, 4), rs.randn(6, 4)  # K = 3: classes 0 (real), 1..3
   labels = np.array([0, 0, 1, 1, 2, 2])
   want_d = _ce(real, [0] * 5) + _ce(fake, labels + 1)
-  got_d = losses.madgan_d_loss(jnp.asarray(real), jnp.asarray(fake), jnp.asarray(labels))
+  got_d = losses.madgan_d_loss(jnp.asarray(real), jnp.asarray(fake),
+                               jnp.asarray(labels))
   assert float(got_d) == pytest.approx(want_d, rel=1e-5)
   p_real = np.exp(fake[:, 0]) / np.exp(fake).sum(-1)
   assert float(losses.madgan_g_loss(jnp.asarray(fake))) == pytest.approx(
@@ -66,9 +70,11 @@ def test_mgan_losses_by_hand():
   ce = _ce(c_fake, labels)
   want_d = np.mean(sp(-d_real)) + np.mean(sp(d_fake)) + 0.7 * ce
   got, _ = m.d_objective_k((jnp.asarray(d_real), None),
-                           (jnp.asarray(d_fake), jnp.asarray(c_fake)), jnp.asarray(labels))
+                           (jnp.asarray(d_fake), jnp.asarray(c_fake)),
+                           jnp.asarray(labels))
   assert float(got) == pytest.approx(want_d, rel=1e-5)
-  got, _ = m.g_objective_k((jnp.asarray(d_fake), jnp.asarray(c_fake)), jnp.asarray(labels))
+  got, _ = m.g_objective_k((jnp.asarray(d_fake), jnp.asarray(c_fake)),
+                           jnp.asarray(labels))
   assert float(got) == pytest.approx(np.mean(sp(-d_fake)) + 0.7 * ce, rel=1e-5)
 
 
@@ -77,8 +83,10 @@ def test_load_balance_by_hand_and_zero_when_uniform():
   soft = rs.dirichlet(np.ones(5), size=7)
   p = soft.sum(0) / soft.sum()
   want = np.mean((p - 0.2) ** 2)
-  assert float(losses.load_balance(jnp.asarray(soft))) == pytest.approx(want, rel=1e-5)
-  assert float(losses.load_balance(jnp.full((4, 5), 0.2))) == pytest.approx(0.0, abs=1e-9)
+  assert float(losses.load_balance(jnp.asarray(soft))) == pytest.approx(
+      want, rel=1e-5)
+  assert float(losses.load_balance(jnp.full((4, 5), 0.2))) == pytest.approx(
+      0.0, abs=1e-9)
 
 
 def test_straight_through_gumbel_is_one_hot_forward_soft_backward():
@@ -91,11 +99,13 @@ def test_straight_through_gumbel_is_one_hot_forward_soft_backward():
   w = jnp.asarray([1.0, 2.0, 3.0])
   g_st = jax.grad(lambda l: jnp.sum(gating.straight_through(
       gating.gumbel_softmax(rng, l)) * w))(logits)
-  g_soft = jax.grad(lambda l: jnp.sum(gating.gumbel_softmax(rng, l) * w))(logits)
+  g_soft = jax.grad(
+      lambda l: jnp.sum(gating.gumbel_softmax(rng, l) * w))(logits)
   np.testing.assert_allclose(g_st, g_soft, atol=1e-6)
   # the Gumbel draws: argmax of logits + g is a sample of softmax(logits)
   keys = jax.random.split(jax.random.PRNGKey(4), 20000)
-  picks = jax.vmap(lambda r: jnp.argmax(gating.gumbel_softmax(r, logits[0])))(keys)
+  picks = jax.vmap(
+      lambda r: jnp.argmax(gating.gumbel_softmax(r, logits[0])))(keys)
   freq = np.bincount(np.asarray(picks), minlength=3) / 20000
   np.testing.assert_allclose(freq, jax.nn.softmax(logits[0]), atol=0.015)
 
@@ -110,7 +120,8 @@ def test_generator_k_fakes_carry_label_k(kind):
   x, labels = m.generator_fakes(state.g.params, rng, 3)
   per = m.all_generators(state.g.params, m.noise(rng, 3))  # [K, 3, 2]
   for k in range(m.k):
-    np.testing.assert_array_equal(np.asarray(x[labels == k]), np.asarray(per[k]))
+    np.testing.assert_array_equal(np.asarray(x[labels == k]),
+                                  np.asarray(per[k]))
 
 
 def test_megan_picks_one_generator_per_sample_and_balances():

@@ -15,10 +15,12 @@ FIXTURE = os.path.join(os.path.dirname(__file__), "testdata", "mnist_small")
 
 
 class MeanClassifier:
-  """A test double: the 'digit' of an image is round(9 * mean pixel in [0, 1])."""
+  """A test double: the 'digit' of an image is round(9 * mean pixel in [0, 1]).
+  """
 
   def predict(self, x):
-    return np.round(9 * (np.asarray(x).reshape(len(x), -1).mean(1) + 1) / 2).astype(int)
+    return np.round(
+        9 * (np.asarray(x).reshape(len(x), -1).mean(1) + 1) / 2).astype(int)
 
   def features(self, x):
     return np.asarray(x).reshape(len(x), -1)[:, :20]
@@ -26,13 +28,15 @@ class MeanClassifier:
 
 def test_label_kl_to_uniform():
   assert digits.label_kl_to_uniform(np.arange(10), 10) == pytest.approx(0.0)
-  assert digits.label_kl_to_uniform(np.zeros(5, int), 10) == pytest.approx(np.log(10))
+  assert digits.label_kl_to_uniform(np.zeros(5, int), 10) == pytest.approx(
+      np.log(10))
 
 
 def test_stacked_labels_brute_force():
   rs = np.random.RandomState(0)
   levels = rs.randint(0, 10, size=(50, 3))
-  imgs = np.broadcast_to((levels / 9 * 2 - 1)[:, None, None, :], (50, 4, 4, 3)).copy()
+  imgs = np.broadcast_to(
+      (levels / 9 * 2 - 1)[:, None, None, :], (50, 4, 4, 3)).copy()
   labels = digits.stacked_labels(imgs, MeanClassifier())
   np.testing.assert_array_equal(labels, levels @ [100, 10, 1])
   m = digits.stacked_mnist_metrics(imgs, MeanClassifier())
@@ -76,7 +80,8 @@ def test_train_save_load_round_trip(tmp_path):
   classifier.save_classifier(str(tmp_path / "clf"), model, params, meta)
   loaded = classifier.load_classifier(str(tmp_path / "clf"))
   original = classifier.Classifier(model, params, {**meta, "num_classes": 10})
-  np.testing.assert_allclose(loaded.logits(x[:16]), original.logits(x[:16]), rtol=1e-5, atol=1e-5)
+  np.testing.assert_allclose(loaded.logits(x[:16]), original.logits(x[:16]),
+                             rtol=1e-5, atol=1e-5)
   # Padded 32x32 images are cropped back to the classifier's 28x28.
   padded = np.pad(x[:16], ((0, 0), (2, 2), (2, 2), (0, 0)), constant_values=-1)
   np.testing.assert_array_equal(loaded.predict(padded), loaded.predict(x[:16]))

@@ -133,7 +133,8 @@ def test_evaluation_profile_quick_for_cpu_image_runs():
   assert "--config.eval.profile=paper" in note
   c = mdgan.get_config("stacked_mnist_s2")
   c.eval.profile = "paper"
-  assert eval_setup.apply_profile(c, "cpu") is None and c.eval.num_fake == 25_000
+  assert (eval_setup.apply_profile(c, "cpu") is None
+          and c.eval.num_fake == 25_000)
   c = mdgan.get_config("stacked_mnist_s2")
   assert eval_setup.apply_profile(c, "gpu") is None  # auto: the paper's
   c = mdgan.get_config("grid25")

@@ -11,7 +11,8 @@ from gan_mixtures import train, validation
 VARIANTS = [
     (vanilla, v) for v in ("grid25", "ring8", "spiral", "grid25,minimax",
                            "ring8,hinge", "spiral,wgan_gp")
-] + [(mdgan, v) for v in ("grid25", "ring8", "ring8,paper_nets", *mdgan.IMAGE_VARIANTS)
+] + [(mdgan, v) for v in ("grid25", "ring8", "ring8,paper_nets",
+                          *mdgan.IMAGE_VARIANTS)
 ] + [(ldagan, v) for v in (*ldagan.DATA, *ldagan.IMAGES)
 ] + [(hmegan, v) for v in ("spiral", "grid25", "spiral,me", "grid25,constant",
                            "spiral,z1", "spiral,z2", "spiral,direct",
@@ -28,7 +29,8 @@ def test_config_validates(module, variant):
 
 
 def test_unknown_variant_is_rejected():
-  with pytest.raises(ValueError, match="unknown argument 'moons'; valid: grid25"):
+  with pytest.raises(ValueError,
+                     match="unknown argument 'moons'; valid: grid25"):
     mdgan.get_config("moons")
 
 
@@ -59,12 +61,14 @@ def test_hmegan_2d_uses_the_toy_gradient_penalty_and_images_the_thesis_one():
 FAST = [(mdgan, "stacked_mnist_s2"), (hmegan, "mnist_hme_l4"),
         (ldagan, "cifar10"), (ldagan, "cifar10_resnet"), (madgan, "mnist_k4"),
         (megan, "fashion_mnist_k4")]
-SLOW = [(mdgan, v) for v in sorted(mdgan.IMAGE_VARIANTS) if v != "stacked_mnist_s2"] + [
+SLOW = [(mdgan, v) for v in sorted(mdgan.IMAGE_VARIANTS)
+        if v != "stacked_mnist_s2"] + [
     (hmegan, "mnist_me_l16"), (hmegan, "celeba_hme_l4"),
     (hmegan, "fashion_mnist_fc"), (hmegan, "celeba_me_32"),
     (ldagan, "imagenet32"), (ldagan, "celeba128"), (ldagan, "cifar100,untie2"),
     (ldagan, "cifar10_resnet,reference_code"), (mgan, "celeba_k4")]
-IMAGE_CASES = FAST + [pytest.param(*case, marks=pytest.mark.slow) for case in SLOW]
+IMAGE_CASES = FAST + [
+    pytest.param(*case, marks=pytest.mark.slow) for case in SLOW]
 
 
 @pytest.mark.parametrize("module,variant", IMAGE_CASES)

@@ -44,11 +44,13 @@ def test_elbo_improves_and_is_maximal_by_dense_search():
         uniform = jnp.full(k, 1.0 / k)
         start = float(dirichlet.elbo(log_d, alpha, uniform, alpha + uniform))
         assert best >= start - 1e-12
-        # Dense search over omega on the simplex, gamma at its optimum alpha+omega
-        # (Eq. 24) and also perturbed.
+        # Dense search over omega on the simplex, gamma at its optimum
+        # alpha+omega (Eq. 24) and also perturbed.
         grid = rs.dirichlet(np.ones(k), 20000)
-        grid = jnp.asarray(np.concatenate([grid, np.eye(k) * 0.999 + 0.001 / k]))
-        vals = jax.vmap(lambda w: dirichlet.elbo(log_d, alpha, w, alpha + w))(grid)
+        grid = jnp.asarray(np.concatenate([grid,
+                                           np.eye(k) * 0.999 + 0.001 / k]))
+        vals = jax.vmap(
+            lambda w: dirichlet.elbo(log_d, alpha, w, alpha + w))(grid)
         assert best >= float(vals.max()) - 1e-4
         assert best - float(vals.max()) < 1e-3  # the search gets close to it
         g_pert = (alpha + omega) * jnp.asarray(rs.uniform(0.8, 1.2, (500, k)))
@@ -66,7 +68,8 @@ def test_alpha_grad_matches_autodiff_and_finite_differences():
     np.testing.assert_allclose(g, auto, rtol=1e-10)
     eps = 1e-6
     fd = [(dirichlet.alpha_objective(alpha.at[i].add(eps), gamma)
-           - dirichlet.alpha_objective(alpha.at[i].add(-eps), gamma)) / (2 * eps)
+           - dirichlet.alpha_objective(alpha.at[i].add(-eps), gamma))
+          / (2 * eps)
           for i in range(5)]
     np.testing.assert_allclose(g, np.asarray(fd), rtol=1e-6)
 

@@ -19,7 +19,8 @@ from gan_mixtures import eval_setup, evaluate, train
 from gan_mixtures.metrics import inception_fid
 from gan_mixtures.state import ema_decay_at
 from tests import helpers
-from tests.helpers import REPO, data_config, eval_config, run_module, tiny_config
+from tests.helpers import (REPO, data_config, eval_config, run_module,
+                           tiny_config)
 
 FIXTURE = os.path.join(REPO, "tests", "testdata", "mnist_small")
 
@@ -27,7 +28,8 @@ FIXTURE = os.path.join(REPO, "tests", "testdata", "mnist_small")
 # ---- quantisation and the clean resize ---------------------------------------
 
 def test_quantized_fakes_are_the_uint8_levels():
-  x = np.random.RandomState(0).uniform(-1.2, 1.2, (4, 5, 5, 1)).astype(np.float32)
+  x = np.random.RandomState(0).uniform(
+      -1.2, 1.2, (4, 5, 5, 1)).astype(np.float32)
   q = evaluate.quantized(x)
   levels = (q + 1.0) * 127.5
   np.testing.assert_allclose(levels, np.round(levels), atol=1e-4)
@@ -56,7 +58,7 @@ def test_clean_resize_is_clean_fids():
   np.testing.assert_allclose(net, (got - 128.0) / 128.0, atol=1e-6)
 
 
-# ---- the cache key of real features -------------------------------------------
+# ---- the cache key of real features ------------------------------------------
 
 class StubExtractor:
   def __init__(self, path):
@@ -86,7 +88,8 @@ def test_real_feature_cache_covers_every_image_option(tmp_path):
   assert len(files) == len(variants), files
   # the same set again reads the cache; other weights are another file
   ds = data_lib.make_dataset(data_config(name="mnist", mnist_dir=FIXTURE,
-                                         image_size=28, resize="none"), split="test")
+                                         image_size=28, resize="none"),
+                             split="test")
   inception_fid.real_features(ds, 10, ext, ec)
   assert len(os.listdir(tmp_path / "stats")) == len(variants)
   weights.write_bytes(b"other weights")
@@ -98,15 +101,17 @@ def test_real_feature_cache_covers_every_image_option(tmp_path):
 
 
 def test_reference_examples_do_not_depend_on_the_run_seed():
-  dc = data_config(name="mnist", mnist_dir=FIXTURE, image_size=28, resize="none")
+  dc = data_config(name="mnist", mnist_dir=FIXTURE, image_size=28,
+                   resize="none")
   a = data_lib.make_dataset(dc, seed=0, split="test")
   b = data_lib.make_dataset(dc, seed=5, split="test")
-  np.testing.assert_array_equal(a.reference_examples(7)[0], b.reference_examples(7)[0])
+  np.testing.assert_array_equal(a.reference_examples(7)[0],
+                                b.reference_examples(7)[0])
   whole, _ = a.reference_examples(10_000)  # all of the split, in order
   assert len(whole) == a.size
 
 
-# ---- what the evaluation needs, found before training ---------------------------
+# ---- what the evaluation needs, found before training ------------------------
 
 def _mmgan_mnist(tmp_path):
   c = mmgan.get_config("mnist_a")
@@ -127,7 +132,8 @@ def test_missing_classifier_cli_one_line(tmp_path):
   proc = run_module(
       "experiments.main", "--config=configs/mmgan.py:mnist_a",
       f"--config.data.mnist_dir={FIXTURE}",
-      f"--config.eval.classifier_dir={tmp_path}/none", f"--workdir={tmp_path}/w")
+      f"--config.eval.classifier_dir={tmp_path}/none",
+      f"--workdir={tmp_path}/w")
   assert proc.returncode != 0
   lines = [l for l in (proc.stdout + proc.stderr).splitlines() if l.strip()]
   assert len(lines) == 1 and "--dataset=mnist" in lines[0], lines[-5:]
@@ -164,7 +170,8 @@ def test_missing_inception_weights_stop_before_training(tmp_path):
 
 def test_held_out_reference_split_by_default():
   c = default.get_config()
-  c.data.update(dict(name="mnist", mnist_dir=FIXTURE, image_size=28, resize="none"))
+  c.data.update(dict(name="mnist", mnist_dir=FIXTURE, image_size=28,
+                     resize="none"))
   c.eval.inception = False
   c.eval.classifier_metrics = False
   train_set = data_lib.make_dataset(c.data)
@@ -174,7 +181,7 @@ def test_held_out_reference_split_by_default():
   assert eval_setup.prepare(c, train_set).reference.split_name == "train"
 
 
-# ---- EMA warm-up ------------------------------------------------------------------
+# ---- EMA warm-up -------------------------------------------------------------
 
 def test_ema_warmup_schedule():
   steps = jnp.arange(0, 20_000, 997)
@@ -182,7 +189,8 @@ def test_ema_warmup_schedule():
   want = np.minimum(0.999, (1 + np.asarray(steps)) / (10 + np.asarray(steps)))
   np.testing.assert_allclose(got, want, rtol=1e-6)
   assert float(ema_decay_at(0.999, jnp.asarray(0), True)) == pytest.approx(0.1)
-  assert float(ema_decay_at(0.999, jnp.asarray(0), False)) == pytest.approx(0.999)
+  assert float(
+      ema_decay_at(0.999, jnp.asarray(0), False)) == pytest.approx(0.999)
   assert float(ema_decay_at(0.0, jnp.asarray(5), True)) == 0.0
 
 
@@ -200,14 +208,15 @@ def test_ema_after_the_first_step(warmup):
 
 
 def test_results_say_which_generator_was_evaluated(tmp_path):
-  r = train.train_and_evaluate(tiny_config("mdgan", ema_decay=0.99), str(tmp_path))
+  r = train.train_and_evaluate(tiny_config("mdgan", ema_decay=0.99),
+                               str(tmp_path))
   assert r["eval_protocol"]["generator"] == "ema"
   assert r["eval_protocol"]["ema_warmup"] is True
   r = train.train_and_evaluate(tiny_config("vanilla"), str(tmp_path / "raw"))
   assert r["eval_protocol"]["generator"] == "raw"
 
 
-# ---- scoring samples from anywhere --------------------------------------------------
+# ---- scoring samples from anywhere -------------------------------------------
 
 def _digits_args(tmp_path):
   return ["--dataset=digits", "--config=configs/default.py",
@@ -262,7 +271,7 @@ def test_bad_samples_one_line(tmp_path, case, match):
   assert len(lines) == 1 and match in lines[0], lines[-5:]
 
 
-# ---- the summary line -----------------------------------------------------------------
+# ---- the summary line --------------------------------------------------------
 
 def test_summary_line_names_headline_metrics():
   from gan_mixtures.evaluate import summary_line

@@ -29,7 +29,8 @@ def features(seed, n, d=64, shift=0.0):
 
 def test_kid_equals_clean_fid_on_the_same_subsets():
   real, fake = features(0, 300), features(1, 280, shift=0.2)
-  got = kid.kernel_inception_distance(real, fake, num_subsets=7, subset_size=100)
+  got = kid.kernel_inception_distance(real, fake, num_subsets=7,
+                                      subset_size=100)
   idx_real, idx_fake = kid.subset_indices(300, 280, 100, 7, 0)
   want = clean_fid_kid(real, fake, idx_real, idx_fake)
   assert got["kid"] == pytest.approx(want.mean(), abs=1e-6)
@@ -39,7 +40,8 @@ def test_kid_equals_clean_fid_on_the_same_subsets():
 
 def test_kid_of_whole_sets_is_the_unbiased_mmd():
   real, fake = features(2, 50, 8), features(3, 50, 8, shift=1.0)
-  got = kid.kernel_inception_distance(real, fake, num_subsets=3, subset_size=999)
+  got = kid.kernel_inception_distance(real, fake, num_subsets=3,
+                                      subset_size=999)
   # every subset is a permutation of all 50: one value, std 0
   x, y = real.astype(np.float64), fake.astype(np.float64)
   k = lambda a, b: (a @ b.T / 8 + 1) ** 3
@@ -78,13 +80,17 @@ def test_manifold_metrics_brute_force():
     return np.sort(d, 1)[:, k]  # column 0 is the point itself
   r3, r5, f3 = radii(real, 3), radii(real, 5), radii(fake, 3)
   d = dist(fake, real)  # [M, N]
-  precision = np.mean([any(d[j, i] <= r3[i] for i in range(40)) for j in range(30)])
-  recall = np.mean([any(d[j, i] <= f3[j] for j in range(30)) for i in range(40)])
-  density = sum(d[j, i] < r5[i] for j in range(30) for i in range(40)) / (5 * 30)
+  precision = np.mean(
+      [any(d[j, i] <= r3[i] for i in range(40)) for j in range(30)])
+  recall = np.mean(
+      [any(d[j, i] <= f3[j] for j in range(30)) for i in range(40)])
+  density = sum(
+      d[j, i] < r5[i] for j in range(30) for i in range(40)) / (5 * 30)
   coverage = np.mean([d[:, i].min() < r5[i] for i in range(40)])
   got = manifold.manifold_metrics(real, fake, k_pr=3, k_dc=5, chunk=8)
   assert got == pytest.approx(dict(precision=precision, recall=recall,
-                                   density=density, coverage=coverage), abs=1e-6)
+                                   density=density, coverage=coverage),
+                              abs=1e-6)
 
 
 def test_identical_sets_score_one():
@@ -100,7 +106,8 @@ def openai_inception_score(logits_, splits=10):
   preds /= preds.sum(1, keepdims=True)
   scores = []
   for i in range(splits):
-    part = preds[(i * preds.shape[0] // splits):((i + 1) * preds.shape[0] // splits), :]
+    part = preds[
+        (i * preds.shape[0] // splits):((i + 1) * preds.shape[0] // splits), :]
     kl = part * (np.log(part) - np.log(np.expand_dims(np.mean(part, 0), 0)))
     scores.append(np.exp(np.mean(np.sum(kl, 1))))
   return np.mean(scores), np.std(scores)
@@ -109,16 +116,19 @@ def openai_inception_score(logits_, splits=10):
 def test_inception_score_equals_the_reference_code():
   rs = np.random.RandomState(9)
   pool3 = np.abs(rs.randn(500, logits.POOL3)).astype(np.float32) * 0.3
-  layer = {"kernel": rs.randn(logits.POOL3, logits.NUM_LOGITS).astype(np.float32) * 0.05}
+  layer = {"kernel":
+           rs.randn(logits.POOL3, logits.NUM_LOGITS).astype(np.float32) * 0.05}
   lg = logits.logits(layer, pool3)
-  want = openai_inception_score(pool3.astype(np.float64) @ layer["kernel"].astype(np.float64))
+  want = openai_inception_score(
+      pool3.astype(np.float64) @ layer["kernel"].astype(np.float64))
   got = fid.inception_score(lg, splits=10)
   assert got == pytest.approx(want, rel=1e-4)
   assert 1.0 < got[0] < logits.NUM_LOGITS
 
 
 def test_inception_score_closed_forms_of_logits():
-  assert fid.inception_score(np.zeros((40, 1008)), splits=4)[0] == pytest.approx(1.0)
+  assert (fid.inception_score(np.zeros((40, 1008)), splits=4)[0]
+          == pytest.approx(1.0))
   same = np.tile(np.random.RandomState(0).randn(1, 1008), (40, 1))  # identical
   assert fid.inception_score(same, splits=4)[0] == pytest.approx(1.0)
   n = 25
@@ -127,14 +137,17 @@ def test_inception_score_closed_forms_of_logits():
 
 
 def test_logits_layer_from_files(tmp_path):
-  w = np.random.RandomState(1).randn(logits.NUM_LOGITS, logits.POOL3).astype(np.float32)
+  w = np.random.RandomState(1).randn(
+      logits.NUM_LOGITS, logits.POOL3).astype(np.float32)
   logits.save_logits_layer({"kernel": w.T}, str(tmp_path / "fc.npz"))
   np.testing.assert_array_equal(
       logits.load_logits_layer(str(tmp_path / "fc.npz"))["kernel"], w.T)
   # a state dict as torch lays it out ([out, in], under 'fc.weight')
-  assert logits._find_kernel({"conv.weight": np.zeros((3, 3)), "fc.weight": w}) is not None
+  assert logits._find_kernel(
+      {"conv.weight": np.zeros((3, 3)), "fc.weight": w}) is not None
   np.testing.assert_array_equal(
-      logits._find_kernel({"net": {"output": {"weight": w, "bias": np.zeros(1008)}}}), w.T)
+      logits._find_kernel(
+          {"net": {"output": {"weight": w, "bias": np.zeros(1008)}}}), w.T)
   np.savez(str(tmp_path / "bad.npz"), kernel=np.zeros((10, 10)))
   with pytest.raises(ValueError, match="2048 x 1008"):
     logits.load_logits_layer(str(tmp_path / "bad.npz"))

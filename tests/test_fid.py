@@ -68,4 +68,5 @@ def test_inception_score_brute_force():
   p = np.exp(logits) / np.exp(logits).sum(1, keepdims=True)
   py = p.mean(0)
   want = np.exp(np.mean([np.sum(pi * np.log(pi / py)) for pi in p]))
-  assert fid.inception_score(logits, splits=1)[0] == pytest.approx(want, rel=1e-10)
+  assert fid.inception_score(logits, splits=1)[0] == pytest.approx(
+      want, rel=1e-10)

@@ -36,9 +36,11 @@ class GatingTest(parameterized.TestCase):
     w, b = rs.randn(m, dz), rs.randn(m)
     z = rs.randn(dz)
     with jax.enable_x64(True):
-      got = np.asarray(self.variant(gating.hme_gates)(jnp.asarray(z), jnp.asarray(w), jnp.asarray(b)))
+      got = np.asarray(self.variant(gating.hme_gates)(
+          jnp.asarray(z), jnp.asarray(w), jnp.asarray(b)))
     chex.assert_shape(got, (2**depth,))
-    np.testing.assert_allclose(got, brute_force_leaf_weights(z, w, b), atol=1e-6, rtol=0)
+    np.testing.assert_allclose(got, brute_force_leaf_weights(z, w, b),
+                               atol=1e-6, rtol=0)
     assert np.all(got >= 0) and abs(got.sum() - 1) < 1e-6
 
   def test_zero_weights_give_uniform_leaves(self):
@@ -50,16 +52,20 @@ class GatingTest(parameterized.TestCase):
   def test_node_probabilities_soft_counts(self):
     rs = np.random.RandomState(0)
     w, b, z = rs.randn(7, 2), rs.randn(7), rs.randn(2)
-    p = np.asarray(gating.node_probabilities(jnp.asarray(z), jnp.asarray(w), jnp.asarray(b)))
+    p = np.asarray(gating.node_probabilities(jnp.asarray(z), jnp.asarray(w),
+                                             jnp.asarray(b)))
     assert p.shape == (15,) and p[0] == 1.0
     for node in range(7):  # a node's probability is the sum of its children's
-      np.testing.assert_allclose(p[node], p[2 * node + 1] + p[2 * node + 2], rtol=1e-5)
+      np.testing.assert_allclose(p[node], p[2 * node + 1] + p[2 * node + 2],
+                                 rtol=1e-5)
 
   @chex.variants(with_jit=True, without_jit=True)
   def test_me_gates_softmax_and_vmap(self):
     rs = np.random.RandomState(1)
-    w, b, z = jnp.asarray(rs.randn(5, 3)), jnp.asarray(rs.randn(5)), jnp.asarray(rs.randn(10, 3))
-    g = self.variant(jax.vmap(gating.me_gates, in_axes=(0, None, None)))(z, w, b)
+    w, b, z = (jnp.asarray(rs.randn(5, 3)), jnp.asarray(rs.randn(5)),
+               jnp.asarray(rs.randn(10, 3)))
+    g = self.variant(
+        jax.vmap(gating.me_gates, in_axes=(0, None, None)))(z, w, b)
     chex.assert_shape(g, (10, 5))
     logits = np.asarray(z) @ np.asarray(w).T + np.asarray(b)
     want = np.exp(logits) / np.exp(logits).sum(1, keepdims=True)

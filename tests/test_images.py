@@ -19,9 +19,11 @@ SHARED_MNIST = sources.mnist_dir("")
 def test_idx_reader_on_fixture():
   src = sources.local_mnist(FIXTURE, "train")
   assert len(src) == 200
-  np.testing.assert_array_equal(src.labels(np.arange(10)), [5, 0, 4, 1, 9, 2, 1, 3, 1, 4])
+  np.testing.assert_array_equal(src.labels(np.arange(10)),
+                                [5, 0, 4, 1, 9, 2, 1, 3, 1, 4])
   img = src.images(np.array([0]))
-  assert img.shape == (1, 28, 28, 1) and img.dtype == np.uint8 and img.max() == 255
+  assert (img.shape == (1, 28, 28, 1) and img.dtype == np.uint8
+          and img.max() == 255)
 
 
 def test_idx_reader_rejects_garbage(tmp_path):
@@ -36,7 +38,8 @@ def test_missing_mnist_dir_is_a_clear_error(tmp_path):
     data_lib.make_dataset(data_config(name="mnist", mnist_dir=str(tmp_path)))
 
 
-def test_unprepared_tfds_set_is_a_clear_error_without_network(tmp_path, monkeypatch):
+def test_unprepared_tfds_set_is_a_clear_error_without_network(
+    tmp_path, monkeypatch):
   # data.download False: neither the builder's download nor
   # tfds.data_source's own (its default download=True) may be tried.
   import tensorflow_datasets as tfds
@@ -49,7 +52,8 @@ def test_unprepared_tfds_set_is_a_clear_error_without_network(tmp_path, monkeypa
 
   for name in ("download", "download_and_extract"):
     monkeypatch.setattr(tfds.download.DownloadManager, name, no_network)
-  with pytest.raises(FileNotFoundError, match="not prepared .* data.download is False"):
+  with pytest.raises(FileNotFoundError,
+                     match="not prepared .* data.download is False"):
     sources.TfdsSource("cifar10", "train", str(tmp_path), download=False)
   assert not tried
 
@@ -68,8 +72,10 @@ def test_preprocess_modes():
 
 
 def test_indices_are_deterministic_epoch_permutations():
-  ds = data_lib.make_dataset(data_config(name="mnist", mnist_dir=FIXTURE), seed=3)
-  again = data_lib.make_dataset(data_config(name="mnist", mnist_dir=FIXTURE), seed=3)
+  ds = data_lib.make_dataset(data_config(name="mnist", mnist_dir=FIXTURE),
+                             seed=3)
+  again = data_lib.make_dataset(data_config(name="mnist", mnist_dir=FIXTURE),
+                                seed=3)
   # 200 examples, 50 per step: steps 0-3 are one epoch, every example once.
   epoch = np.concatenate([ds.indices(s, 50) for s in range(4)])
   np.testing.assert_array_equal(np.sort(epoch), np.arange(200))
@@ -77,40 +83,47 @@ def test_indices_are_deterministic_epoch_permutations():
   np.testing.assert_array_equal(ds.indices(7, 50), again.indices(7, 50))
   x1, y1 = ds.batch_with_labels(5, (2, 4))
   x2, y2 = again.batch_with_labels(5, (2, 4))
-  assert x1.shape == (2, 4, 32, 32, 1) and np.array_equal(x1, x2) and np.array_equal(y1, y2)
+  assert (x1.shape == (2, 4, 32, 32, 1) and np.array_equal(x1, x2)
+          and np.array_equal(y1, y2))
   assert -1.0 <= x1.min() and x1.max() <= 1.0
-  other = data_lib.make_dataset(data_config(name="mnist", mnist_dir=FIXTURE), seed=4)
+  other = data_lib.make_dataset(data_config(name="mnist", mnist_dir=FIXTURE),
+                                seed=4)
   assert not np.array_equal(ds.indices(0, 50), other.indices(0, 50))
 
 
 def test_stacked_mnist_labels_match_channels():
-  ds = data_lib.make_dataset(data_config(name="stacked_mnist", mnist_dir=FIXTURE, image_size=28, resize="none"))
+  ds = data_lib.make_dataset(data_config(
+      name="stacked_mnist", mnist_dir=FIXTURE, image_size=28, resize="none"))
   assert ds.example_shape == (28, 28, 3) and ds.num_classes == 1000
   x, y = ds.batch_with_labels(1, (16,))
   src = sources.local_mnist(FIXTURE, "train")
   idx = [ds.indices(1, 16, s) for s in range(3)]
   for c in range(3):
-    np.testing.assert_array_equal(x[..., c], images.to_unit_range(src.images(idx[c]))[..., 0])
+    np.testing.assert_array_equal(
+        x[..., c], images.to_unit_range(src.images(idx[c]))[..., 0])
   want = 100 * src.labels(idx[0]) + 10 * src.labels(idx[1]) + src.labels(idx[2])
   np.testing.assert_array_equal(y, want)
 
 
 def test_sklearn_digits_source():
-  ds = data_lib.make_dataset(data_config(name="digits", image_size=16, resize="resize"))
+  ds = data_lib.make_dataset(data_config(name="digits", image_size=16,
+                                         resize="resize"))
   x, y = ds.batch_with_labels(0, (32,))
   assert x.shape == (32, 16, 16, 1) and set(y) <= set(range(10))
   assert len(ds.source) == 1438  # 80 % of 1797
 
 
 @pytest.mark.skipif(
-    not os.path.exists(os.path.join(SHARED_MNIST, "train-images-idx3-ubyte.gz")),
+    not os.path.exists(os.path.join(SHARED_MNIST,
+                                    "train-images-idx3-ubyte.gz")),
     reason=f"full MNIST not found at {SHARED_MNIST} (set MNIST_DIR)",
 )
 def test_full_local_mnist():
   train = sources.local_mnist(SHARED_MNIST, "train")
   test = sources.local_mnist(SHARED_MNIST, "test")
   assert len(train) == 60000 and len(test) == 10000
-  np.testing.assert_array_equal(np.bincount(test.all_labels)[:3], [980, 1135, 1032])
+  np.testing.assert_array_equal(np.bincount(test.all_labels)[:3],
+                                [980, 1135, 1032])
 
 
 @pytest.mark.parametrize(
@@ -129,7 +142,8 @@ def test_full_local_mnist():
 def test_tfds_pipelines_under_mock_data(name, size, resize, crop, shape):
   tfds = pytest.importorskip("tensorflow_datasets")
   with tfds.testing.mock_data(num_examples=40):
-    dc = data_config(name=name, source="tfds", image_size=size, resize=resize, crop=crop)
+    dc = data_config(name=name, source="tfds", image_size=size, resize=resize,
+                     crop=crop)
     ds = data_lib.make_dataset(dc, seed=1)
     x = ds.host_batch(3, (2, 5))
     assert x.shape == (2, 5) + shape and x.dtype == np.float32
@@ -148,7 +162,8 @@ def test_tfds_pipelines_under_mock_data(name, size, resize, crop, shape):
 )
 def test_random_source_has_the_sets_shape(name, size, resize, crop, shape):
   # what benchmarks use on a machine without the data set (or tfds)
-  dc = data_config(name=name, source="random", image_size=size, resize=resize, crop=crop)
+  dc = data_config(name=name, source="random", image_size=size, resize=resize,
+                   crop=crop)
   x = data_lib.make_dataset(dc, seed=1).host_batch(0, (2, 4))
   assert x.shape == (2, 4) + shape and x.dtype == np.float32
   assert -1.0 <= x.min() < 0.0 < x.max() <= 1.0
@@ -176,8 +191,10 @@ def test_imbalanced_mnist_view_on_fixture():
   ds = data_lib.make_dataset(data_config(
       name="mnist", mnist_dir=FIXTURE, major_class=1, minor_count=3))
   counts = np.bincount(ds.source.all_labels, minlength=10)
-  full = np.bincount(sources.local_mnist(FIXTURE, "train").all_labels, minlength=10)
-  assert counts[1] == full[1] and all(counts[c] == 3 for c in range(10) if c != 1)
+  full = np.bincount(sources.local_mnist(FIXTURE, "train").all_labels,
+                     minlength=10)
+  assert counts[1] == full[1] and all(
+      counts[c] == 3 for c in range(10) if c != 1)
   x, y = ds.batch_with_labels(0, (8,))
   assert set(y) <= set(range(10)) and x.shape == (8, 32, 32, 1)
 

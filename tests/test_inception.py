@@ -19,7 +19,8 @@ needs_weights = pytest.mark.skipif(
 
 
 def _inputs(seed: int, n: int = 2) -> np.ndarray:
-  return np.random.RandomState(seed).uniform(-1, 1, (n, 299, 299, 3)).astype(np.float32)
+  return np.random.RandomState(seed).uniform(
+      -1, 1, (n, 299, 299, 3)).astype(np.float32)
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +40,8 @@ def test_port_matches_stored_torchscript_features(extractor):
 
 @needs_weights
 def test_port_matches_live_torchscript(extractor):
-  torch = pytest.importorskip("torch", reason="torch absent: live comparison skipped")
+  torch = pytest.importorskip("torch",
+                              reason="torch absent: live comparison skipped")
   net = torch.jit.load(WEIGHTS).eval()
   x = _inputs(1)
   with torch.no_grad():
@@ -67,7 +69,8 @@ def test_small_images_are_resized(extractor=None):
 
 
 def test_torchscript_reader_on_a_scripted_module(tmp_path):
-  torch = pytest.importorskip("torch", reason="torch absent: cannot script a module")
+  torch = pytest.importorskip("torch",
+                              reason="torch absent: cannot script a module")
   conv = torch.nn.Conv2d(3, 4, (1, 3), padding=(0, 1))
   path = str(tmp_path / "m.pt")
   torch.jit.save(torch.jit.script(conv), path)
@@ -89,10 +92,12 @@ def test_fc_layer_maps_to_logits():
   conv = {"weight": np.zeros((2, 3, 1, 1), np.float32), "beta": np.zeros(2),
           "mean": np.zeros(2), "var": np.ones(2)}
   tree = {"net": {"layers": {"conv": conv},
-                  "fc": {"weight": np.arange(6.0).reshape(3, 2), "bias": np.ones(3)}}}
+                  "fc": {"weight": np.arange(6.0).reshape(3, 2),
+                         "bias": np.ones(3)}}}
   p = inception.params_from_torch_tree(tree)["params"]
   assert p["conv"]["weight"].shape == (1, 1, 3, 2)
-  np.testing.assert_array_equal(p["fc"]["kernel"], np.arange(6.0).reshape(3, 2).T)
+  np.testing.assert_array_equal(p["fc"]["kernel"],
+                                np.arange(6.0).reshape(3, 2).T)
 
 
 @needs_weights

@@ -30,12 +30,14 @@ def test_g_losses():
       losses.g_loss("minimax", FAKE), np.mean(np.log(1 - sig(FAKE))), rtol=1e-5
   )
   for kind in ("hinge", "wgan", "wgan_gp"):
-    np.testing.assert_allclose(losses.g_loss(kind, FAKE), -FAKE.mean(), rtol=1e-6)
+    np.testing.assert_allclose(losses.g_loss(kind, FAKE), -FAKE.mean(),
+                               rtol=1e-6)
 
 
 def test_hinge_and_wgan_d_loss():
   want = np.mean(np.maximum(0, 1 - REAL)) + np.mean(np.maximum(0, 1 + FAKE))
-  np.testing.assert_allclose(losses.d_loss("hinge", REAL, FAKE), want, rtol=1e-6)
+  np.testing.assert_allclose(losses.d_loss("hinge", REAL, FAKE), want,
+                             rtol=1e-6)
   np.testing.assert_allclose(
       losses.d_loss("wgan_gp", REAL[:, None], FAKE[:, None]),
       FAKE.mean() - REAL.mean(),
@@ -71,7 +73,8 @@ def test_gradient_penalty_quadratic_critic_brute_force():
   eps = jax.random.uniform(rng, (8, 1))
   x_hat = eps * real + (1 - eps) * fake
   want = np.mean((np.linalg.norm(np.asarray(x_hat), axis=1) - 1) ** 2)
-  got = losses.gradient_penalty(lambda x: 0.5 * jnp.sum(x**2, 1), real, fake, rng)
+  got = losses.gradient_penalty(lambda x: 0.5 * jnp.sum(x**2, 1), real, fake,
+                                rng)
   np.testing.assert_allclose(got, want, rtol=1e-5)
 
 

@@ -24,7 +24,8 @@ def test_rows_cover_the_papers():
   row = manifest.BY_ID["hme_t5.8_mnist_hme_l4"]
   assert row.paper_value.startswith("FID 9.15 +- 0.45")
   assert row.config == "configs/hmegan.py:mnist_hme_l4"
-  assert manifest.BY_ID["hme_t5.10_celeba_megan_k4"].config == "configs/megan.py:celeba_k4"
+  assert (manifest.BY_ID["hme_t5.10_celeba_megan_k4"].config
+          == "configs/megan.py:celeba_k4")
 
 
 def test_list_prints_every_row():
@@ -106,7 +107,8 @@ def test_time_rows_times_each_signature_once(tmp_path, monkeypatch):
   assert timed == ["configs/hmegan.py:mnist_hme_5"] * 3
 
 
-def test_pending_rows_cheapest_first_and_failures_reported(tmp_path, monkeypatch):
+def test_pending_rows_cheapest_first_and_failures_reported(
+    tmp_path, monkeypatch):
   from experiments import reproduce_lib as reproduce
 
   monkeypatch.setattr(reproduce, "REPRODUCTIONS", str(tmp_path / "r.json"))
@@ -138,7 +140,8 @@ def test_pending_rows_cheapest_first_and_failures_reported(tmp_path, monkeypatch
     reproduce.rows_to_run("mdgan_ring8,nope")
 
 
-def test_a_stopped_time_pass_keeps_the_copies_of_what_it_measured(tmp_path, monkeypatch):
+def test_a_stopped_time_pass_keeps_the_copies_of_what_it_measured(
+    tmp_path, monkeypatch):
   from experiments import reproduce_lib as reproduce
 
   path = tmp_path / "step_times.json"
@@ -151,7 +154,8 @@ def test_a_stopped_time_pass_keeps_the_copies_of_what_it_measured(tmp_path, monk
             "platform": "cpu", "date": "2026-12-01", "gflop_per_step": 1.0}
 
   monkeypatch.setattr(reproduce, "time_config", fake_time)
-  rows = [manifest.BY_ID[i] for i in ("hme_t5.3_mnist_hme_5", "hme_t5.5_celeba_hme_5",
+  rows = [manifest.BY_ID[i] for i in ("hme_t5.3_mnist_hme_5",
+                                      "hme_t5.5_celeba_hme_5",
                                       "hme_t5.4_fashion_mnist_hme_5")]
   with pytest.raises(KeyboardInterrupt):
     reproduce.time_rows(rows)

@@ -52,11 +52,13 @@ class MethodTest(parameterized.TestCase):
     for key in ("d_loss", "g_loss", "d_grad_norm", "g_grad_norm"):
       assert key in metrics
     # Both players moved.
-    for old, new in ((state.g.params, new_state.g.params), (state.d.params, new_state.d.params)):
+    for old, new in ((state.g.params, new_state.g.params),
+                     (state.d.params, new_state.d.params)):
       diffs = jax.tree.map(lambda a, b: float(np.abs(a - b).max()), old, new)
       assert max(jax.tree.leaves(diffs)) > 0
     chex.assert_trees_all_equal_shapes(
-        (state.g.params, state.d.params), (new_state.g.params, new_state.d.params)
+        (state.g.params, state.d.params),
+        (new_state.g.params, new_state.d.params)
     )
     x, aux = method.sample(new_state, rng, 7)
     chex.assert_shape(x, (7, 2))
@@ -64,13 +66,15 @@ class MethodTest(parameterized.TestCase):
       chex.assert_shape(aux["component"], (7,))
       assert int(aux["component"].max()) < c.method.n_gmm
     if kind == "hmegan":
-      leaves = 2**c.method.depth if c.method.gate == "hme" else c.method.num_leaves
+      leaves = (2**c.method.depth if c.method.gate == "hme"
+                else c.method.num_leaves)
       chex.assert_shape(aux["gates"], (7, leaves))
       np.testing.assert_allclose(aux["gates"].sum(-1), 1.0, rtol=1e-5)
     if kind == "ldagan":
       chex.assert_shape(aux["component"], (7,))
       sm = method.state_metrics(new_state)
-      assert len(sm["alpha"]) == 8 and abs(sum(sm["alpha_normalised"]) - 1) < 1e-5
+      assert (len(sm["alpha"]) == 8
+              and abs(sum(sm["alpha_normalised"]) - 1) < 1e-5)
       assert float(new_state.aux["alpha"].min()) >= c.method.alpha_min
       assert 0 < float(metrics["estep_iters"]) <= c.method.estep_max_iters
 
@@ -85,7 +89,8 @@ class JitConsistencyTest(chex.TestCase):
     batch = ds.sample(rng, (1, c.train.batch_size))
     new, metrics = self.variant(method.train_step)(state, batch, rng)
     ref, ref_metrics = jax.jit(method.train_step)(state, batch, rng)
-    chex.assert_trees_all_close(new.g.params, ref.g.params, rtol=1e-5, atol=1e-6)
+    chex.assert_trees_all_close(new.g.params, ref.g.params, rtol=1e-5,
+                                atol=1e-6)
     # the grad norms sum many squares: fused (jit) vs op-by-op order, 1e-5
     chex.assert_trees_all_close(metrics, ref_metrics, rtol=1e-4, atol=1e-6)
 
@@ -108,7 +113,8 @@ def test_ema_tracks_generator():
   state = method.init(rng, ds.sample(rng, (2,)))
   batch = ds.sample(rng, (1, c.train.batch_size))
   new, _ = method.train_step(state, batch, rng)
-  want = jax.tree.map(lambda e, p: 0.9 * e + 0.1 * p, state.g_ema_params, new.g.params)
+  want = jax.tree.map(lambda e, p: 0.9 * e + 0.1 * p, state.g_ema_params,
+                      new.g.params)
   chex.assert_trees_all_close(new.g_ema_params, want, rtol=1e-5, atol=1e-7)
 
 
@@ -126,14 +132,17 @@ def test_mdgan_losses_match_formula():
     return np.mean(np.exp(-sq / (2 * 0.25)), 1) / (2 * np.pi * 0.25) ** (d / 2)
 
   lam = sgmm.max_likelihood(means, 0.25)
-  want_d = -(np.mean(np.log(lk(real_out) + 1e-8)) + np.mean(np.log(lam - lk(fake_out) + 1e-8)))
+  want_d = -(np.mean(np.log(lk(real_out) + 1e-8))
+             + np.mean(np.log(lam - lk(fake_out) + 1e-8)))
   got_d, _ = method.d_objective(real_out, fake_out)
   np.testing.assert_allclose(got_d, want_d, rtol=1e-5)
   got_g, _ = method.g_objective(fake_out)
-  np.testing.assert_allclose(got_g, np.mean(np.log(lam - lk(fake_out) + 1e-8)), rtol=1e-5)
+  np.testing.assert_allclose(got_g, np.mean(np.log(lam - lk(fake_out) + 1e-8)),
+                             rtol=1e-5)
   c.method.g_loss = "ns"
   got_ns, _ = method.g_objective(fake_out)
-  np.testing.assert_allclose(got_ns, -np.mean(np.log(lk(fake_out) + 1e-8)), rtol=1e-5)
+  np.testing.assert_allclose(got_ns, -np.mean(np.log(lk(fake_out) + 1e-8)),
+                             rtol=1e-5)
 
 
 def test_mdgan_embedding_bounded_and_lambda_positive_gap():
@@ -141,7 +150,8 @@ def test_mdgan_embedding_bounded_and_lambda_positive_gap():
   e = method.embed(jax.numpy.asarray([[-1e4, 0.0, 1e4] * 3]))
   assert float(e.max()) <= 2.5 and float(e.min()) >= -2.5
   # At the maximiser the gap lambda - lk is clipped at 0, never negative.
-  assert float(method.fake_gap(jax.numpy.asarray([method.lam * 1.0001]))[0]) == 0.0
+  assert float(
+      method.fake_gap(jax.numpy.asarray([method.lam * 1.0001]))[0]) == 0.0
 
 
 @pytest.mark.parametrize(
@@ -201,7 +211,8 @@ def test_ldagan_per_generator_sampling_and_ancestral_d_fakes():
   state = method.init(rng, ds.example_batch(2))
   x, aux = method.sample(state, rng, 16)
   # balanced over the generators, in random order
-  np.testing.assert_array_equal(np.bincount(np.asarray(aux["component"])), [2] * 8)
+  np.testing.assert_array_equal(np.bincount(np.asarray(aux["component"])),
+                                [2] * 8)
   batch = ds.sample(rng, (1, c.train.batch_size))
   new, metrics = jax.jit(method.train_step)(state, batch, rng)
   chex.assert_tree_all_finite(metrics)
@@ -279,4 +290,5 @@ def test_ldagan_minimax_g_terms_are_log_one_minus_d():
   c.method.loss = "minimax"
   critic = jax.numpy.asarray([[-1.0, 0.5], [2.0, 0.0]])
   want = np.log1p(np.exp(np.asarray(critic)))  # -log(1 - sigmoid)
-  np.testing.assert_allclose(method.log_likelihood_terms(critic), want, rtol=1e-5)
+  np.testing.assert_allclose(method.log_likelihood_terms(critic), want,
+                             rtol=1e-5)

@@ -22,7 +22,8 @@ def test_mode_metrics_hand_made():
   assert m["hq_fraction"] == pytest.approx(5 / 6)
   hist = np.array([3, 1, 1, 0]) / 5
   nz = hist > 0
-  assert m["mode_kl"] == pytest.approx(np.sum(hist[nz] * np.log(hist[nz] / 0.25)))
+  assert m["mode_kl"] == pytest.approx(
+      np.sum(hist[nz] * np.log(hist[nz] / 0.25)))
   # >= 1 % of 6 samples means >= 0.06, so every covered mode counts.
   assert m["modes_covered_1pct"] == 3
 
@@ -75,7 +76,8 @@ def thesis_nn_accuracy(real, fake, k):
     decisions.append(sum(1 for j in nearest if j < len(real)) / k)
   decisions = np.array(decisions)
   fake_dec = decisions[len(real):]
-  return decisions[:len(real)].mean(), (len(fake_dec) - fake_dec.sum()) / len(fake_dec)
+  return (decisions[:len(real)].mean(),
+          (len(fake_dec) - fake_dec.sum()) / len(fake_dec))
 
 
 def test_knn_identical_distributions_near_half_and_far_near_one():

@@ -73,11 +73,14 @@ def test_component_ce_and_mixture_term_match_loops():
   logits = rng.randn(k, m, k).astype(np.float32)
   log_p = logits - np.log(np.exp(logits).sum(-1, keepdims=True))
   want = -np.mean([log_p[j, b, j] for j in range(k) for b in range(m)])
-  np.testing.assert_allclose(mmgan.component_ce(jnp.asarray(logits)), want, rtol=1e-5)
+  np.testing.assert_allclose(mmgan.component_ce(jnp.asarray(logits)), want,
+                             rtol=1e-5)
   alpha = rng.dirichlet(np.ones(k), n)
   terms = rng.randn(n, k)
-  want = np.mean([sum(alpha[i, j] * terms[i, j] for j in range(k)) for i in range(n)])
-  np.testing.assert_allclose(mmgan.mixture_fake_term(alpha, terms), want, rtol=1e-6)
+  want = np.mean(
+      [sum(alpha[i, j] * terms[i, j] for j in range(k)) for i in range(n)])
+  np.testing.assert_allclose(mmgan.mixture_fake_term(alpha, terms), want,
+                             rtol=1e-6)
 
 
 def test_losses_shapes_and_alpha_on_simplex():
@@ -114,7 +117,8 @@ def test_omega_gradient_moves_weight_to_the_fooling_component():
     omega, opt = method.omega_step(omega, opt, log_1m_d)
   alpha = np.asarray(jax.nn.softmax(omega, -1))
   assert alpha[0, 1] > alpha[0, 0] and alpha[0, 1] > alpha[0, 2]
-  np.testing.assert_allclose(alpha[1], 1 / 3, atol=1e-6)  # equal terms: no change
+  # equal terms: no change
+  np.testing.assert_allclose(alpha[1], 1 / 3, atol=1e-6)
 
 
 def test_fixed_weights_stay_true_priors_and_ema():
@@ -127,7 +131,8 @@ def test_fixed_weights_stay_true_priors_and_ema():
   batch = jnp.asarray(ds.host_batch(0, (1, 4)))
   new, _ = jax.jit(method.train_step)(state, batch, jax.random.PRNGKey(0))
   np.testing.assert_array_equal(new.aux["omega"], state.aux["omega"])
-  want = jax.tree.map(lambda e, p: 0.5 * e + 0.5 * p, state.g_ema_params, new.g.params)
+  want = jax.tree.map(lambda e, p: 0.5 * e + 0.5 * p, state.g_ema_params,
+                      new.g.params)
   chex.assert_trees_all_close(new.g_ema_params, want, rtol=1e-5, atol=1e-7)
 
 
@@ -138,7 +143,8 @@ def test_omega_waits_for_its_start_step():
   step = jax.jit(method.train_step)
   omegas = []
   for i in range(3):
-    state, _ = step(state, jnp.asarray(ds.host_batch(i, (1, 4))), jax.random.PRNGKey(i))
+    state, _ = step(state, jnp.asarray(ds.host_batch(i, (1, 4))),
+                    jax.random.PRNGKey(i))
     omegas.append(np.asarray(state.aux["omega"]))
   np.testing.assert_array_equal(omegas[0], 0.0)  # steps 0, 1: not learned
   np.testing.assert_array_equal(omegas[1], 0.0)
@@ -179,19 +185,21 @@ def test_match_components_recovers_a_permutation():
   priors = np.array([[0.6, 0.0, 0.4], [0.0, 0.6, 0.4]])
   perm = np.array([2, 0, 1])
   alpha = priors[:, perm] + 0.02  # component k models region perm[k]
-  np.testing.assert_array_equal(components.match_components(alpha, priors), perm)
+  np.testing.assert_array_equal(components.match_components(alpha, priors),
+                                perm)
 
 
 def test_component_accuracy_counts_labels_in_regions():
   region_classes = [(0, 1, 2), (7, 8, 9), (3, 4, 5, 6)]
   labels = {0: np.array([0, 1, 2, 7]), 1: np.array([8, 9]), 2: np.array([3, 0])}
-  out = components.component_accuracy(labels, np.array([0, 1, 2]), region_classes,
-                                      ["r1", "r2", "r3"])
+  out = components.component_accuracy(labels, np.array([0, 1, 2]),
+                                      region_classes, ["r1", "r2", "r3"])
   assert out["component_acc_per_region"] == {"r1": 0.75, "r2": 1.0, "r3": 0.5}
   np.testing.assert_allclose(out["component_acc"], 0.75)
   # union baseline: uniform labels hit 3/10, 3/10, 4/10 of the regions
   uniform = np.repeat(np.arange(10), 10)
-  np.testing.assert_allclose(components.union_baseline(uniform, region_classes), 1 / 3)
+  np.testing.assert_allclose(components.union_baseline(uniform, region_classes),
+                             1 / 3)
   # what component 0 draws, region by region (counted by hand), sums to 1
   shares = components.region_shares(labels[0], region_classes + [()],
                                      ["r1", "r2", "r3", "r4"])
@@ -264,7 +272,8 @@ def test_omega_init_priors_starts_at_the_priors_and_moves():
   np.testing.assert_allclose(method.alpha(state), ds.priors, atol=1e-6)
   step = jax.jit(method.train_step)
   for i in range(3):
-    state, _ = step(state, jnp.asarray(ds.host_batch(i, (1, 4))), jax.random.PRNGKey(i))
+    state, _ = step(state, jnp.asarray(ds.host_batch(i, (1, 4))),
+                    jax.random.PRNGKey(i))
   assert float(jnp.abs(method.alpha(state) - ds.priors).max()) > 1e-4  # learned
   fixed = tiny(fix_weights=True)
   ds, method = build(fixed)
@@ -284,7 +293,8 @@ def test_default_g_loss_is_the_papers_log_one_minus_d():
   rng = jax.random.PRNGKey(3)
   alpha = method.alpha(state)
   loss, aux = method.g_loss(state.g.params, state.d.params, alpha, rng)
-  fake = method.all_components(state.g.params, rng, c.method.per_component_batch)
+  fake = method.all_components(state.g.params, rng,
+                               c.method.per_component_batch)
   d_fake, c_fake = method.discriminate(state.d.params, fake)
   log_1m_d = np.asarray(jax.nn.log_sigmoid(-d_fake)).mean(1).T  # [n, K]
   want = np.mean(np.sum(np.asarray(alpha) * log_1m_d, 1))

@@ -42,7 +42,7 @@ def results(workdir):
   return json.loads((workdir / "results.json").read_text())
 
 
-# ---- several simulated devices, the real configs ---------------------------------
+# ---- several simulated devices, the real configs -----------------------------
 
 # Why the comparison holds on any CPU. The 2-device run all-reduces its
 # gradients, summing the batch in another order: float32 sums of n <= 500
@@ -65,7 +65,8 @@ SUM_RTOL = 500 * 2.0**-24  # float32 sums of <= 500 terms, two orders
 
 
 def first_row(workdir):
-  rows = [json.loads(l) for l in (workdir / "metrics.jsonl").read_text().splitlines()]
+  rows = [json.loads(l)
+          for l in (workdir / "metrics.jsonl").read_text().splitlines()]
   return next(r for r in rows if "d_loss" in r and r["step"] == 1)  # after 1
 
 
@@ -77,7 +78,8 @@ def test_two_simulated_devices_match_one(config, tmp_path):
   if "digits" in config:
     flags += [f"--config.eval.classifier_dir={tmp_path}/clf"]
   two = run_module("experiments.main", *flags, f"--workdir={tmp_path}/two",
-                   env={"XLA_FLAGS": "--xla_force_host_platform_device_count=2"})
+                   env={"XLA_FLAGS":
+                        "--xla_force_host_platform_device_count=2"})
   assert two.returncode == 0, two.stderr[-3000:]
   one = run_module("experiments.main", *flags, f"--workdir={tmp_path}/one",
                    env={"XLA_FLAGS": ""})
@@ -95,7 +97,7 @@ def test_two_simulated_devices_match_one(config, tmp_path):
     assert gap <= bound, (part, gap, bound)
 
 
-# ---- per-host input -----------------------------------------------------------------
+# ---- per-host input ----------------------------------------------------------
 
 class CountingSource:
   def __init__(self, source):
@@ -120,17 +122,20 @@ def test_each_process_reads_only_its_rows():
   shape = (2, 8)  # n_disc, batch
   full = ds.host_batch(3, shape)
   ds.source.read = 0
-  halves = [ds.host_batch(3, shape, slice(0, 4)), ds.host_batch(3, shape, slice(4, 8))]
+  halves = [ds.host_batch(3, shape, slice(0, 4)),
+            ds.host_batch(3, shape, slice(4, 8))]
   assert ds.source.read == 16  # each half read 8 = half the step's examples
   np.testing.assert_array_equal(np.concatenate(halves, axis=1), full)
 
 
-# ---- SIGTERM: checkpoint at that step, a clean exit, an identical resume -----------
+# ---- SIGTERM: checkpoint at that step, a clean exit, an identical resume -----
 
 @pytest.mark.slow
 def test_sigterm_checkpoints_and_resumes_identically(tmp_path):
-  flags = ["--config=configs/vanilla.py:grid25", "--config.train.num_steps=3000",
-           "--config.checkpoint.every_steps=500", "--config.train.log_every=500",
+  flags = ["--config=configs/vanilla.py:grid25",
+           "--config.train.num_steps=3000",
+           "--config.checkpoint.every_steps=500",
+           "--config.train.log_every=500",
            "--config.eval.num_samples=200", "--config.eval.num_samples_large=0",
            *QUIET]
   ref = run_module("experiments.main", *flags, f"--workdir={tmp_path}/ref")
@@ -150,17 +155,21 @@ def test_sigterm_checkpoints_and_resumes_identically(tmp_path):
   chex.assert_trees_all_equal(params(tmp_path / "ref"), params(work))
 
 
-# ---- submitit -----------------------------------------------------------------------
+# ---- submitit ----------------------------------------------------------------
 
 @pytest.mark.slow
 def test_submitit_local_sweep_equals_the_local_loop(tmp_path):
-  pytest.importorskip("submitit", reason="submitit absent: pip install submitit")
+  pytest.importorskip("submitit",
+                      reason="submitit absent: pip install submitit")
   common = ["--config=configs/vanilla.py:grid25", "--seeds=3",
             "--config.train.num_steps=40", "--config.train.log_every=20",
-            "--config.model.g_hidden=(16,16)", "--config.model.d_hidden=(16,16)",
-            "--config.eval.num_samples=200", "--config.eval.num_samples_large=0",
+            "--config.model.g_hidden=(16,16)",
+            "--config.model.d_hidden=(16,16)",
+            "--config.eval.num_samples=200",
+            "--config.eval.num_samples_large=0",
             *QUIET]
-  local = run_module("experiments.sweep", *common, f"--workdir={tmp_path}/local")
+  local = run_module("experiments.sweep", *common,
+                     f"--workdir={tmp_path}/local")
   assert local.returncode == 0, local.stderr[-3000:]
   sub = run_module("experiments.sweep", *common, f"--workdir={tmp_path}/sub",
                    "--launcher=submitit", "--executor=local")
@@ -173,7 +182,7 @@ def test_submitit_local_sweep_equals_the_local_loop(tmp_path):
   assert table(local) == table(sub)
 
 
-# ---- jax.distributed processes on 127.0.0.1 (slow) ----------------------------------
+# ---- jax.distributed processes on 127.0.0.1 (slow) ---------------------------
 
 def launch(flags, workdir, port, n=2, env=None):
   """n processes of one job; returns the Popen objects."""
@@ -200,7 +209,8 @@ MP_CASES = [
 @pytest.mark.slow
 @pytest.mark.parametrize("flags,name", MP_CASES)
 def test_two_processes_match_two_simulated_devices(flags, name, tmp_path):
-  flags = flags + ["--config.train.log_every=100", "--config.eval.num_samples=500",
+  flags = flags + ["--config.train.log_every=100",
+                   "--config.eval.num_samples=500",
                    "--config.eval.num_samples_large=0", *QUIET]
   for rc, out, err in wait_all(launch(flags, tmp_path / "mp", free_port())):
     assert rc == 0, err[-3000:]
@@ -213,14 +223,17 @@ def test_two_processes_match_two_simulated_devices(flags, name, tmp_path):
                               rtol=1e-4, atol=1e-5)
   keys = [k for k, v in a["metrics"].items() if isinstance(v, float)]
   for k in keys:
-    assert a["metrics"][k] == pytest.approx(b["metrics"][k], rel=1e-3, abs=1e-4), k
+    assert a["metrics"][k] == pytest.approx(
+        b["metrics"][k], rel=1e-3, abs=1e-4), k
 
 
 @pytest.mark.slow
 def test_a_dead_process_stops_the_other_and_the_job_resumes(tmp_path):
   flags = ["--config=configs/mdgan.py", "--config.train.num_steps=3000",
-           "--config.checkpoint.every_steps=500", "--config.train.log_every=500",
-           "--config.eval.num_samples=500", "--config.eval.num_samples_large=0", *QUIET]
+           "--config.checkpoint.every_steps=500",
+           "--config.train.log_every=500",
+           "--config.eval.num_samples=500", "--config.eval.num_samples_large=0",
+           *QUIET]
   for rc, out, err in wait_all(launch(flags, tmp_path / "ref", free_port())):
     assert rc == 0, err[-3000:]
   work = tmp_path / "killed"
@@ -243,8 +256,10 @@ def test_a_dead_process_stops_the_other_and_the_job_resumes(tmp_path):
 @pytest.mark.slow
 def test_sigterm_to_one_of_two_processes(tmp_path):
   flags = ["--config=configs/mdgan.py", "--config.train.num_steps=3000",
-           "--config.checkpoint.every_steps=1000", "--config.train.log_every=500",
-           "--config.eval.num_samples=500", "--config.eval.num_samples_large=0", *QUIET]
+           "--config.checkpoint.every_steps=1000",
+           "--config.train.log_every=500",
+           "--config.eval.num_samples=500", "--config.eval.num_samples_large=0",
+           *QUIET]
   for rc, out, err in wait_all(launch(flags, tmp_path / "ref", free_port())):
     assert rc == 0, err[-3000:]
   work = tmp_path / "term"

@@ -61,14 +61,18 @@ def test_shared_trunk_generator_batches_only_the_first_layer():
   z = jax.random.normal(jax.random.PRNGKey(0), (2, 16))
   p = g.init(jax.random.PRNGKey(1), z)["params"]
   assert p["heads"]["first_kernel"].shape == (3, 16, 4 * 4 * 32)
-  want = jax.tree.map(jnp.shape, trunk.init(jax.random.PRNGKey(2), jnp.zeros((1, 4, 4, 32)))["params"])
+  want = jax.tree.map(
+      jnp.shape,
+      trunk.init(jax.random.PRNGKey(2), jnp.zeros((1, 4, 4, 32)))["params"])
   assert jax.tree.map(jnp.shape, p["trunk"]) == want  # one shared trunk
   x = g.apply({"params": p}, z)
   assert x.shape == (3, 2, 32, 32, 3)
   # generator k alone equals the trunk applied to its own first layer
   hp = p["heads"]
-  h = jax.nn.relu(z @ hp["first_kernel"][1] + hp["first_bias"][1]).reshape(2, 4, 4, 32)
-  np.testing.assert_allclose(trunk.apply({"params": p["trunk"]}, h), x[1], atol=1e-5)
+  h = jax.nn.relu(z @ hp["first_kernel"][1] + hp["first_bias"][1]).reshape(
+      2, 4, 4, 32)
+  np.testing.assert_allclose(trunk.apply({"params": p["trunk"]}, h), x[1],
+                             atol=1e-5)
 
 
 @pytest.mark.parametrize("kind", ["unit", "batch", "batch_scale"])
@@ -76,12 +80,14 @@ def test_per_generator_norm_matches_numpy(kind):
   h = np.random.RandomState(0).randn(3, 6, 2, 2, 4).astype(np.float32) * 2 + 1
   mod = shared.GeneratorHeads(3, (2, 2, 4), norm=kind, activation="none")
   z = np.random.RandomState(1).randn(6, 5).astype(np.float32)
-  p = jax.tree.map(lambda a: a + 0.3, mod.init(jax.random.PRNGKey(0), z))["params"]
+  p = jax.tree.map(
+      lambda a: a + 0.3, mod.init(jax.random.PRNGKey(0), z))["params"]
   got = np.asarray(mod.apply({"params": p}, z))
   pre = (np.einsum("bd,kdf->kbf", z, p["first_kernel"])
          + p["first_bias"][:, None]).reshape(3, 6, 2, 2, 4)
   axes = (1,) if kind == "unit" else (1, 2, 3)
-  norm = (pre - pre.mean(axes, keepdims=True)) / np.sqrt(pre.var(axes, keepdims=True) + 1e-5)
+  norm = (pre - pre.mean(axes, keepdims=True)) / np.sqrt(
+      pre.var(axes, keepdims=True) + 1e-5)
   if kind == "unit":  # a BatchNorm1d per generator over its 16 units
     scale = p["first_scale"].reshape(3, 1, 2, 2, 4)
     bias = p["first_norm_bias"].reshape(3, 1, 2, 2, 4)
@@ -95,7 +101,8 @@ def test_per_generator_norm_matches_numpy(kind):
 
 def test_unshared_second_layer_is_per_generator():
   """LDAGAN Table 6: the trunk's first block vmapped over the generators."""
-  mk = lambda blocks: dcgan.DCGANTrunk(32, 3, width=8, norm="none", blocks=blocks)
+  mk = lambda blocks: dcgan.DCGANTrunk(32, 3, width=8, norm="none",
+                                       blocks=blocks)
   heads = shared.GeneratorHeads(2, (4, 4, 32))
   g = shared.SharedTrunkGenerator(2, heads, mk((1, 3)), mk((0, 1)))
   z = jax.random.normal(jax.random.PRNGKey(0), (3, 16))
@@ -106,10 +113,12 @@ def test_unshared_second_layer_is_per_generator():
   x = g.apply({"params": p}, z)
   assert x.shape == (2, 3, 32, 32, 3)
   hp = p["heads"]
-  h = jax.nn.relu(z @ hp["first_kernel"][1] + hp["first_bias"][1]).reshape(3, 4, 4, 32)
-  mid = mk((0, 1)).apply({"params": jax.tree.map(lambda a: a[1], p["unshared_trunk"])}, h)
-  np.testing.assert_allclose(mk((1, 3)).apply({"params": p["trunk"]}, mid), x[1],
-                             atol=1e-5)
+  h = jax.nn.relu(z @ hp["first_kernel"][1] + hp["first_bias"][1]).reshape(
+      3, 4, 4, 32)
+  mid = mk((0, 1)).apply(
+      {"params": jax.tree.map(lambda a: a[1], p["unshared_trunk"])}, h)
+  np.testing.assert_allclose(mk((1, 3)).apply({"params": p["trunk"]}, mid),
+                             x[1], atol=1e-5)
 
 
 def _matrix_with_spectrum(rng, rows, cols, spectrum):
@@ -128,7 +137,8 @@ def test_spectral_norm_estimate_matches_svd_and_its_gradient():
   np.testing.assert_allclose(got, 3.0, rtol=1e-5)
   # d sigma_max / dW = u1 v1^T (u, v held fixed, as Miyato's update)
   grad = jax.grad(resnet.spectral_norm_estimate)(jnp.asarray(w), 20)
-  np.testing.assert_allclose(grad, np.outer(u1, v1) * np.sign(u1 @ w @ v1), atol=1e-4)
+  np.testing.assert_allclose(grad, np.outer(u1, v1) * np.sign(u1 @ w @ v1),
+                             atol=1e-4)
   # a conv kernel is read as [kh * kw * in, out]; random ones: from below
   k = np.asarray(jax.random.normal(jax.random.PRNGKey(3), (3, 3, 32, 64)))
   s_max = np.linalg.svd(k.reshape(-1, 64), compute_uv=False)[0]
@@ -147,7 +157,8 @@ def test_sn_layers_divide_by_sigma_max():
   p = dense.init(jax.random.PRNGKey(2), x[:, 0, 0])
   w = np.asarray(p["params"]["kernel"])
   want = np.asarray(x[:, 0, 0]) @ (w / np.linalg.svd(w, compute_uv=False)[0])
-  np.testing.assert_allclose(dense.apply(p, x[:, 0, 0]), want, rtol=1e-4, atol=1e-5)
+  np.testing.assert_allclose(dense.apply(p, x[:, 0, 0]), want, rtol=1e-4,
+                             atol=1e-5)
 
 
 def test_resnet_plans_are_the_ldagan_tables():
@@ -178,7 +189,8 @@ def test_resnet_nets_shapes_and_table4_parameter_count():
   assert x.shape == (2, 32, 32, 3) and float(jnp.abs(x).max()) <= 1.0
   d = resnet.SNResNetDiscriminator(1, width=8)
   d_params = jax.jit(d.init)(jax.random.PRNGKey(1), jnp.zeros((2, 32, 32, 3)))
-  out = jax.jit(d.apply)(d_params, jax.random.normal(jax.random.PRNGKey(2), (2, 32, 32, 3)))
+  out = jax.jit(d.apply)(
+      d_params, jax.random.normal(jax.random.PRNGKey(2), (2, 32, 32, 3)))
   assert out.shape == (2, 1) and bool(jnp.all(jnp.isfinite(out)))
 
 
@@ -186,7 +198,8 @@ def test_resnet_nets_shapes_and_table4_parameter_count():
 def _perturbed_init(module, x):
   """module's parameters for x plus N(0, 1) noise (a non-zero bias too)."""
   p = module.init(jax.random.PRNGKey(1), x)
-  return jax.tree.map(lambda a: a + jax.random.normal(jax.random.PRNGKey(2), a.shape), p)
+  return jax.tree.map(
+      lambda a: a + jax.random.normal(jax.random.PRNGKey(2), a.shape), p)
 
 
 def assert_module_is(ours, ref, p, x, atol: float, grad_atol: float) -> None:
@@ -272,7 +285,8 @@ def test_space_to_depth_5x5_is_torch_padded_strided_conv(shape):
   p = _perturbed_init(ours, x)
   w, b = p["params"]["kernel"], p["params"]["bias"]
   want = jax.lax.conv_general_dilated(  # torch Conv2d(k=5, s=2, p=2)
-      x, w, (2, 2), ((2, 2), (2, 2)), dimension_numbers=("NHWC", "HWIO", "NHWC")) + b
+      x, w, (2, 2), ((2, 2), (2, 2)),
+      dimension_numbers=("NHWC", "HWIO", "NHWC")) + b
   np.testing.assert_allclose(ours.apply(p, x), want, atol=1e-4)
 
 
@@ -282,7 +296,8 @@ def test_space_to_depth_conv_is_flax_strided_conv(shape):
   ref = nn.Conv(5, (4, 4), strides=(2, 2), padding="SAME")
   p = _perturbed_init(ref, x)
   ours = dcgan.SpaceToDepthConv(5)
-  assert jax.tree.map(jnp.shape, ours.init(jax.random.PRNGKey(1), x)) == jax.tree.map(jnp.shape, p)
+  assert (jax.tree.map(jnp.shape, ours.init(jax.random.PRNGKey(1), x))
+          == jax.tree.map(jnp.shape, p))
   np.testing.assert_allclose(ours.apply(p, x), ref.apply(p, x), atol=1e-4)
 
   def penalty(m):  # the gradient penalty's second-order path
@@ -291,7 +306,8 @@ def test_space_to_depth_conv_is_flax_strided_conv(shape):
       return jnp.sum((jnp.sqrt(jnp.sum(g**2, axis=(1, 2, 3))) - 1.0) ** 2)
     return jax.grad(pen)(p)
 
-  for a, b in zip(jax.tree.leaves(penalty(ours)), jax.tree.leaves(penalty(ref))):
+  for a, b in zip(jax.tree.leaves(penalty(ours)),
+                  jax.tree.leaves(penalty(ref))):
     np.testing.assert_allclose(a, b, rtol=1e-3, atol=1e-3)
 
 

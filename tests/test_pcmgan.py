@@ -199,7 +199,8 @@ def test_shared_c_optimizer_never_moves_the_d_head():
   grads = jax.tree.map(jnp.ones_like, params)
   updates, _ = method.c_tx.update(grads, method.c_tx.init(params), params)
   flat = {"/".join(k): v for k, v in
-          __import__("flax").traverse_util.flatten_dict(updates["params"]).items()}
+          __import__("flax").traverse_util.flatten_dict(
+              updates["params"]).items()}
   for name, u in flat.items():
     if name.startswith("d_head"):
       assert not np.any(u), name
@@ -287,8 +288,8 @@ def test_small_is_one_size_for_the_pcm_gan_and_both_baselines():
   for module in (pcmgan_config, gmgan_config, vanilla):
     c = module.get_config("mnist_imbalanced,small")
     validation.validate_config(c, num_devices=1)
-    assert (c.model.g_width, c.model.d_width, c.train.batch_size) == (32, 32,
-                                                                      16)
+    assert ((c.model.g_width, c.model.d_width, c.train.batch_size)
+            == (32, 32, 16))
     assert c.model.z_dim == full.model.z_dim and c.data.major_class == 1
   assert full.train.batch_size == 64 and full.model.d_width == 64
   assert vanilla.get_config("small,mnist").train.batch_size == 16  # any order
@@ -359,11 +360,8 @@ def test_xz_kl_form_is_minus_log_c_k_when_the_gaussians_are_apart():
   rng = jax.random.PRNGKey(8)
   loss, _ = method.xz_loss((prior, d), state.g.params, real, rng)
   fake = method.fakes(state.g.params, prior, rng, 3)[1]
-  q = np.asarray(method.classify(d,
-                                 fake.reshape((12,
-                                               ) + real.shape[1:]))).reshape(3,
-                                                                             4,
-                                                                             4)
+  q = np.asarray(
+      method.classify(d, fake.reshape((12,) + real.shape[1:]))).reshape(3, 4, 4)
   want = np.mean([-np.log(q[i, k, k]) for i in range(3) for k in range(4)])
   np.testing.assert_allclose(loss, want, rtol=1e-4)
 
@@ -443,9 +441,9 @@ def test_full_covariance_responsibilities_equal_scipy():
   means = rs.randn(k, dz)
   scales = rs.randn(k, dz, dz) * 0.5 + 2 * np.eye(dz)
   z = rs.randn(6, dz) * 2
-  logp = np.stack([multivariate_normal(means[j],
-                                       scales[j] @ scales[j].T).logpdf(z)
-                   for j in range(k)], -1)
+  logp = np.stack(
+      [multivariate_normal(means[j], scales[j] @ scales[j].T).logpdf(z)
+       for j in range(k)], -1)
   want = _np_softmax(logp)
   prior = {"means": jnp.asarray(means, jnp.float32),
            "scales": jnp.asarray(scales, jnp.float32)}
@@ -453,11 +451,11 @@ def test_full_covariance_responsibilities_equal_scipy():
                                                  prior["means"],
                                                  prior["scales"]),
                              logp, rtol=1e-4, atol=1e-3)
-  np.testing.assert_allclose(gmm.responsibilities_batch(jnp.asarray(z,
-                                                                    jnp.float32),
-                                                        prior), want, atol=1e-5)
-  draws = jax.vmap(lambda r: gmm.draw(r,
-                                      prior))(jax.random.split(jax.random.PRNGKey(0), 20000))
+  np.testing.assert_allclose(
+      gmm.responsibilities_batch(jnp.asarray(z, jnp.float32), prior), want,
+      atol=1e-5)
+  draws = jax.vmap(lambda r: gmm.draw(r, prior))(
+      jax.random.split(jax.random.PRNGKey(0), 20000))
   np.testing.assert_allclose(np.cov(np.asarray(draws[:, 1]).T),
                              scales[1] @ scales[1].T, atol=0.25)
 
@@ -555,11 +553,11 @@ def test_posthoc_cross_entropy_is_minus_log_softmax_by_loop():
 
   rng = np.random.RandomState(0)
   logits, labels = rng.randn(7, 5), rng.randint(0, 5, 7)
-  loop = np.mean([-(l[k] - np.log(np.sum(np.exp(l)))) for l, k in zip(logits,
-                                                                      labels)])
-  np.testing.assert_allclose(posthoc.cross_entropy(jnp.asarray(logits),
-                                                   jnp.asarray(labels)),
-                             loop, rtol=1e-5)
+  loop = np.mean(
+      [-(l[k] - np.log(np.sum(np.exp(l)))) for l, k in zip(logits, labels)])
+  np.testing.assert_allclose(
+      posthoc.cross_entropy(jnp.asarray(logits), jnp.asarray(labels)), loop,
+      rtol=1e-5)
 
 
 def _square_images(labels: np.ndarray, noise: np.ndarray) -> np.ndarray:
@@ -572,7 +570,7 @@ def _square_images(labels: np.ndarray, noise: np.ndarray) -> np.ndarray:
 
 
 @pytest.mark.parametrize("informative", [True, False])
-def test_posthoc_classifier_clusters_real_images_only_when_draws_carry_the_label(
+def test_posthoc_classifier_clusters_only_when_draws_carry_the_label(
     informative):
   from gan_mixtures.metrics import posthoc
   from gan_mixtures.nets.classifier import PCMClassifier

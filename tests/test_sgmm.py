@@ -13,10 +13,12 @@ from scipy import stats
 from gan_mixtures.kernels import sgmm
 
 
-def scipy_mixture_pdf(x: np.ndarray, means: np.ndarray, var: float) -> np.ndarray:
+def scipy_mixture_pdf(
+    x: np.ndarray, means: np.ndarray, var: float) -> np.ndarray:
   d = means.shape[1]
   return np.mean(
-      [stats.multivariate_normal(m, var * np.eye(d)).pdf(x) for m in means], axis=0
+      [stats.multivariate_normal(m, var * np.eye(d)).pdf(x) for m in means],
+      axis=0
   )
 
 
@@ -55,7 +57,8 @@ class LogLikelihoodTest(parameterized.TestCase):
     rs = np.random.RandomState(d)
     near = rs.randn(50, d) * 0.7
     far = rs.randn(50, d)
-    far *= (rs.uniform(5, 50, size=(50, 1)) / np.linalg.norm(far, axis=1, keepdims=True))
+    far *= (rs.uniform(5, 50, size=(50, 1))
+            / np.linalg.norm(far, axis=1, keepdims=True))
     x = np.concatenate([near, far, means])  # [N, d], |x| up to 50
     fn = self.variant(
         jax.vmap(sgmm.log_likelihood, in_axes=(0, None, None)), static_argnums=2
@@ -79,7 +82,8 @@ class LogLikelihoodTest(parameterized.TestCase):
     chex.assert_tree_all_finite(grad)
 
 
-@pytest.mark.parametrize("d,var", list(itertools.product([1, 2, 9, 16], [0.05, 0.16, 0.25, 0.5])))
+@pytest.mark.parametrize(
+    "d,var", list(itertools.product([1, 2, 9, 16], [0.05, 0.16, 0.25, 0.5])))
 def test_max_likelihood_is_global(d, var):
   means = sgmm.simplex_vertices(d)
   lam = sgmm.max_likelihood(means, var)
@@ -87,7 +91,8 @@ def test_max_likelihood_is_global(d, var):
   # Random points around the simplex, plus the vertices and the centroid.
   pts = np.concatenate([
       rs.randn(5000, d) * 0.6,
-      means[rs.randint(0, d + 1, 5000)] + rs.randn(5000, d) * np.sqrt(var) * 0.3,
+      (means[rs.randint(0, d + 1, 5000)]
+       + rs.randn(5000, d) * np.sqrt(var) * 0.3),
       means,
       np.zeros((1, d)),
   ])
@@ -101,7 +106,8 @@ def test_max_likelihood_known_values():
   m9 = sgmm.simplex_vertices(9)
   lam9 = sgmm.max_likelihood(m9, 0.25)
   np.testing.assert_allclose(lam9, 0.017737, atol=5e-7)
-  np.testing.assert_allclose(lam9, scipy_mixture_pdf(np.zeros(9), m9, 0.25), rtol=1e-9)
+  np.testing.assert_allclose(lam9, scipy_mixture_pdf(np.zeros(9), m9, 0.25),
+                             rtol=1e-9)
   assert scipy_mixture_pdf(m9[0], m9, 0.25) == pytest.approx(0.014491, abs=5e-7)
   m2 = sgmm.simplex_vertices(2)
   lam2 = sgmm.max_likelihood(m2, 0.25)

@@ -21,14 +21,17 @@ def test_grid_defaults_match_protocol():
 
 
 def test_ring_samples_are_near_their_modes():
-  ds = data_lib.make_dataset(data_config(name="ring", num_modes=8, radius=2.0, std=0.02))
-  x, k = jax.jit(ds.sample_with_modes, static_argnums=1)(jax.random.PRNGKey(0), (4, 1000))
+  ds = data_lib.make_dataset(data_config(name="ring", num_modes=8, radius=2.0,
+                                         std=0.02))
+  x, k = jax.jit(ds.sample_with_modes, static_argnums=1)(
+      jax.random.PRNGKey(0), (4, 1000))
   chex.assert_shape(x, (4, 1000, 2))
   x, k = np.asarray(x).reshape(-1, 2), np.asarray(k).ravel()
   np.testing.assert_allclose(np.linalg.norm(ds.means, axis=1), 2.0)
   resid = x - ds.means[k]
   np.testing.assert_allclose(resid.std(axis=0), 0.02, rtol=0.05)
-  np.testing.assert_allclose(np.bincount(k, minlength=8) / len(k), 1 / 8, atol=0.01)
+  np.testing.assert_allclose(np.bincount(k, minlength=8) / len(k), 1 / 8,
+                             atol=0.01)
 
 
 def test_weights_are_respected_and_validated():
@@ -58,7 +61,8 @@ def test_lda_mixture_documents_share_pi():
   # Marginal mode frequencies follow alpha / sum(alpha).
   freq = np.bincount(k.ravel(), minlength=8) / k.size
   np.testing.assert_allclose(freq, np.asarray(alpha) / 48, atol=0.01)
-  # Within-document proportions vary like Dir(alpha): Var = a(a0-a)/(a0^2(a0+1)).
+  # Within-document proportions vary like Dir(alpha):
+  # Var = a(a0-a)/(a0^2(a0+1)).
   props = np.stack([np.bincount(r, minlength=8) / 200 for r in k])
   a, a0 = np.asarray(alpha, float), 48.0
   want_var = a * (a0 - a) / (a0**2 * (a0 + 1)) + (a / a0) * (1 - a / a0) / 200

@@ -25,12 +25,14 @@ def metric_rows(workdir):
 def test_steps_per_dispatch_equals_single_steps_2d(tmp_path):
   a, b = tmp_path / "one", tmp_path / "five"
   ra = train.train_and_evaluate(tiny_config("mdgan"), str(a))
-  rb = train.train_and_evaluate(tiny_config("mdgan", steps_per_dispatch=5), str(b))
+  rb = train.train_and_evaluate(tiny_config("mdgan", steps_per_dispatch=5),
+                                str(b))
   # bit-identical: the same ops on the same values, one scan around them
   chex.assert_trees_all_equal(params(a), params(b))
   assert ra["metrics"] == rb["metrics"]
   rows_a, rows_b = metric_rows(a), metric_rows(b)
-  assert [r["step"] for r in rows_a] == [r["step"] for r in rows_b] == [5, 10, 15, 20]
+  assert ([r["step"] for r in rows_a] == [r["step"] for r in rows_b]
+          == [5, 10, 15, 20])
   for x, y in zip(rows_a, rows_b):
     assert {k: v for k, v in x.items() if k != "steps_per_s"} == {
         k: v for k, v in y.items() if k != "steps_per_s"}
@@ -71,7 +73,8 @@ def test_steps_per_dispatch_resumes_and_stops_on_nan(tmp_path):
 def test_step_counts_must_be_multiples_of_steps_per_dispatch():
   c = tiny_config("vanilla", steps_per_dispatch=3)  # num_steps 20, log 5
   with pytest.raises(validation.ConfigError,
-                     match="train.num_steps, train.log_every, checkpoint.every_steps"
+                     match="train.num_steps, train.log_every,"
+                     " checkpoint.every_steps"
                      " must be multiples of train.steps_per_dispatch=3"):
     validation.validate_config(c, num_devices=1)
 
@@ -130,7 +133,8 @@ def test_bfloat16_nets_keep_float32_state_and_track_float32_losses(tmp_path):
     runs_[dtype] = metric_rows(tmp_path / dtype)
   _, state = train.load_workdir(str(tmp_path / "bfloat16"))
   leaves = jax.tree.leaves((state.g.params, state.d.params, state.g.opt_state))
-  assert all(l.dtype == np.float32 for l in leaves if jnp.issubdtype(l.dtype, jnp.floating))
+  assert all(l.dtype == np.float32 for l in leaves
+             if jnp.issubdtype(l.dtype, jnp.floating))
   for k in ("d_loss", "g_loss"):
     a = np.array([r[k] for r in runs_["float32"]])
     b = np.array([r[k] for r in runs_["bfloat16"]])

@@ -35,7 +35,8 @@ def test_step_time_benchmark_prints_json(tmp_path):
   proc = subprocess.run(
       [sys.executable, "benchmarks/step_time.py", "--config=configs/mdgan.py",
        "--steps=10", "--warmup=5", f"--out={out}",
-       "--config.model.g_hidden=(16,16)", "--config.train.steps_per_dispatch=5"],
+       "--config.model.g_hidden=(16,16)",
+       "--config.train.steps_per_dispatch=5"],
       cwd=REPO, capture_output=True, text=True, timeout=300,
       env={**os.environ, "PYTHONPATH": REPO},
   )

@@ -20,7 +20,8 @@ def test_run_writes_the_output_contract(tmp_path):
   results = train.train_and_evaluate(c, str(tmp_path))
   on_disk = json.loads((tmp_path / "results.json").read_text())
   assert on_disk["step"] == 20 and on_disk["method"] == "mdgan"
-  for key in ("method", "dataset", "config", "step", "seed", "metrics", "wall_s"):
+  for key in ("method", "dataset", "config", "step", "seed", "metrics",
+              "wall_s"):
     assert key in on_disk
   for key in ("modes_covered", "num_modes", "hq_fraction", "mode_kl",
               "knn_real_acc", "knn_fake_acc", "components_used"):
@@ -30,16 +31,19 @@ def test_run_writes_the_output_contract(tmp_path):
   for step in (10, 15, 20):  # periodic picture, periodic eval, final
     assert (tmp_path / "samples" / f"step_{step}.png").exists()
   assert (tmp_path / "config.json").exists()
-  rows = [json.loads(l) for l in (tmp_path / "metrics.jsonl").read_text().splitlines()]
+  rows = [json.loads(l)
+          for l in (tmp_path / "metrics.jsonl").read_text().splitlines()]
   assert [r["step"] for r in rows if "d_loss" in r] == [5, 10, 15, 20]
   assert [r["step"] for r in rows if "eval/hq_fraction" in r] == [15, 20]
-  ckpts = sorted(int(p) for p in os.listdir(tmp_path / "checkpoints") if p.isdigit())
+  ckpts = sorted(int(p) for p in os.listdir(tmp_path / "checkpoints")
+                 if p.isdigit())
   assert ckpts == [10, 20]
 
 
 def test_nan_stops_with_step_and_keeps_last_good_checkpoint(tmp_path):
   c = tiny_config("vanilla", debug_nan_step=15)
-  with pytest.raises(train.NonFiniteError, match=r"g_grad_norm, g_loss at step 16"):
+  with pytest.raises(train.NonFiniteError,
+                     match=r"g_grad_norm, g_loss at step 16"):
     train.train_and_evaluate(c, str(tmp_path))
   exp, state = train.load_workdir(str(tmp_path))
   assert int(state.step) == 10
@@ -72,7 +76,8 @@ def test_a_workdir_from_before_a_new_config_key_loads_and_resumes(tmp_path):
   saved["method"]["depth"] += 1  # a key the run has, changed: still refused
   path.write_text(json.dumps(saved))
   with pytest.raises(ValueError, match="method differ"):
-    train.train_and_evaluate(tiny_config("vanilla", num_steps=30), str(tmp_path))
+    train.train_and_evaluate(tiny_config("vanilla", num_steps=30),
+                             str(tmp_path))
 
 
 def test_restore_without_any_checkpoint_says_so(tmp_path):
@@ -90,12 +95,14 @@ def test_corrupt_checkpoint_is_reported_and_left_alone(tmp_path):
                      match=r"no checkpoint at step 7 .*saved steps: \[.*20\]"):
     train.load_workdir(str(tmp_path), 7)
   ckpt_dir = tmp_path / "checkpoints" / "20"
-  files = [p for p in ckpt_dir.rglob("*") if p.is_file() and p.stat().st_size > 0]
+  files = [p for p in ckpt_dir.rglob("*")
+           if p.is_file() and p.stat().st_size > 0]
   for p in files:
     p.write_bytes(b"garbage" * 10)
   before = {p: p.read_bytes() for p in files}
   with pytest.raises(checkpoint.CheckpointError, match="corrupt"):
-    train.train_and_evaluate(tiny_config("vanilla", num_steps=30), str(tmp_path))
+    train.train_and_evaluate(tiny_config("vanilla", num_steps=30),
+                             str(tmp_path))
   assert {p: p.read_bytes() for p in files} == before
 
 
@@ -133,9 +140,11 @@ def _error_line(proc) -> str:
     [
         (["--config=configs/vanilla.py:grid25", "--config.g_opt.lr=-1"],
          "error: g_opt.lr must be > 0"),
-        (["--config=configs/mdgan.py", "--config.method.name=foo"], "unknown method"),
+        (["--config=configs/mdgan.py", "--config.method.name=foo"],
+         "unknown method"),
         (["--config=configs/mdgan.py:moons"], "unknown argument 'moons'"),
-        (["--config=configs/mdgan.py", "--config.train.no_such_key=1"], "no_such_key"),
+        (["--config=configs/mdgan.py", "--config.train.no_such_key=1"],
+         "no_such_key"),
         (["--config=configs/no_such_file.py"], "cannot load config file"),
     ],
 )
@@ -170,12 +179,14 @@ def test_sigkill_resume_is_bit_identical(tmp_path):
 
   resumed = run_module("experiments.main", *flags, f"--workdir={killed}")
   assert resumed.returncode == 0, resumed.stderr[-3000:]
-  chex.assert_trees_all_equal(_final_params(tmp_path / "ref"), _final_params(killed))
+  chex.assert_trees_all_equal(_final_params(tmp_path / "ref"),
+                              _final_params(killed))
   assert json.loads((killed / "results.json").read_text())["step"] == 3000
 
 
 def test_four_cpu_devices_match_one(tmp_path):
-  flags = ["--config=configs/mdgan.py", *TINY_FLAGS, "--config.train.num_steps=30"]
+  flags = ["--config=configs/mdgan.py", *TINY_FLAGS,
+           "--config.train.num_steps=30"]
   four = run_module(
       "experiments.main", *flags, f"--workdir={tmp_path}/four",
       env={"XLA_FLAGS": "--xla_force_host_platform_device_count=4"},
@@ -225,7 +236,8 @@ def test_a_refused_restore_closes_the_checkpointer(tmp_path, monkeypatch):
     if p.is_file() and p.stat().st_size > 0:
       p.write_bytes(b"garbage")
   with pytest.raises(checkpoint.CheckpointError, match="corrupt"):
-    train.train_and_evaluate(tiny_config("vanilla", num_steps=30), str(tmp_path))
+    train.train_and_evaluate(tiny_config("vanilla", num_steps=30),
+                             str(tmp_path))
   assert closed == [str(tmp_path / "checkpoints")]
 
 
@@ -246,7 +258,8 @@ def test_prepared_once_and_every_seed_gets_the_profile(tmp_path, monkeypatch):
   monkeypatch.setattr(eval_setup, "prepare", count("eval", prep))
   c = digits_config(steps=4, num_seeds=2)
   c.eval.profile = "quick"
-  c.eval.num_samples = c.eval.num_fake = c.eval.num_real = 3 * eval_setup.QUICK_SAMPLES
+  c.eval.num_samples = c.eval.num_fake = c.eval.num_real = (
+      3 * eval_setup.QUICK_SAMPLES)
   prepared = train.prepare(c)
   assert calls == {"data": 2, "eval": 1}  # one data set a seed, one evaluation
   for e in prepared.group.exps:  # copies of the config made after the profile
