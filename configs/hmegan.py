@@ -3,16 +3,15 @@
 2D variants: `spiral` (default: depth-3 tree, linear leaves, z 4-D
 Gaussian), `grid25`. Options: `z1` (1-D noise, as the thesis' Fig. 5.4:
 the samples then lie on a curve, and on the noisy spiral a fake's nearest
-neighbours are fakes whatever the fit: 5-NN 0.98 / 1.00), `z2`, `me` (flat
+neighbours are fakes whatever the fit; docs/hmegan.md), `z2`, `me` (flat
 softmax gate, 8 leaves), `constant` (constant leaves), `direct` (the mixture
 is the 2D sample itself, no MLP on top). On 2D data the mixture is G's
 first hidden layer (128 wide, the thesis' pipeline: a mixture layer, then a
 shared network) under a 128-unit hidden layer; D is an MLP of three
 512-unit layers without normalisation (layer norm after a Dense on a 2D
-input keeps only the input's direction, not its radius: measured, it held
-the gradient penalty near 0.7 and G never reached the spiral), the
-gradient penalty weighs 0.1 (GP_WEIGHT_2D) and the learning rate is 2e-4,
-decayed linearly to 0.
+input keeps only the input's direction, not its radius; measured on the
+spiral: docs/hmegan.md), the gradient penalty weighs 0.1 (GP_WEIGHT_2D) and
+the learning rate is 2e-4, decayed linearly to 0.
 
 Image variants `<data>_<model>`, every model of the thesis' Tables 5.3-5.12
 on every data set (configs/thesis.py: the Tables 5.1 / 5.2 nets, WGAN-GP, 5
@@ -38,16 +37,12 @@ import math
 from configs import args, default, thesis, variants
 
 # 2D training. Gradient penalty: the WGAN-GP paper's own toy setting
-# ("smaller lambda seems to help for toy tasks"); on the spiral (z 2-D,
-# 10k steps, lr 1e-4) 5-NN real / fake was 0.75 / 0.78 with lambda 10,
-# 0.68 / 0.73 with 1 and 0.60 / 0.66 with 0.1. Learning rate 2e-4 decayed
-# linearly to 0: 0.58 / 0.62 (1e-4 decayed: 0.61 / 0.63).
+# ("smaller lambda seems to help for toy tasks"); learning rate 2e-4 decayed
+# linearly to 0. Both measured on the spiral: docs/hmegan.md.
 GP_WEIGHT_2D = 0.1
 LR_2D = 2e-4
-# 2D noise size. Spiral, 5-NN mean of real / fake over 8 evaluation draws of
-# 2,500 samples: z 2-D 0.609 +- 0.014 (seed 1: 0.609 +- 0.009), 4-D 0.576 +-
-# 0.009 (seed 1: 0.567 +- 0.005; fewer samples off the arms), 8-D 0.634
-# (the centre of the spiral left empty).
+# 2D noise size: 4-D gave the spiral's best 5-NN (fewer samples off the arms
+# than 2-D; 8-D left the centre empty); measured: docs/hmegan.md.
 Z_DIM_2D = 4
 # model token: (gate, depth or leaves, leaf); 'fc' is the vanilla baseline
 MODELS = {

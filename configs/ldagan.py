@@ -1,16 +1,16 @@
-"""LDAGAN (Latent Dirichlet Allocation GAN, Pan et al.; seed
-000_877fa804a0d97734.txt, cited as L<n>).
+"""LDAGAN (Pan, Cheng, Liu, Ren and Xu, "Latent Dirichlet Allocation in
+Generative Adversarial Networks", arXiv:1812.06571, 2018).
 
-2D variants (section 6.1, L176-186): `ring8` (default: 8 Gaussians on a
-circle of radius 2, cov 0.08 I), `lda_mixture` (data from the LDA process,
-alpha = [8, 4, 8, 4, 8, 4, 8, 4]), `small_ring` (LDA-weighted like the
-second, radius 0.5, cov 0.02 I: L178). 8 generators, alpha init 2 (L184).
-G: "an input layer with 256 units" and "one fully connected hidden layer
-with 128 ReLU units" (L184), read as a per-generator 256-unit layer, a shared
-128-unit layer, the 2D output. The noise is not given: 10-D Gaussian (with
-2-D noise each generator spread over 2-3 modes, generator_purity 0.40-0.49
-in our runs; 10-D, 0.99). D, optimiser and steps are not given: D 2 x 128,
-Adam 1e-3, batch 512, 10,000 steps.
+2D variants (Sec. 6.1): `ring8` (default: 8 Gaussians on a circle of
+radius 2, cov 0.08 I), `lda_mixture` (data from the LDA process, alpha =
+[8, 4, 8, 4, 8, 4, 8, 4]), `small_ring` (LDA-weighted like the second,
+radius 0.5, cov 0.02 I). 8 generators, alpha init 2 (Sec. 6.1). G: "an
+input layer with 256 units" and "one fully connected hidden layer with 128
+ReLU units" (Sec. 6.1), read as a per-generator 256-unit layer, a shared
+128-unit layer, the 2D output. The noise is not given: 10-D
+Gaussian (with 2-D noise the generators do not specialise: docs/ldagan.md).
+D, optimiser and steps are not given: D 2 x 128, Adam 1e-3, batch 512,
+10,000 steps.
 
 Image variants (K generators sharing all but the first layer):
 - DCGAN, Tables 2 / 3: `cifar10`, `cifar100` (K = 10, 4x4 kernels),
@@ -18,23 +18,23 @@ Image variants (K generators sharing all but the first layer):
   U[-1, 1]^100; G: the unshared first layer (a 4x4 transposed conv on the
   1x1 noise, i.e. a Dense) to 4x4x512 with its own batch norm per generator,
   then 256, 128, 3 (tanh), batch norm without centre in every G layer
-  (L218), weights N(0, 0.08); D: 5x5 stride-2 convs 128, 256, 512, batch
-  norm on layers 2-3, LeakyReLU 0.2, a 4x4 conv (a Dense) to 1, weights
-  N(0, 0.02); Adam(1e-4, 0.5, 0.999); 64 real images.
+  (Sec. 6.2.2), weights N(0, 0.08); D: 5x5 stride-2 convs 128, 256, 512,
+  batch norm on layers 2-3, LeakyReLU 0.2, a 4x4 conv (a Dense) to 1,
+  weights N(0, 0.02); Adam(1e-4, 0.5, 0.999); 64 real images.
 - SN-ResNet, Tables 4 / 5 / 8: `cifar10_resnet`, `cifar100_resnet`,
-  `imagenet32_resnet` (K = 10 on all three, L224), `celeba128` (K = 5, 32
-  real, 6 per generator). z N(0, I)^128, Xavier uniform (gain sqrt 2)
+  `imagenet32_resnet` (K = 10 on all three, Sec. 6.2.3), `celeba128` (K =
+  5, 32 real, 6 per generator). z N(0, I)^128, Xavier uniform (gain sqrt 2)
   everywhere, the unshared Linear included; Adam(2e-4, 0, 0.9); 64 real.
 - alpha initialised to 8 for every image variant (section 6.2: the
   sentence follows the ResNet ones; we read it as every real-data model).
 - alpha's optimiser is not stated: Adam with G's learning rate and betas
   (0, 0.9), the reference code's (solver.py: its alpha_Adam steps with the
-  GAN's lr). The 2D presets keep 1e-4, measured on ring8 (docs/ldagan.md).
+  GAN's lr). `ring8` keeps 1e-4, measured there (docs/ldagan.md).
 Where the paper is silent or contradicts itself, the choices:
 - samples per generator: the tables' 12 (CIFAR) and 24 (ImageNet, Table 3)
-  where the text (L224) has them swapped; D sees the same number of every
-  generator (Appendix F's "fixed number of real and fake samples"), so K x
-  12 fakes against 64 reals, as MGAN's code which the tables follow;
+  where the text (Sec. 6.2.3) has them swapped; D sees the same number of
+  every generator (Appendix F's "fixed number of real and fake samples"),
+  so K x 12 fakes against 64 reals, as MGAN's code which the tables follow;
 - the SN-ResNet loss and D steps are not stated: Algorithm 1's log D and one
   D step per G step (`ns`), so the E-step's D(G_k(z')) is the probability
   the paper defines. The published SN numbers (Tables 4, 5, 8) came from
@@ -48,12 +48,12 @@ Where the paper is silent or contradicts itself, the choices:
   previous step (method.estep_warm_start), and 500,000 D steps = 125,000 G
   steps. Not carried: its 10 % linear lr decay and its G-step-first order;
 - E-step delay (Appendix E): CIFAR-10 100 epochs, the run behind the
-  reported FID 24.3 (L537); ImageNet 4 epochs (the FID 28.9 of Table 1);
+  reported FID 24.3 (App. E); ImageNet 4 epochs (the FID 28.9 of Table 1);
   CIFAR-100 and the SN models are not stated: 100 and 0. `delay<N>` sets N
   epochs;
-- length: not stated; the figures reach epoch 250 on CIFAR (L591: 195,250
-  steps of 64 reals) and 8 on ImageNet (L626: 160,144 steps); the SN models
-  the same;
+- length: not stated; the figures reach epoch 250 on CIFAR (App. G, Fig.
+  6: 195,250 steps of 64 reals) and 8 on ImageNet (Fig. 8: 160,144 steps);
+  the SN models the same;
 - evaluation: IS and FID on 50,000 samples (Table 1's first FID column; its
   second is 5,000: `--config.eval.num_fake=5000`) against the 50,000
   training images (the reference set is not stated; the usual CIFAR one).
@@ -162,7 +162,7 @@ def _reference_code(c) -> None:
 
 
 DATA_HELP = {
-    "ring8": "8 Gaussians on a circle of radius 2 (variance 0.08; Sec. 5.1)",
+    "ring8": "8 Gaussians on a circle of radius 2 (variance 0.08; Sec. 6.1)",
     "small_ring": "8 LDA-mixed Gaussians on a circle of radius 0.5",
     "lda_mixture": "8 LDA-mixed Gaussians (alpha 8, 4, ...) on a circle of"
                    " radius 2",
@@ -183,9 +183,9 @@ def _base() -> args.Config:
   c.method.name = "ldagan"
   c.method.num_generators = 8
   c.method.alpha_init = 2.0
-  # A slow alpha keeps every generator alive: at Adam lr 1e-3 alpha ran to
-  # alpha_min on one generator in most ring8 seeds (docs/ldagan.md).
-  # `lda_mixture`, where learning alpha is the point, keeps 1e-3.
+  # A slow alpha keeps every generator alive on ring8 (measured:
+  # docs/ldagan.md). `lda_mixture`, where learning alpha is the point, keeps
+  # 1e-3.
   c.method.alpha_lr = 1e-4
   c.model.z_dim = 10
   c.model.z_dist = "normal"

@@ -7,11 +7,11 @@ paper's defaults), D's embedding squashed into (-2.5, 2.5)^d.
 and `ring8` (8 Gaussians on a circle of radius 2, std 0.02). z ~ U(-1, 1)^2,
 G output 6 tanh, D an MLP of 2 x 128 (LeakyReLU 0.2), Adam(1e-3, 0.5, 0.999),
 batch 500, one D step per G step, as the reference code. Two departures,
-both measured (README, "MD-GAN results"): G has 4 hidden layers of 128 (the
-reference's 2 leave bridges of samples between the 25 modes within the CPU
-budget), and the learning rates decay linearly to 0 while samples are drawn
-from an EMA (0.999) of G. `paper_nets` restores G = 2 x 128, constant lr and
-no EMA.
+both measured (docs/mdgan.md; README, "MD-GAN results"): G has 4 hidden
+layers of 128 (the reference's 2 leave bridges of samples between the 25
+modes within the CPU budget), and the learning rates decay linearly to 0
+while samples are drawn from an EMA (0.999) of G. `paper_nets` restores G =
+2 x 128, constant lr and no EMA.
 
   python -m experiments.main --config=configs/mdgan.py           # 1.8 min*
   python -m experiments.main --config=configs/mdgan.py:ring8     # 2.1 min*

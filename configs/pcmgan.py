@@ -1,4 +1,6 @@
-"""GMM-responsibility GAN with a posterior consistency module (PCM).
+"""GMM-responsibility GAN with a posterior consistency module (PCM; Huang
+et al., "GAN-based Gaussian Mixture Model Responsibility Learning", ICPR
+2020).
 
 The default is Algorithm 1 as published (methods/pcmgan.py and
 configs/variants.py image_data_setup give the settings and every choice
@@ -7,14 +9,11 @@ I's encoder, full covariances, lines 13, 14 and 15 as separate updates,
 mutual information for L_{x^,z}, 200 epochs; the batch size (64) is not
 given. Eq. 5 (L_{x^,x}) is ill-defined as typeset; the default reads it as
 pairs weighted by C(x_i)_k (`weighted`), the reading that clustered best in
-the decisive experiment (docs/pcmgan.md, 1,000 steps, 2 seeds: digits
-0.574 with all 10 clusters used, against 0.432 and 6-8 clusters for the
-distribution-matching reading `match_xx`, KL of the batch means of C(x^)
-and C(x), which is our reading of the paper's stated purpose, l.60; MNIST
-with the small net 0.343 with 8 of 10 clusters, against 0.269 with all 10
-for `kl,match_xx`). Mutual information is the default L_{x^,z}: with the KL
-form (`kl`) and the weighted L_{x^,x}, C collapsed to one cluster on MNIST
-(small net, 1,000 steps, 2 seeds; docs/pcmgan.md).
+the decisive experiment (docs/pcmgan.md), against the distribution-matching
+reading `match_xx`, KL of the batch means of C(x^) and C(x), which is our
+reading of the paper's stated purpose (Sec. I-A). Mutual information is the
+default L_{x^,z}: with the KL form (`kl`) and the weighted L_{x^,x}, C
+collapsed to one cluster on MNIST (measured: docs/pcmgan.md).
 
 Variants: `mnist`, `fashion_mnist` (28 px, K = 10), `mnist_imbalanced`
 (digit 1 kept whole, 1000 of every other digit), `flowers10` (first 10
@@ -59,7 +58,7 @@ from configs import args, default, variants
 MODIFIERS = {
     "separate": (dict(shared_encoder=False),
                  "C a separate CNN (Table I \"not shared\")", ""),
-    "kl": (dict(consistency="kl"), "L_{x^,z} by KL per pair (l.123)",
+    "kl": (dict(consistency="kl"), "L_{x^,z} by KL per pair (Sec. II-A)",
            "consistency"),
     "js": (dict(consistency="js"), "L_{x^,z} by JS per pair", "consistency"),
     "weighted_xx": (dict(xx_form="weighted"),

@@ -1,5 +1,6 @@
-"""The HME-GAN thesis' experimental pipeline (Ahmetoglu 2019, seed
-003_c445b64bed5146d5.txt), shared by its own models (configs/hmegan.py) and
+"""The HME-GAN thesis' experimental pipeline (Ahmetoglu, "Hierarchical
+Mixtures of Generators in Generative Adversarial Networks", M.S. thesis,
+Bogazici University, 2019), shared by its own models (configs/hmegan.py) and
 its baselines (FC there; configs/madgan.py, mgan.py, megan.py).
 
 Nets (Tables 5.1 / 5.2): G's first layer (FC, ME, HME, or one FC per
@@ -7,7 +8,7 @@ generator) maps z ~ N(0, I)^100 to 4x4x256 (32 px) or 4x4x512 (64 px), then
 transposed convs (4x4, stride 2, padding 1) halve the channels down to the
 image (no extra output conv), tanh; D: convs (4x4, stride 2) of 64, 128,
 256 (, 512) channels, LeakyReLU(0.2), then one fully-connected output.
-MNIST and Fashion-MNIST are resized to 32 x 32 (L430); CelebA centre-cropped
+MNIST and Fashion-MNIST are resized to 32 x 32 (Sec. 5.1); CelebA centre-cropped
 to 148 and resized to 64; Oxford Flowers and UTZap50K resized to 64.
 
 Training (section 5.2.3): Adam 1e-4, betas (0.5, 0.999), AMSGrad, batch
@@ -28,8 +29,8 @@ said otherwise:
   layers" reads as G's); layer norm over C x H x W after every D conv, the
   first included (the code's LayerNorm([C, H, W])); batch norm after every
   D conv for the baselines; G output tanh (the thesis names none; data lie
-  in [-1, 1]); a ReLU after G's first layer (L569 for FC; the same for
-  ME / HME);
+  in [-1, 1]); a ReLU after G's first layer (Sec. 5.4 for FC; the same
+  for ME / HME);
 - normalisation before the activation everywhere (the code puts the
   baselines' batch norms after it);
 - initialisation as the code: conv, transposed-conv and dense kernels

@@ -5,7 +5,7 @@ p(k|z) (Eq. 3) and the consistency between two categorical predictions
 
 A prior is a dict of arrays: {'means' [K, Dz], 'scales' [K, Dz, Dz]} (full:
 z_k = mu_k + S_k eps, covariance S_k S_k^T, the paper's "standard
-deviations ... sigma in R^{K x Dz x Dz}", line 157) or {'means',
+deviations ... sigma in R^{K x Dz x Dz}", Sec. II-D) or {'means',
 'log_scales' [K, Dz]} (diagonal).
 """
 
@@ -212,7 +212,7 @@ def distribution_match(q_fake: jax.Array, q_real: jax.Array) -> jax.Array:
   """KL(mean_n q_fake[n] || mean_b q_real[b]) of two batches of categorical
   predictions [N, K], [B, K]: zero when C's average over the fakes equals its
   average over the data (the PCM paper's stated purpose of L_{x^,x}, its
-  line 60). Unlike a batch-joint MI it does not vanish when C gives every
+  Sec. I-A). Unlike a batch-joint MI it does not vanish when C gives every
   real image one class while the fakes' predictions are spread."""
   p = jnp.mean(q_fake, axis=0)
   q = jnp.mean(q_real, axis=0)

@@ -122,8 +122,8 @@ def run_d_steps(
 
   Returns the final D state and the metrics averaged over the D steps.
   A Python loop (n_disc is small and static), not lax.scan: inside XLA:CPU's
-  while loop the convolutions ran ~15x slower (measured on vanilla:mnist, one
-  D step 1.01 s scanned, 0.058 s not; scan(unroll=True) kept the loop).
+  while loop the convolutions run much slower, and scan(unroll=True) keeps
+  the loop (measured: docs/speed.md, "Why the code says so").
   """
   rngs = jax.random.split(rng, batch.shape[0])
   steps = []

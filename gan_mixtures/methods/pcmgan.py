@@ -1,7 +1,8 @@
-"""GMM-responsibility GAN with a posterior consistency module (Huang et al.;
-seed 001_497c23b5446068bc.txt, cited as l.N).
+"""GMM-responsibility GAN with a posterior consistency module (Huang, Xu,
+Jiang, Liang and Oppermann, "GAN-based Gaussian Mixture Model Responsibility
+Learning", ICPR 2020).
 
-The GM-GAN prior (gmgan.py; full covariances by default, l.157) plus a
+The GM-GAN prior (gmgan.py; full covariances by default, Sec. II-D) plus a
 classifier C(x) -> p(k|x) over the K Gaussians, either a linear softmax head
 on D's encoder (`shared_encoder`, Table I "shared") or a separate CNN
 (nets.classifier.PCMClassifier). Every real x_i is paired with K fakes
@@ -12,7 +13,7 @@ of the noise (the algorithm computes its losses from one set of fakes):
 
   12. D        max L_adv = E_i 1/K sum_k C(x_i)_k (log D(x_i)
                                 + log(1 - D(x^_i^k)))            (Eq. 6)
-  13. G, C (and mu, S: l.157)  min L_adv, G's term log(1 - D(x^)) as Eq. 6
+  13. G, C (and mu, S: Sec. II-D)  min L_adv, G's term log(1 - D(x^)) as Eq. 6
       (`loss='minimax'`; 'ns': -log D(x^)); C's gradient here is scaled by
       `c_adv_weight` (1 = Algorithm 1 as written)
   14. C        min L_{x^,x}                                      (Eq. 5)
@@ -48,7 +49,7 @@ outputs (aux 'c_perm'), which leaves the MI unchanged. The 'kl' and 'js'
 forms compare p(k | z_i^k) and C(x^_i^k) pair by pair and anchor by
 themselves. L_{x^,z} (`consistency`): 'mi' maximises the mutual information
 of the batch joint of the pairs (the paper's default), 'kl' is the KL form
-l.123 allows, KL(p(k|z_i^k) || C(x^_i^k)) per pair: -log C(x^_i^k)_k when
+Sec. II-A allows, KL(p(k|z_i^k) || C(x^_i^k)) per pair: -log C(x^_i^k)_k when
 the Gaussians are apart (p(k|z_i^k) one-hot), which does not vanish at a
 collapsed C; 'js' the JS divergence. The joint of 'mi' is not symmetrised
 (`mi_symmetric`): the symmetrised joint of two different predictors has a
