@@ -19,7 +19,6 @@ method (the thesis' Fig. 5.5, seed 0).
 
 import json
 import os
-import time
 
 import numpy as np
 import reuse

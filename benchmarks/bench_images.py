@@ -30,7 +30,6 @@ this CPU it would cost more than the training (docs/images.md). Finished
 runs are reused: a rerun resumes.
 """
 
-import json
 import os
 
 import numpy as np
@@ -38,7 +37,7 @@ import reuse
 from absl import app, flags
 
 from configs import bench_images as bench_config
-from configs.bench_images import DATA, METHODS
+from configs.bench_images import METHODS
 
 _WORKDIR = flags.DEFINE_string("workdir", "runs/bench_images", "Runs folder.")
 _DATA = flags.DEFINE_list("data", ["mnist", "stacked_mnist"], "Data sets.")

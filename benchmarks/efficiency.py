@@ -20,7 +20,6 @@ count existed).
 """
 
 import datetime
-import json
 import os
 import subprocess
 import time

@@ -15,7 +15,7 @@ import datetime
 import os
 import sys
 
-from absl import app, flags, logging
+from absl import app, flags
 from ml_collections import config_flags
 
 from experiments import cli

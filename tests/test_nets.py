@@ -77,7 +77,6 @@ def test_shared_trunk_generator_batches_only_the_first_layer():
 
 @pytest.mark.parametrize("kind", ["unit", "batch", "batch_scale"])
 def test_per_generator_norm_matches_numpy(kind):
-  h = np.random.RandomState(0).randn(3, 6, 2, 2, 4).astype(np.float32) * 2 + 1
   mod = shared.GeneratorHeads(3, (2, 2, 4), norm=kind, activation="none")
   z = np.random.RandomState(1).randn(6, 5).astype(np.float32)
   p = jax.tree.map(
