@@ -444,10 +444,10 @@ def train_and_evaluate(config, workdir: str,
 
 
 def default_config_dict() -> dict[str, Any]:
-  """Today's default config (configs/default.py) as a dict."""
-  from configs import default
+  """Today's default config (gan_mixtures/defaults.py) as a dict."""
+  from gan_mixtures import defaults
 
-  return default.get_config().to_dict()
+  return defaults.get_config().to_dict()
 
 
 def load_workdir(workdir: str, step: int | None = None, seed_index: int = 0):

@@ -143,11 +143,11 @@ def train_and_save(dataset: str, directory: str, *, epochs: int,
   its train split, saves it to `directory`, returns its test accuracy."""
   import time
 
-  from configs import default
   from gan_mixtures import data as data_lib
+  from gan_mixtures import defaults
 
   t0 = time.time()
-  dc = default.get_config().data
+  dc = defaults.get_config().data
   dc.name, dc.mnist_dir = dataset, mnist_dir
   dc.image_size = 8 if dataset == "digits" else 28
   dc.resize = "none"
