@@ -1,1 +1,3 @@
-"""ml_collections configs: default.py declares every key; <method>.py overrides."""
+"""ml_collections configs: default.py declares every key; <method>.py
+overrides.
+"""

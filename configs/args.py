@@ -137,7 +137,8 @@ class Table:
       if not token:
         continue
       key, _, text = token.partition("=")
-      kind, value = self._named(key, text) if "=" in token else self._bare(token)
+      kind, value = (self._named(key, text) if "=" in token
+                     else self._bare(token))
       if kind == "data":
         data.append(value)
       elif kind == "option":

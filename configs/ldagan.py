@@ -77,7 +77,8 @@ DATA = {
     "small_ring": dict(name="lda_mixture", num_modes=8, radius=0.5,
                        std=math.sqrt(0.02), lda_alpha=(8, 4, 8, 4, 8, 4, 8, 4)),
     "lda_mixture": dict(name="lda_mixture", num_modes=8, radius=2.0,
-                        std=math.sqrt(0.08), lda_alpha=(8, 4, 8, 4, 8, 4, 8, 4)),
+                        std=math.sqrt(0.08),
+                        lda_alpha=(8, 4, 8, 4, 8, 4, 8, 4)),
 }
 
 CIFAR10 = dict(name="cifar10", image_size=32, resize="none")
@@ -217,14 +218,16 @@ ARGS = args.Table(
              for t in IMAGES}},
     options={
         "untie2": args.Option("the first 2 layers per generator, shared"
-                              " after (Table 6)", args.setter(**{"model.g_unshared": 2})),
+                              " after (Table 6)",
+                              args.setter(**{"model.g_unshared": 2})),
         "reference_code": args.Option(
             "the authors' code's settings (hinge, 4 D steps, ...)",
             _reference_code)},
     params={
-        "k": args.key_param("generators (Table 7)", int, "method.num_generators", "k"),
-        "delay": args.key_param("epochs before the first E-step (App. E)", float,
-                                "method.estep_delay_epochs", "delay")})
+        "k": args.key_param("generators (Table 7)", int,
+                            "method.num_generators", "k"),
+        "delay": args.key_param("epochs before the first E-step (App. E)",
+                                float, "method.estep_delay_epochs", "delay")})
 
 
 def get_config(arg: str | None = None):

@@ -1,5 +1,6 @@
-"""MADGAN (Ghosh et al. 2018): K generators, D with K + 1 outputs, as the HME thesis ran it
-(configs/thesis.py has the pipeline and every choice where it is silent).
+"""MADGAN (Ghosh et al. 2018): K generators, D with K + 1 outputs, as the HME
+thesis ran it (configs/thesis.py has the pipeline and every choice where it
+is silent).
 
 Variants: 2D `spiral` (default, the thesis' Fig. 5.5), `grid25`, `ring8`
 (8 generators, sized like the other methods' 2D configs; 10,000 steps train

@@ -18,8 +18,8 @@ collapsed to one cluster on MNIST (measured: docs/pcmgan.md).
 Variants: `mnist`, `fashion_mnist` (28 px, K = 10), `mnist_imbalanced`
 (digit 1 kept whole, 1000 of every other digit), `flowers10` (first 10
 classes of oxford_flowers102, 64 px; tfds data must be prepared), `digits`
-(scikit-learn 8x8, 5,000 steps train in 14 min*). Modifiers: `separate` (C is its
-own CNN, Table I "not shared"), `kl` / `js` (the L_{x^,z} consistency;
+(scikit-learn 8x8, 5,000 steps train in 14 min*). Modifiers: `separate` (C is
+its own CNN, Table I "not shared"), `kl` / `js` (the L_{x^,z} consistency;
 default mutual information), `match_xx` (L_{x^,x} by distribution matching;
 `weighted_xx` names the default), `no_c_adv` (no gradient of L_adv into C:
 line 13 without C), `no_pcm` (both consistency weights 0), `ns` (G's

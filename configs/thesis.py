@@ -60,8 +60,10 @@ from configs import args, default, variants
 
 # data set: (data preset, training steps of 250 / 50 epochs, held-out size)
 DATA = {
-    "mnist": (dict(name="mnist", image_size=32, resize="resize"), 60_000, 10_000),
-    "fashion_mnist": (dict(name="fashion_mnist", image_size=32, resize="resize"),
+    "mnist": (dict(name="mnist", image_size=32, resize="resize"),
+              60_000, 10_000),
+    "fashion_mnist": (dict(name="fashion_mnist", image_size=32,
+                           resize="resize"),
                       60_000, 10_000),
     "celeba": (dict(name="celeb_a", image_size=64, resize="resize", crop=148),
                162_770, 10_000),

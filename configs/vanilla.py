@@ -20,7 +20,8 @@ from configs import args, default, variants
 
 LOSSES = ("ns", "minimax", "hinge", "wgan_gp")
 LOSS_HELP = {"ns": "non-saturating -log D(G(z)) (the 2D default)",
-             "minimax": "log(1 - D(G(z))), Goodfellow et al.'s Eq. 1 (the image default)",
+             "minimax": "log(1 - D(G(z))), Goodfellow et al.'s Eq. 1 (the image"
+                        " default)",
              "hinge": "hinge loss", "wgan_gp": "WGAN-GP: 5 D steps, Adam"
              " 1e-4 (0.5, 0.9)"}
 

@@ -74,9 +74,9 @@ class Checkpointer:
     except Exception as e:  # orbax raises many types for unreadable files
       msg = str(e).splitlines()[0] if str(e) else type(e).__name__
       raise CheckpointError(
-          f"checkpoint {self.directory}/{step} is corrupt or does not match this"
-          f" config ({type(e).__name__}: {msg[:300]}); move it away or use"
-          " another --workdir"
+          f"checkpoint {self.directory}/{step} is corrupt or does not match"
+          f" this config ({type(e).__name__}: {msg[:300]}); move it away or"
+          " use another --workdir"
       ) from e
 
   def save(self, step: int, state: Any) -> None:
@@ -117,7 +117,8 @@ def over_defaults(saved: dict, defaults: dict) -> dict:
 
 
 def check_saved_config(workdir: str, config_dict: dict,
-                       defaults: dict | None = None, write: bool = True) -> None:
+                       defaults: dict | None = None,
+                       write: bool = True) -> None:
   """Checks a resumed run against WORKDIR/config.json, then (`write`: the
   chief process of a multi-process job only) writes it, atomically so that
   another process never reads half a file.
@@ -144,8 +145,8 @@ def check_saved_config(workdir: str, config_dict: dict,
     ]
     if diffs:
       raise ValueError(
-          f"workdir {workdir} holds a run with a different config ({', '.join(diffs)}"
-          " differ); use another --workdir"
+          f"workdir {workdir} holds a run with a different config"
+          f" ({', '.join(diffs)} differ); use another --workdir"
       )
   os.makedirs(workdir, exist_ok=True)
   if not write:

@@ -122,7 +122,8 @@ class Preempted(Exception):
   """Training stopped on a preemption notice after saving a checkpoint."""
 
   def __init__(self, step: int, directory: str, signal_name: str = "SIGTERM"):
-    what = "preempted (SIGTERM)" if signal_name == "SIGTERM" else "interrupted (Ctrl-C)"
+    what = ("preempted (SIGTERM)" if signal_name == "SIGTERM"
+            else "interrupted (Ctrl-C)")
     super().__init__(
         f"{what} at step {step}: checkpoint saved in {directory};"
         " rerun the same command to resume")

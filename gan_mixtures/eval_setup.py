@@ -132,7 +132,8 @@ def ensure_classifier(config) -> str | None:
   if meta is None and dataset in QUICK_CLASSIFIERS:
     logging.info("no classifier in %s: training the %s classifier now",
                  directory, dataset)
-    clf_lib.train_and_save(dataset, directory, epochs=QUICK_CLASSIFIERS[dataset],
+    clf_lib.train_and_save(dataset, directory,
+                           epochs=QUICK_CLASSIFIERS[dataset],
                            mnist_dir=config.data.mnist_dir)
     meta = clf_lib.read_meta(directory)
   if meta is None:
@@ -159,7 +160,8 @@ def prepare(config, data) -> EvalResources:
   ec, notes = config.eval, []
   split = reference_split(config, data)
   try:
-    reference = data_lib.make_dataset(config.data, seed=config.seed, split=split)
+    reference = data_lib.make_dataset(config.data, seed=config.seed,
+                                      split=split)
   except (FileNotFoundError, ValueError) as e:
     raise EvalSetupError(
         f"the reference split {split!r} (eval.reference_split) cannot be read:"

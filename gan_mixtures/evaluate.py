@@ -25,7 +25,8 @@ import numpy as np
 from gan_mixtures import eval_setup, viz
 from gan_mixtures.metrics import classifier as clf_lib
 from gan_mixtures.metrics import components as comp_lib
-from gan_mixtures.metrics import digits, feature_metrics, inception_fid, knn, modes
+from gan_mixtures.metrics import (digits, feature_metrics, inception_fid, knn,
+                                  modes)
 
 
 def draw_samples(
@@ -44,7 +45,9 @@ def draw_samples(
   return np.concatenate(xs), aux
 
 
-def metrics_2d(data, real: np.ndarray, fake: np.ndarray, k: int) -> dict[str, Any]:
+def metrics_2d(
+    data, real: np.ndarray, fake: np.ndarray, k: int
+) -> dict[str, Any]:
   out: dict[str, Any] = {}
   if data.means is not None:
     out.update(modes.mode_metrics(fake, data.means, data.stds, data.weights))
@@ -75,7 +78,8 @@ def component_purity(
     counts = np.bincount(mode_of[components == c], minlength=len(means))
     purities.append(counts.max() / counts.sum())
     claimed.add(int(counts.argmax()))
-  return {"generator_purity": float(np.mean(purities)), "modes_claimed": len(claimed)}
+  return {"generator_purity": float(np.mean(purities)),
+          "modes_claimed": len(claimed)}
 
 
 def quantized(images: np.ndarray) -> np.ndarray:
@@ -115,7 +119,8 @@ def evaluate(
   if sample_path:  # first: an evaluation stopped midway leaves its picture
     draw_picture(sample_path, data, fake_all[: ec.num_samples], components,
                  real_all, f"{config.name} step {int(state.step)}")
-    method.extra_pictures(state, data, config, jax.random.fold_in(rng, 8), sample_path)
+    method.extra_pictures(state, data, config, jax.random.fold_in(rng, 8),
+                          sample_path)
   metrics: dict[str, Any] = {}
   if data.kind == "2d":
     for i, n in enumerate(sizes):
@@ -139,12 +144,14 @@ def evaluate(
       metrics.update(inception_fid.inception_metrics(
           resources.reference, images[: num_fake(ec)], ec))
   metrics.update(method.state_metrics(state))
-  metrics.update(method.extra_metrics(state, data, config, jax.random.fold_in(rng, 7)))
+  metrics.update(method.extra_metrics(state, data, config,
+                                      jax.random.fold_in(rng, 7)))
   if components is not None:
     comp = components[: ec.num_samples]
     metrics.update(component_usage(comp))
     if data.kind == "2d" and data.means is not None:
-      metrics.update(component_purity(comp, fake_all[: ec.num_samples], data.means))
+      metrics.update(component_purity(comp, fake_all[: ec.num_samples],
+                                      data.means))
   return metrics
 
 
@@ -189,7 +196,8 @@ def image_metrics(resources: eval_setup.EvalResources, fake: np.ndarray,
   if resources.classifier_dir is None:
     return {}
   clf = clf_lib.load_classifier(resources.classifier_dir)
-  n_real = inception_fid.reference_size(resources.reference, config.eval, len(fake))
+  n_real = inception_fid.reference_size(resources.reference, config.eval,
+                                         len(fake))
   real, real_labels = resources.reference.reference_examples(n_real)
   out = {}
   if config.data.name == "stacked_mnist":
@@ -241,7 +249,8 @@ def protocol(config, data, resources: eval_setup.EvalResources | None,
   if ec.inception and resources and resources.inception_weights:
     out["inception"] = {
         "weights": os.path.basename(resources.inception_weights),
-        "weights_sha256": inception_fid.file_sha256(resources.inception_weights),
+        "weights_sha256": inception_fid.file_sha256(
+            resources.inception_weights),
         "logits": (None if not resources.inception_logits else {
             "file": os.path.basename(resources.inception_logits),
             "sha256": inception_fid.file_sha256(resources.inception_logits)}),
@@ -258,7 +267,8 @@ SUMMARY_KEYS = (
     "knn_fake_acc", "fid", "kid", "inception_score", "precision", "recall",
     "density", "coverage", "fid_domain", "knn_real_acc_domain",
     "knn_fake_acc_domain", "digits_present", "label_kl", "label_kl_data",
-    "component_digit_acc", "component_confidence", "component_acc", "regions_as_sets_imply", "cluster_acc", "nmi",
+    "component_digit_acc", "component_confidence", "component_acc",
+    "regions_as_sets_imply", "cluster_acc", "nmi",
     "clusters_used", "generator_purity", "modes_claimed",
 )
 
@@ -267,7 +277,8 @@ def summary_line(results: dict[str, Any]) -> str:
   """'<config> step <n>: key=value ...' of the headline metrics."""
   m = results["metrics"]
   parts = [f"{k}={m[k]:.4g}" for k in SUMMARY_KEYS
-           if isinstance(m.get(k), (int, float)) and not isinstance(m.get(k), bool)]
+           if isinstance(m.get(k), (int, float))
+           and not isinstance(m.get(k), bool)]
   return f"{results['config']} step {results['step']}: " + " ".join(parts)
 
 

@@ -29,7 +29,9 @@ def dispatches(batches: Iterator, steps: int) -> Iterator:
     yield None if group[0] is None else jnp.stack(group)
 
 
-def per_step_rows(fetched: list[dict], steps: int, seeds: int = 1) -> list[dict]:
+def per_step_rows(
+    fetched: list[dict], steps: int, seeds: int = 1
+) -> list[dict]:
   """Host metrics of each step from dispatches of `steps` stacked steps
   (with `seeds` S > 1 every value is the array of the S runs' values)."""
   if steps == 1:
@@ -125,7 +127,8 @@ def seed_results(group: SeedGroup, per_seed: list[dict]) -> dict[str, Any]:
   mean) and, with S seeds, `metrics_std` and `seeds` (each run's metrics)."""
   if group.size == 1:
     return {"metrics": per_seed[0]}
-  return {"metrics": mean_numbers(per_seed), "metrics_std": std_numbers(per_seed),
+  return {"metrics": mean_numbers(per_seed),
+          "metrics_std": std_numbers(per_seed),
           "seeds": [{"seed": int(e.config.seed), "metrics": m}
                     for e, m in zip(group.exps, per_seed)]}
 

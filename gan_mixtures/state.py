@@ -43,7 +43,9 @@ def learning_rate(opt_config, num_updates: int) -> optax.Schedule | float:
   raise ValueError(f"unknown schedule {kind!r}; choose from {SCHEDULES}")
 
 
-def make_optimizer(opt_config, num_updates: int) -> optax.GradientTransformation:
+def make_optimizer(
+    opt_config, num_updates: int
+) -> optax.GradientTransformation:
   """Adam or AMSGrad from an `*_opt` config group.
 
   Args:

@@ -120,8 +120,9 @@ class Experiment:
     (contiguous: the mesh lists each process's devices together)."""
     t = self.config.train
     shape = (t.n_disc, t.batch_size) + tuple(self.data.batch_tail)
-    spans = [idx[1] for idx in
-             self.batch_sharding.addressable_devices_indices_map(shape).values()]
+    spans = [
+        idx[1] for idx in
+        self.batch_sharding.addressable_devices_indices_map(shape).values()]
     lo = min(s.start or 0 for s in spans)
     hi = max(t.batch_size if s.stop is None else s.stop for s in spans)
     return slice(lo, hi)
@@ -144,7 +145,8 @@ class Experiment:
         self.config.data.prefetch,
     )
     global_shape = shape + tuple(self.data.batch_tail)
-    index_map = self.batch_sharding.addressable_devices_indices_map(global_shape)
+    index_map = self.batch_sharding.addressable_devices_indices_map(
+        global_shape)
     try:
       for part in prefetch:  # [n_disc, rows, ...]
         arrays = [
@@ -194,12 +196,14 @@ def restore_or_init(exp: Experiment, ckpt: ckpt_lib.Checkpointer, state=None):
   state = exp.init_state() if state is None else state
   if ckpt.latest_step() is not None:
     state = jax.device_put(ckpt.restore(state), exp.replicated)
-    logging.info("restored step %d from %s", runs.state_step(state), ckpt.directory)
+    logging.info("restored step %d from %s", runs.state_step(state),
+                 ckpt.directory)
   elif exp.config.train.init_from:
     source = workdir_checkpointer(exp.config.train.init_from, exp.config)
     state = jax.device_put(source.restore(state), exp.replicated)
     source.close()
-    logging.info("started from step %d of %s", int(state.step), source.directory)
+    logging.info("started from step %d of %s", int(state.step),
+                 source.directory)
   return state
 
 
@@ -214,8 +218,11 @@ def cpu_devices_need_sync() -> bool:
   return jax.devices()[0].platform == "cpu" and jax.local_device_count() > 1
 
 
-def check_finite(first_step: int, rows: list[dict], last_good: int | None) -> None:
-  """Raises NonFiniteError naming the first step and quantity that is NaN/inf."""
+def check_finite(
+    first_step: int, rows: list[dict], last_good: int | None
+) -> None:
+  """Raises NonFiniteError naming the first step and quantity that is
+  NaN/inf."""
   for i, row in enumerate(rows):
     bad = sorted(k for k, v in row.items() if not np.all(np.isfinite(v)))
     if bad:
@@ -279,7 +286,8 @@ def evaluate_seeds(group: runs.SeedGroup, state, workdir: str,
   return [eval_lib.evaluate(
       e.method, group.seed_state(state, s), e.data, e.config,
       named_rng(e.base_rng, "eval"),
-      sample_path=runs.sample_path(workdir, step, s, group.size) if is_chief else None,
+      sample_path=(runs.sample_path(workdir, step, s, group.size)
+                   if is_chief else None),
       resources=resources,
   ) for s, e in enumerate(group.exps)]
 
@@ -369,7 +377,8 @@ def train_and_evaluate(config, workdir: str,
     preempted = distributed.preempted(done) and not is_last
     save = done % c.checkpoint.every_steps == 0 or is_last or preempted
     log = done % t.log_every == 0 or is_last
-    periodic_eval = t.eval_every > 0 and done % t.eval_every == 0 and not is_last
+    periodic_eval = (t.eval_every > 0 and done % t.eval_every == 0
+                     and not is_last)
     periodic_pic = pic_every > 0 and done % pic_every == 0 and not is_last
     if not (save or log or periodic_eval or periodic_pic):
       if report(done):  # a progress line every 30 s between log steps
@@ -399,7 +408,8 @@ def train_and_evaluate(config, workdir: str,
       ckpt.save(done, state)
       last_good = done
     if periodic_eval:
-      m = runs.mean_numbers(evaluate_seeds(group, state, workdir, resources, is_chief))
+      m = runs.mean_numbers(evaluate_seeds(group, state, workdir, resources,
+                                           is_chief))
       writer.write_scalars(done, runs.scalars(m, "eval/"))
     elif periodic_pic and is_chief:
       save_pictures(group, state, workdir, writer, done)
@@ -407,7 +417,8 @@ def train_and_evaluate(config, workdir: str,
     if preempted:
       writer.close()
       ckpt.close()
-      raise distributed.Preempted(done, ckpt.directory, distributed.signal_name())
+      raise distributed.Preempted(done, ckpt.directory,
+                                  distributed.signal_name())
   train_s = time.time() - t_loop
 
   step = runs.state_step(state)
@@ -467,4 +478,5 @@ def load_workdir(workdir: str, step: int | None = None, seed_index: int = 0):
   finally:
     ckpt.close()
   exp = group.exps[seed_index]
-  return exp, jax.device_put(group.seed_state(state, seed_index), exp.replicated)
+  return exp, jax.device_put(group.seed_state(state, seed_index),
+                             exp.replicated)

@@ -38,10 +38,12 @@ def validate_config(config, num_devices: int | None = None) -> None:
       )
     if config.model.dtype not in ("float32", "bfloat16"):
       raise ConfigError(
-          f"model.dtype must be float32 or bfloat16, got {config.model.dtype!r}")
+          "model.dtype must be float32 or bfloat16, got"
+          f" {config.model.dtype!r}")
     if config.model.z_dist not in NOISE:
       raise ConfigError(
-          f"unknown noise distribution {config.model.z_dist!r}; choose from {NOISE}"
+          f"unknown noise distribution {config.model.z_dist!r}; choose from"
+          f" {NOISE}"
       )
     for opt in ("g_opt", "d_opt"):
       oc = config[opt]
@@ -93,7 +95,8 @@ def validate_dispatch(config) -> None:
   _positive("train.steps_per_dispatch", n)
   _positive("train.num_seeds", t.num_seeds)
   if t.num_seeds > 1 and t.init_from:
-    raise ConfigError("train.init_from is not supported with train.num_seeds > 1")
+    raise ConfigError(
+        "train.init_from is not supported with train.num_seeds > 1")
   if t.sample_every < -1:
     raise ConfigError(f"train.sample_every must be >= -1 (-1 = every tenth of"
                       f" the run), got {t.sample_every}")
@@ -120,7 +123,8 @@ def validate_eval(config) -> None:
     if e[key] < 0:
       raise ConfigError(f"eval.{key} must be >= 0, got {e[key]}")
   if e.kid_subset_size < 2:
-    raise ConfigError(f"eval.kid_subset_size must be >= 2, got {e.kid_subset_size}")
+    raise ConfigError(
+        f"eval.kid_subset_size must be >= 2, got {e.kid_subset_size}")
   if e.profile not in eval_setup.PROFILES:
     raise ConfigError(f"eval.profile must be one of {eval_setup.PROFILES},"
                       f" got {e.profile!r}")
@@ -128,8 +132,8 @@ def validate_eval(config) -> None:
     raise ConfigError("eval.reference_split must name a split ('test',"
                       " 'train', or a tfds split such as 'test[:1000]')")
   if e.resize not in inception_fid.RESIZE_MODES:
-    raise ConfigError(f"eval.resize must be one of {inception_fid.RESIZE_MODES},"
-                      f" got {e.resize!r}")
+    raise ConfigError("eval.resize must be one of"
+                      f" {inception_fid.RESIZE_MODES}, got {e.resize!r}")
   if config.data.name in data_lib.IMAGE_SETS:
     need = feature_metrics.min_samples(e)
     n = min(e.num_samples, e.num_fake or e.num_samples)

@@ -23,7 +23,8 @@ def scatter_2d(
   if components is None:
     ax.scatter(fake[:, 0], fake[:, 1], s=2, c="tab:blue", label="fake")
   else:
-    ax.scatter(fake[:, 0], fake[:, 1], s=2, c=components, cmap="tab20", label="fake")
+    ax.scatter(fake[:, 0], fake[:, 1], s=2, c=components, cmap="tab20",
+               label="fake")
   ax.set_aspect("equal")
   ax.set_title(title, fontsize=9)
   ax.legend(loc="upper right", fontsize=7, markerscale=4)
@@ -38,8 +39,8 @@ def scatter_panels(path: str, panels: list, ncol: int = 3,
   on the real data's box widened by `margin` of its size (the same axes in
   every panel; fakes outside it are not drawn)."""
   nrow = -(-len(panels) // ncol)
-  fig, axes = plt.subplots(nrow, ncol, figsize=(3.2 * ncol, 3.2 * nrow), dpi=100,
-                           squeeze=False)
+  fig, axes = plt.subplots(nrow, ncol, figsize=(3.2 * ncol, 3.2 * nrow),
+                           dpi=100, squeeze=False)
   for ax in axes.ravel():
     ax.axis("off")
   for ax, (title, real, fake, comp) in zip(axes.ravel(), panels):
@@ -64,7 +65,8 @@ def image_grid(path: str, images: np.ndarray, ncol: int | None = None) -> None:
   px are enlarged by pixel repetition)."""
   pixels = grid_pixels(images, ncol)
   os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-  Image.fromarray(pixels[..., 0] if pixels.shape[-1] == 1 else pixels).save(path)
+  Image.fromarray(pixels[..., 0] if pixels.shape[-1] == 1
+                  else pixels).save(path)
 
 
 def grid_pixels(images: np.ndarray, ncol: int | None = None) -> np.ndarray:
@@ -77,9 +79,8 @@ def grid_pixels(images: np.ndarray, ncol: int | None = None) -> np.ndarray:
   grid = np.ones((nrow * (h + 1) + 1, ncol * (w + 1) + 1, c), np.float32)
   for i, img in enumerate(images):
     r, q = divmod(i, ncol)
-    grid[1 + r * (h + 1) : 1 + r * (h + 1) + h, 1 + q * (w + 1) : 1 + q * (w + 1) + w] = (
-        img + 1
-    ) / 2
+    grid[1 + r * (h + 1) : 1 + r * (h + 1) + h,
+         1 + q * (w + 1) : 1 + q * (w + 1) + w] = (img + 1) / 2
   return (np.clip(grid, 0, 1) * 255).astype(np.uint8)
 
 
@@ -107,7 +108,8 @@ def node_tree(path: str, node_means: np.ndarray, depth: int) -> None:
 def node_regions_2d(path: str, samples: np.ndarray, soft_counts: np.ndarray,
                     depth: int) -> None:
   """2D samples coloured by their most likely node, one panel per level."""
-  fig, axes = plt.subplots(1, depth, figsize=(4 * depth, 4), dpi=100, squeeze=False)
+  fig, axes = plt.subplots(1, depth, figsize=(4 * depth, 4), dpi=100,
+                           squeeze=False)
   for level in range(1, depth + 1):
     first = 2**level - 1
     node = np.argmax(soft_counts[:, first : first + 2**level], axis=1)
@@ -135,7 +137,8 @@ def component_rows(path: str, images: np.ndarray, titles: list[str]) -> None:
   images [K, m, H, W, C] in [-1, 1].
   """
   k, m = images.shape[:2]
-  fig, axes = plt.subplots(k, 1, figsize=(m * 0.6, k * 0.85), dpi=100, squeeze=False)
+  fig, axes = plt.subplots(k, 1, figsize=(m * 0.6, k * 0.85), dpi=100,
+                           squeeze=False)
   for i in range(k):
     row = np.concatenate([_to_image(x) for x in images[i]], axis=1)
     axes[i, 0].imshow(row, cmap="gray", vmin=0, vmax=1)

@@ -11,7 +11,8 @@ import numpy as np
 
 
 class JsonlWriter:
-  """Appends one JSON object per `write_scalars` call to WORKDIR/metrics.jsonl."""
+  """Appends one JSON object per `write_scalars` call to
+  WORKDIR/metrics.jsonl."""
 
   def __init__(self, workdir: str):
     self.path = os.path.join(workdir, "metrics.jsonl")
@@ -54,7 +55,9 @@ class MultiWriter:
       w.close()
 
 
-def make_writer(workdir: str, tensorboard: bool, is_chief: bool = True) -> MultiWriter:
+def make_writer(
+    workdir: str, tensorboard: bool, is_chief: bool = True
+) -> MultiWriter:
   """JSON-lines writer plus clu's TensorBoard writer when asked and possible."""
   if not is_chief:
     return MultiWriter([])
@@ -65,5 +68,6 @@ def make_writer(workdir: str, tensorboard: bool, is_chief: bool = True) -> Multi
 
       writers.append(metric_writers.SummaryWriter(workdir))
     except ImportError as e:
-      logging.warning("TensorBoard writer unavailable (%s); metrics.jsonl only", e)
+      logging.warning("TensorBoard writer unavailable (%s); metrics.jsonl only",
+                      e)
   return MultiWriter(writers)

@@ -58,16 +58,19 @@ def preprocess_uint8(images: np.ndarray | list[np.ndarray], size: int,
     ph, pw = (size - h) // 2, (size - w) // 2
     if ph < 0 or pw < 0:
       raise ValueError(f"cannot pad {h}x{w} images to {size}")
-    images = np.pad(images, ((0, 0), (ph, size - h - ph), (pw, size - w - pw), (0, 0)))
+    images = np.pad(
+        images, ((0, 0), (ph, size - h - ph), (pw, size - w - pw), (0, 0)))
   elif mode == "resize" and ((h, w) != (size, size) or crop > 0):
     images = np.stack([_resize_one(im, size, crop) for im in images])
   elif mode not in RESIZE_MODES:
-    raise ValueError(f"unknown resize mode {mode!r}; choose from {RESIZE_MODES}")
+    raise ValueError(
+        f"unknown resize mode {mode!r}; choose from {RESIZE_MODES}")
   if images.shape[-1] != channels:
     if images.shape[-1] == 1:
       images = np.repeat(images, channels, axis=-1)
     else:
-      raise ValueError(f"cannot turn {images.shape[-1]} channels into {channels}")
+      raise ValueError(
+          f"cannot turn {images.shape[-1]} channels into {channels}")
   return images
 
 
@@ -154,12 +157,15 @@ class ImageDataset:
       out[sel] = self._permutation(stream, int(e))[offsets[sel]]
     return out
 
-  def _load(self, idx_per_stream: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+  def _load(
+      self, idx_per_stream: list[np.ndarray]
+  ) -> tuple[np.ndarray, np.ndarray]:
     imgs, labels = [], np.zeros(len(idx_per_stream[0]), np.int64)
     for idx in idx_per_stream:
       raw, raw_labels = self.source.examples(idx)
       imgs.append(
-          preprocess(raw, self.image_size, self.channels, self.resize, self.crop)
+          preprocess(raw, self.image_size, self.channels, self.resize,
+                     self.crop)
       )
       labels = labels * 10 + raw_labels
     return np.concatenate(imgs, axis=-1), labels
@@ -194,7 +200,9 @@ class ImageDataset:
     """The whole split in source order (single-image sets), for small sets."""
     return self._load([np.arange(len(self.source))] * self.stack)
 
-  def real_examples(self, n: int, seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
+  def real_examples(
+      self, n: int, seed: int = 1
+  ) -> tuple[np.ndarray, np.ndarray]:
     """n examples (and labels) drawn without replacement for evaluation."""
     return self._draw(n, np.random.default_rng([self.seed, 10_000 + seed]))
 

@@ -1,7 +1,8 @@
 """Random-access image sources: tfds `data_source`, local MNIST IDX files, and
-scikit-learn's digits. A source has `len()`, `images(idx) -> uint8 [n, H, W, C]`,
-`labels(idx) -> int [n]` and `examples(idx) -> (images, labels)` (one read of
-each item); none of them needs TensorFlow.
+scikit-learn's digits. A source has `len()`,
+`images(idx) -> uint8 [n, H, W, C]`, `labels(idx) -> int [n]` and
+`examples(idx) -> (images, labels)` (one read of each item); none of them
+needs TensorFlow.
 """
 
 import gzip
@@ -66,7 +67,8 @@ class ArraySource:
 
 
 def mnist_dir(config_dir: str) -> str:
-  """The MNIST folder: the config's, else $MNIST_DIR, else ../shared/data/mnist."""
+  """The MNIST folder: the config's, else $MNIST_DIR, else
+  ../shared/data/mnist."""
   here = os.path.dirname(os.path.abspath(__file__))
   shared = os.path.join(here, "..", "..", "..", "shared", "data", "mnist")
   return config_dir or os.environ.get("MNIST_DIR") or os.path.normpath(shared)
@@ -75,7 +77,8 @@ def mnist_dir(config_dir: str) -> str:
 def local_mnist(folder: str, split: str) -> ArraySource:
   """Real MNIST from IDX files in `folder` (same output as tfds 'mnist')."""
   if split not in MNIST_FILES:
-    raise ValueError(f"local MNIST has splits 'train' and 'test', not {split!r}")
+    raise ValueError(
+        f"local MNIST has splits 'train' and 'test', not {split!r}")
   img_name, lbl_name = MNIST_FILES[split]
   paths = [os.path.join(folder, n) for n in (img_name, lbl_name)]
   for p in paths:
@@ -121,7 +124,8 @@ class FolderSource:
 
   def __init__(self, folder: str, split: str, test_size: int, seed: int = 0):
     if not os.path.isdir(folder):
-      raise FileNotFoundError(f"image folder {folder!r} not found (data.image_dir)")
+      raise FileNotFoundError(
+          f"image folder {folder!r} not found (data.image_dir)")
     files = sorted(
         os.path.join(root, f) for root, _, names in os.walk(folder)
         for f in names if f.lower().endswith(IMAGE_EXTENSIONS))
@@ -130,7 +134,8 @@ class FolderSource:
                        f" {test_size} held out (data.folder_test_size)")
     perm = np.random.RandomState(seed).permutation(len(files))
     if split not in ("train", "test"):
-      raise ValueError(f"an image folder has splits 'train' and 'test', not {split!r}")
+      raise ValueError(
+          f"an image folder has splits 'train' and 'test', not {split!r}")
     idx = perm[:test_size] if split == "test" else perm[test_size:]
     self._files = [files[i] for i in np.sort(idx)]
 
@@ -160,7 +165,8 @@ class FolderSource:
 class TfdsSource:
   """A tfds `data_source` (array_record, random access, no TensorFlow)."""
 
-  def __init__(self, name: str, split: str, data_dir: str | None, download: bool):
+  def __init__(self, name: str, split: str, data_dir: str | None,
+               download: bool):
     import tensorflow_datasets as tfds
 
     if download:
@@ -256,7 +262,8 @@ def class_subset(
     minor_count: examples kept per minor class.
     seed: seed of the permutation that picks the minor examples.
   """
-  keep = np.isin(labels, classes) if len(classes) else np.ones(len(labels), bool)
+  keep = (np.isin(labels, classes) if len(classes)
+          else np.ones(len(labels), bool))
   if major >= 0:
     rs = np.random.RandomState(seed)
     for c in np.unique(labels[keep]):

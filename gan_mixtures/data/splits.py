@@ -36,10 +36,13 @@ def disjoint_class_splits(
     members = rs.permutation(np.flatnonzero(labels == c))
     for owner, share in zip(owners, np.array_split(members, len(owners))):
       parts[owner].append(share)
-  return [np.sort(np.concatenate(p)) if p else np.zeros(0, np.int64) for p in parts]
+  return [np.sort(np.concatenate(p)) if p else np.zeros(0, np.int64)
+          for p in parts]
 
 
-def regions(label_sets: tuple[tuple[int, ...], ...]) -> dict[tuple[int, ...], tuple[int, ...]]:
+def regions(
+    label_sets: tuple[tuple[int, ...], ...]
+) -> dict[tuple[int, ...], tuple[int, ...]]:
   """The classes of every non-empty region: membership pattern -> classes.
 
   A pattern is the tuple of set indices a class belongs to (e.g. (0,) is
@@ -58,7 +61,8 @@ def resolve_label_sets(case: str, label_sets) -> tuple[tuple[int, ...], ...]:
   if len(label_sets):
     return tuple(tuple(int(c) for c in s) for s in label_sets)
   if case not in CASES:
-    raise ValueError(f"unknown data.split_case {case!r}; choose from {sorted(CASES)}")
+    raise ValueError(
+        f"unknown data.split_case {case!r}; choose from {sorted(CASES)}")
   return CASES[case]
 
 

@@ -126,14 +126,16 @@ def grid_means(size: int, spacing: float) -> np.ndarray:
 def make_ring(dc) -> GaussianMixture2D:
   means = ring_means(dc.num_modes, dc.radius)
   return GaussianMixture2D(
-      "ring", means, np.full(dc.num_modes, dc.std), _weights(dc.weights, dc.num_modes)
+      "ring", means, np.full(dc.num_modes, dc.std),
+      _weights(dc.weights, dc.num_modes)
   )
 
 
 def make_grid(dc) -> GaussianMixture2D:
   means = grid_means(dc.grid_size, dc.spacing)
   m = len(means)
-  return GaussianMixture2D("grid", means, np.full(m, dc.std), _weights(dc.weights, m))
+  return GaussianMixture2D("grid", means, np.full(m, dc.std),
+                           _weights(dc.weights, m))
 
 
 def make_lda_mixture(dc) -> GaussianMixture2D:

@@ -60,7 +60,8 @@ def e_step(
 
 
 def alpha_objective(alpha: jax.Array, gamma: jax.Array) -> jax.Array:
-  """Eq. 30, L_alpha, with the expectation over z' as the mean over gamma [B, K]."""
+  """Eq. 30, L_alpha, with the expectation over z' as the mean over gamma
+  [B, K]."""
   k_term = gammaln(jnp.sum(alpha)) - jnp.sum(gammaln(alpha))
   return k_term + jnp.mean(jnp.sum((alpha - 1.0) * expected_log_pi(gamma), -1))
 
@@ -79,9 +80,12 @@ def elbo(
 ) -> jax.Array:
   """The lower bound L of Eq. 15 (terms Eq. 16 + 17 + 18 - 19 - 20), one z'."""
   elog = expected_log_pi(gamma)
-  p_pi = gammaln(jnp.sum(alpha)) - jnp.sum(gammaln(alpha)) + jnp.sum((alpha - 1) * elog)
+  p_pi = (gammaln(jnp.sum(alpha)) - jnp.sum(gammaln(alpha))
+          + jnp.sum((alpha - 1) * elog))
   p_z = jnp.sum(omega * elog)
   p_y = jnp.sum(omega * log_d)
-  q_pi = gammaln(jnp.sum(gamma)) - jnp.sum(gammaln(gamma)) + jnp.sum((gamma - 1) * elog)
-  q_z = jnp.sum(jnp.where(omega > 0, omega * jnp.log(jnp.where(omega > 0, omega, 1.0)), 0.0))
+  q_pi = (gammaln(jnp.sum(gamma)) - jnp.sum(gammaln(gamma))
+          + jnp.sum((gamma - 1) * elog))
+  q_z = jnp.sum(jnp.where(
+      omega > 0, omega * jnp.log(jnp.where(omega > 0, omega, 1.0)), 0.0))
   return p_pi + p_z + p_y - q_pi - q_z

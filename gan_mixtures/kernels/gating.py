@@ -13,7 +13,9 @@ import jax
 import jax.numpy as jnp
 
 
-def node_probabilities(z: jax.Array, node_w: jax.Array, node_b: jax.Array) -> jax.Array:
+def node_probabilities(
+    z: jax.Array, node_w: jax.Array, node_b: jax.Array
+) -> jax.Array:
   """Probability of reaching every node of the tree (root first, heap order).
 
   Args:
@@ -55,7 +57,9 @@ def mix_leaves(gates: jax.Array, leaves: jax.Array) -> jax.Array:
   return jnp.tensordot(gates, leaves, axes=1)
 
 
-def gumbel_softmax(rng: jax.Array, logits: jax.Array, tau: float = 1.0) -> jax.Array:
+def gumbel_softmax(
+    rng: jax.Array, logits: jax.Array, tau: float = 1.0
+) -> jax.Array:
   """A soft Gumbel-softmax sample softmax((logits + g) / tau), g standard
   Gumbel noise (-log(-log u)); logits [..., K] -> [..., K]."""
   g = jax.random.gumbel(rng, logits.shape, logits.dtype)
@@ -65,5 +69,6 @@ def gumbel_softmax(rng: jax.Array, logits: jax.Array, tau: float = 1.0) -> jax.A
 def straight_through(soft: jax.Array) -> jax.Array:
   """The one-hot argmax of `soft` in the forward pass, the gradient of
   `soft` in the backward pass (Jang et al. 2017; MEGAN's gate)."""
-  hard = jax.nn.one_hot(jnp.argmax(soft, axis=-1), soft.shape[-1], dtype=soft.dtype)
+  hard = jax.nn.one_hot(jnp.argmax(soft, axis=-1), soft.shape[-1],
+                        dtype=soft.dtype)
   return soft + jax.lax.stop_gradient(hard - soft)

@@ -20,7 +20,8 @@ CONSISTENCY = ("mi", "kl", "js")
 def sample_components(
     rng: jax.Array, means: jax.Array, log_scales: jax.Array
 ) -> jax.Array:
-  """One draw z_k = mu_k + sigma_k * eps from every diagonal component; [K, Dz]."""
+  """One draw z_k = mu_k + sigma_k * eps from every diagonal component;
+  [K, Dz]."""
   eps = jax.random.normal(rng, means.shape, means.dtype)
   return means + jnp.exp(log_scales) * eps
 
@@ -28,7 +29,8 @@ def sample_components(
 def sample_components_full(
     rng: jax.Array, means: jax.Array, scales: jax.Array
 ) -> jax.Array:
-  """As sample_components with full covariances Sigma_k = S_k S_k^T; S [K, Dz, Dz]."""
+  """As sample_components with full covariances Sigma_k = S_k S_k^T;
+  S [K, Dz, Dz]."""
   eps = jax.random.normal(rng, means.shape, means.dtype)
   return means + jnp.einsum("kij,kj->ki", scales, eps)
 
@@ -41,9 +43,11 @@ def init_prior(rng: jax.Array, k: int, dz: int, covariance: str,
   """means U(-mean_init, mean_init)^Dz and scale_init * I (or its diagonal)."""
   means = jax.random.uniform(rng, (k, dz), minval=-mean_init, maxval=mean_init)
   if covariance == "full":
-    return {"means": means, "scales": jnp.tile(scale_init * jnp.eye(dz), (k, 1, 1))}
+    return {"means": means,
+            "scales": jnp.tile(scale_init * jnp.eye(dz), (k, 1, 1))}
   if covariance == "diagonal":
-    return {"means": means, "log_scales": jnp.full((k, dz), jnp.log(scale_init))}
+    return {"means": means,
+            "log_scales": jnp.full((k, dz), jnp.log(scale_init))}
   raise ValueError(f"unknown prior covariance {covariance!r}; choose from"
                    f" {PRIOR_COVARIANCES}")
 
@@ -55,7 +59,9 @@ def draw(rng: jax.Array, prior: dict[str, jax.Array]) -> jax.Array:
   return sample_components(rng, prior["means"], prior["log_scales"])
 
 
-def combine(eps: jax.Array, weights: jax.Array, prior: dict[str, jax.Array]) -> jax.Array:
+def combine(
+    eps: jax.Array, weights: jax.Array, prior: dict[str, jax.Array]
+) -> jax.Array:
   """z = sum_k w_k (mu_k + S_k eps) for one eps [Dz] and weights [N, K]."""
   if "scales" in prior:
     z_k = prior["means"] + jnp.einsum("kij,j->ki", prior["scales"], eps)
@@ -75,20 +81,28 @@ def _inverse_logdet(scale: jax.Array) -> tuple[jax.Array, jax.Array]:
   return jnp.linalg.inv(scale), jnp.linalg.slogdet(scale)[1]
 
 
-def log_normal_full(z: jax.Array, means: jax.Array, scales: jax.Array) -> jax.Array:
+def log_normal_full(
+    z: jax.Array, means: jax.Array, scales: jax.Array
+) -> jax.Array:
   """log N(z_n; mu_k, S_k S_k^T) for z [N, Dz]; [N, K]. S_k is inverted
   once for all N points."""
   inv, logdet = jax.lax.map(_inverse_logdet, scales)  # [K, Dz, Dz], [K]
-  y = jnp.einsum("kij,nkj->nki", inv, z[:, None, :] - means[None])  # [N, K, Dz]
+  y = jnp.einsum("kij,nkj->nki", inv,
+                 z[:, None, :] - means[None])  # [N, K, Dz]
   dz = z.shape[-1]
-  return -0.5 * jnp.sum(y**2, -1) - logdet[None] - 0.5 * dz * jnp.log(2.0 * jnp.pi)
+  return (-0.5 * jnp.sum(y**2, -1) - logdet[None]
+          - 0.5 * dz * jnp.log(2.0 * jnp.pi))
 
 
-def responsibilities_batch(z: jax.Array, prior: dict[str, jax.Array]) -> jax.Array:
+def responsibilities_batch(
+    z: jax.Array, prior: dict[str, jax.Array]
+) -> jax.Array:
   """p(k | z_n) (Eq. 3, equal weights) for z [N, Dz] under `prior`; [N, K]."""
   if "scales" in prior:
-    return jax.nn.softmax(log_normal_full(z, prior["means"], prior["scales"]), -1)
-  return jax.vmap(lambda zz: responsibilities(zz, prior["means"], prior["log_scales"]))(z)
+    return jax.nn.softmax(
+        log_normal_full(z, prior["means"], prior["scales"]), -1)
+  return jax.vmap(
+      lambda zz: responsibilities(zz, prior["means"], prior["log_scales"]))(z)
 
 
 def mean_scale(prior: dict[str, jax.Array]) -> jax.Array:
@@ -99,11 +113,14 @@ def mean_scale(prior: dict[str, jax.Array]) -> jax.Array:
   return jnp.mean(jnp.exp(prior["log_scales"]))
 
 
-def log_normal_diag(z: jax.Array, means: jax.Array, log_scales: jax.Array) -> jax.Array:
+def log_normal_diag(
+    z: jax.Array, means: jax.Array, log_scales: jax.Array
+) -> jax.Array:
   """log N(z; mu_k, diag(sigma_k^2)) for every component; [K]."""
   var = jnp.exp(2.0 * log_scales)  # [K, Dz]
   return -0.5 * jnp.sum(
-      (z[None] - means) ** 2 / var + 2.0 * log_scales + jnp.log(2.0 * jnp.pi), -1
+      ((z[None] - means) ** 2 / var + 2.0 * log_scales
+       + jnp.log(2.0 * jnp.pi)), -1
   )
 
 
@@ -164,7 +181,8 @@ def mutual_information(
 
 
 def _kl(p: jax.Array, q: jax.Array) -> jax.Array:
-  return jnp.sum(p * (jnp.log(jnp.clip(p, EPS)) - jnp.log(jnp.clip(q, EPS))), -1)
+  return jnp.sum(
+      p * (jnp.log(jnp.clip(p, EPS)) - jnp.log(jnp.clip(q, EPS))), -1)
 
 
 def consistency(

@@ -30,7 +30,8 @@ from flax.training import train_state
 
 from gan_mixtures import losses, nets
 from gan_mixtures.nets import bn
-from gan_mixtures.state import GANState, ema_decay_at, ema_update, make_optimizer
+from gan_mixtures.state import (GANState, ema_decay_at, ema_update,
+                                make_optimizer)
 
 Metrics = dict[str, jax.Array]
 # model.bn_sampling='population': the calibration draw's size and seed
@@ -130,7 +131,8 @@ def run_d_steps(
   for real, r in zip(batch, rngs):  # [B, ...], key
     d_state, metrics = apply_update(d_state, _bind(d_loss, real, r), "d")
     steps.append(metrics)
-  return d_state, jax.tree.map(lambda *m: jnp.mean(jnp.stack(m), axis=0), *steps)
+  return d_state, jax.tree.map(lambda *m: jnp.mean(jnp.stack(m), axis=0),
+                               *steps)
 
 
 class GANMethod:
@@ -164,7 +166,8 @@ class GANMethod:
     return {}
 
   def state_metrics(self, state: GANState) -> dict[str, Any]:
-    """Learned quantities worth reporting in results.json (LDAGAN's alpha...)."""
+    """Learned quantities worth reporting in results.json (LDAGAN's
+    alpha...)."""
     del state
     return {}
 
@@ -173,7 +176,8 @@ class GANMethod:
     del state, x
     return {}
 
-  def extra_metrics(self, state: GANState, data, config, rng: jax.Array) -> dict[str, Any]:
+  def extra_metrics(self, state: GANState, data, config,
+                    rng: jax.Array) -> dict[str, Any]:
     """Method-specific evaluation (MMGAN component accuracy, PCM clustering)."""
     del state, data, config, rng
     return {}
@@ -183,7 +187,8 @@ class GANMethod:
     """Method-specific pictures beside `sample_path` (per-component grids)."""
     del state, data, config, rng, sample_path
 
-  def periodic_metrics(self, state: GANState, rng: jax.Array) -> dict[str, float]:
+  def periodic_metrics(self, state: GANState,
+                       rng: jax.Array) -> dict[str, float]:
     """Diagnostics worth a line of metrics.jsonl at every log step (the PCM
     GAN's clustering, MMGAN's weights); none by default."""
     del state, rng
@@ -257,7 +262,8 @@ class GANMethod:
 
     def g_loss_fn(params: tuple):
       loss, metrics = self.g_step_loss(params, state, d_state, batch, rng_g)
-      return poison_if(loss, state.step, self.config.train.debug_nan_step), metrics
+      return (poison_if(loss, state.step, self.config.train.debug_nan_step),
+              metrics)
 
     trained, g_metrics = joint_update(self.g_states(state, d_state), g_loss_fn,
                                       "g")
@@ -273,7 +279,8 @@ class GANMethod:
     return tuple(jax.random.split(rng))
 
   def d_step_loss(self, d_params, state: GANState, real: jax.Array,
-                  rng: jax.Array, rng_g: jax.Array) -> tuple[jax.Array, Metrics]:
+                  rng: jax.Array,
+                  rng_g: jax.Array) -> tuple[jax.Array, Metrics]:
     """D's loss on one D step's real batch [B, ...] (`rng`: this D step's;
     `rng_g`: the G step's, for methods that share the fakes)."""
     del rng_g
@@ -286,7 +293,8 @@ class GANMethod:
     return (state.g,)
 
   def g_step_loss(self, params: tuple, state: GANState, d_state,
-                  batch: jax.Array, rng: jax.Array) -> tuple[jax.Array, Metrics]:
+                  batch: jax.Array,
+                  rng: jax.Array) -> tuple[jax.Array, Metrics]:
     """The G step's loss of the `g_states` parameters, D after its steps."""
     del state
     return self.g_loss(params[0], d_state.params, batch.shape[1], rng)
@@ -328,7 +336,8 @@ class GANMethod:
   def sample(
       self, state: GANState, rng: jax.Array, n: int, use_ema: bool = True
   ) -> tuple[jax.Array, dict[str, jax.Array]]:
-    x = self.g_net.apply(self.generator_params(state, use_ema), self.noise(rng, n))
+    x = self.g_net.apply(self.generator_params(state, use_ema),
+                         self.noise(rng, n))
     return x, self.sample_aux(state, x)
 
   @classmethod
@@ -356,7 +365,8 @@ class MultiGeneratorGAN(GANMethod):
         config.model, tuple(data.example_shape), self.k)
 
   # ---- what a subclass says -------------------------------------------------
-  def d_objective_k(self, real_out, fake_out, labels) -> tuple[jax.Array, Metrics]:
+  def d_objective_k(self, real_out, fake_out,
+                    labels) -> tuple[jax.Array, Metrics]:
     raise NotImplementedError
 
   def g_objective_k(self, fake_out, labels) -> tuple[jax.Array, Metrics]:
@@ -396,7 +406,8 @@ class MultiGeneratorGAN(GANMethod):
         g_params, rng, self.config.method.fakes_per_generator)
     return self.g_objective_k(self.d_net.apply(d_params, fake), labels)
 
-  def sample(self, state: GANState, rng: jax.Array, n: int, use_ema: bool = True):
+  def sample(self, state: GANState, rng: jax.Array, n: int,
+             use_ema: bool = True):
     x, k = self.balanced_samples(self.generator_params(state, use_ema), rng, n)
     return x, {"component": k}
 
@@ -418,4 +429,5 @@ class MultiGeneratorGAN(GANMethod):
     mc = config.method
     if mc.num_generators < 1 or mc.fakes_per_generator < 1:
       raise ValueError("method.num_generators and fakes_per_generator must be"
-                       f" >= 1, got {mc.num_generators}, {mc.fakes_per_generator}")
+                       f" >= 1, got {mc.num_generators},"
+                       f" {mc.fakes_per_generator}")

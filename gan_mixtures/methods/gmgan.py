@@ -71,7 +71,8 @@ class GMGAN(GANMethod):
   def d_loss_gm(self, d_params, g_params, prior, real, rng):
     z, _ = self.draw(prior, rng, real.shape[0])
     fake = jax.lax.stop_gradient(self.g_net.apply(g_params, z))
-    real_out, fake_out = self.d_net.apply(d_params, real), self.d_net.apply(d_params, fake)
+    real_out, fake_out = (self.d_net.apply(d_params, real),
+                          self.d_net.apply(d_params, fake))
     loss = losses.d_loss(self.config.method.loss, real_out, fake_out)
     return loss, {"d_real": real_out.mean(), "d_fake": fake_out.mean()}
 
@@ -99,7 +100,8 @@ class GMGAN(GANMethod):
             with_prior_metrics(metrics, prior_state.params))
 
   # ---- sampling -------------------------------------------------------------
-  def sample(self, state: GANState, rng: jax.Array, n: int, use_ema: bool = True):
+  def sample(self, state: GANState, rng: jax.Array, n: int,
+             use_ema: bool = True):
     z, k = self.draw(self.prior_params(state), rng, n)
     x = self.g_net.apply(self.generator_params(state, use_ema), z)
     return x, {"component": k}
@@ -118,7 +120,8 @@ class GMGAN(GANMethod):
   def state_metrics(self, state: GANState) -> dict[str, Any]:
     prior = jax.device_get(self.prior_params(state))
     return {"prior_scale_mean": float(gmm.mean_scale(prior)),
-            "prior_mean_norm": float(jnp.linalg.norm(prior["means"], axis=-1).mean())}
+            "prior_mean_norm": float(
+                jnp.linalg.norm(prior["means"], axis=-1).mean())}
 
   # ---- evaluation -----------------------------------------------------------
   @staticmethod
@@ -130,7 +133,8 @@ class GMGAN(GANMethod):
     test = data_lib.make_dataset(config.data, seed=config.seed, split="test")
     return test.real_examples(min(config.eval.cluster_num, len(test.source)))
 
-  def component_draw(self, state: GANState, per_component: int) -> posthoc.DrawFn:
+  def component_draw(self, state: GANState,
+                     per_component: int) -> posthoc.DrawFn:
     """rng -> (G(z) [per_component * K, ...], k): per_component draws of
     every component from the (EMA) generator."""
     prior, g_params = self.prior_params(state), self.generator_params(state)
@@ -156,7 +160,8 @@ class GMGAN(GANMethod):
                                   self.component_draw(state, per_component),
                                   rng, steps, x, y)
 
-  def extra_metrics(self, state: GANState, data, config, rng: jax.Array) -> dict[str, Any]:
+  def extra_metrics(self, state: GANState, data, config,
+                    rng: jax.Array) -> dict[str, Any]:
     """On image sets: the post-hoc clustering of the test split."""
     if data.kind != "image" or config.eval.posthoc_steps == 0:
       return {}
@@ -174,23 +179,26 @@ class GMGAN(GANMethod):
     root, ext = os.path.splitext(sample_path)
     prior = self.prior_params(state)
     z = self.draw_all(prior, rng, 8).transpose(1, 0, 2)  # [K, 8, Dz]
-    x = self.g_net.apply(self.generator_params(state), z.reshape(-1, z.shape[-1]))
+    x = self.g_net.apply(self.generator_params(state),
+                         z.reshape(-1, z.shape[-1]))
     x = np.asarray(x).reshape((self.k, 8) + x.shape[1:])
     viz.component_rows(root + "_components" + ext, x,
                        [f"component {k}" for k in range(self.k)])
     if self.k >= 3:
       viz.image_grid(root + "_interpolation" + ext,
-                     np.asarray(self.interpolate(state, rng, triangle_weights(self.k, 8))),
+                     np.asarray(self.interpolate(state, rng,
+                                                 triangle_weights(self.k, 8))),
                      ncol=8)
 
   @classmethod
   def validate_config(cls, config) -> None:
     mc = config.method
     if mc.num_gaussians < 1:
-      raise ValueError(f"method.num_gaussians must be >= 1, got {mc.num_gaussians}")
+      raise ValueError(
+          f"method.num_gaussians must be >= 1, got {mc.num_gaussians}")
     if mc.prior_scale_init <= 0 or mc.prior_mean_init < 0 or mc.prior_lr < 0:
-      raise ValueError("method.prior_scale_init must be > 0, prior_mean_init and"
-                       " prior_lr >= 0")
+      raise ValueError("method.prior_scale_init must be > 0, prior_mean_init"
+                       " and prior_lr >= 0")
     if mc.loss not in ("ns", "minimax"):
       raise ValueError(f"{mc.name} losses: ns, minimax; got {mc.loss!r}")
     if mc.prior_covariance not in gmm.PRIOR_COVARIANCES:

@@ -53,12 +53,14 @@ class HMEGAN(VanillaGAN):
     self.gated_leaves = leaves_of(self.mixture)  # alone, for benchmark_parts
     self.g_net = self.mixture.clone(with_gates=False)  # the train-step G
 
-  def sample(self, state: GANState, rng: jax.Array, n: int, use_ema: bool = True):
+  def sample(self, state: GANState, rng: jax.Array, n: int,
+             use_ema: bool = True):
     params = self.generator_params(state, use_ema)
     x, gates = self.mixture.apply(params, self.noise(rng, n))
     return x, {"gates": gates, "component": jnp.argmax(gates, axis=-1)}
 
-  def node_soft_counts(self, state: GANState, z: jax.Array, use_ema: bool = True):
+  def node_soft_counts(self, state: GANState, z: jax.Array,
+                       use_ema: bool = True):
     """[n, nodes] probability of reaching every node (HME: the whole tree in
     heap order; ME: the leaves) for noise z [n, Dz]."""
     params = self.generator_params(state, use_ema)["params"]["GatedLeaves_0"]

@@ -84,7 +84,8 @@ class LDAGAN(MultiGeneratorGAN):
     return aux
 
   # ---- generation -----------------------------------------------------------
-  def ancestral(self, g_params, alpha, rng, n: int) -> tuple[jax.Array, jax.Array]:
+  def ancestral(self, g_params, alpha, rng,
+                n: int) -> tuple[jax.Array, jax.Array]:
     """pi ~ Dir(alpha), k ~ Cat(pi), x = G_k(z) for n samples; (x, k)."""
     rng_pi, rng_k, rng_z = jax.random.split(rng, 3)
     pi = jax.random.dirichlet(rng_pi, alpha, (n,))  # [n, K]
@@ -101,7 +102,8 @@ class LDAGAN(MultiGeneratorGAN):
 
   # ---- losses ---------------------------------------------------------------
   def d_loss_lda(self, d_params, g_params, alpha, real, rng):
-    fake = jax.lax.stop_gradient(self.d_fakes(g_params, alpha, rng, real.shape[0]))
+    fake = jax.lax.stop_gradient(
+        self.d_fakes(g_params, alpha, rng, real.shape[0]))
     real_out = self.d_net.apply(d_params, real)
     fake_out = self.d_net.apply(d_params, fake)
     loss = losses.d_loss(self.config.method.loss, real_out, fake_out)
@@ -186,10 +188,12 @@ class LDAGAN(MultiGeneratorGAN):
     """One Adam ascent step on Eq. 30 (gradient Eq. 31), alpha >= alpha_min."""
     grad = -dirichlet.alpha_grad(alpha, gamma)  # optax minimises
     updates, opt_state = self.alpha_tx.update(grad, opt_state, alpha)
-    alpha = jnp.maximum(optax.apply_updates(alpha, updates), self.config.method.alpha_min)
+    alpha = jnp.maximum(optax.apply_updates(alpha, updates),
+                        self.config.method.alpha_min)
     return alpha, opt_state
 
-  def sample(self, state: GANState, rng: jax.Array, n: int, use_ema: bool = True):
+  def sample(self, state: GANState, rng: jax.Array, n: int,
+             use_ema: bool = True):
     """Ancestral samples (pi ~ Dir(alpha), k ~ pi), or n per generator."""
     params = self.generator_params(state, use_ema)
     if self.config.method.sample_mode == "per_generator":
@@ -219,13 +223,15 @@ class LDAGAN(MultiGeneratorGAN):
     super().validate_config(config)
     mc = config.method
     if mc.d_fakes not in D_FAKES:
-      raise ValueError(f"method.d_fakes must be one of {D_FAKES}, got {mc.d_fakes!r}")
+      raise ValueError(
+          f"method.d_fakes must be one of {D_FAKES}, got {mc.d_fakes!r}")
     if mc.sample_mode not in ("ancestral", "per_generator"):
       raise ValueError(f"unknown method.sample_mode {mc.sample_mode!r}")
     if mc.alpha_init <= 0 or mc.alpha_min <= 0 or mc.alpha_lr <= 0:
       raise ValueError("method.alpha_init, alpha_min and alpha_lr must be > 0")
     if mc.loss not in losses.LOSSES or mc.loss == "wgan_gp":
-      raise ValueError(f"ldagan losses: ns, minimax, hinge, wgan; got {mc.loss!r}")
+      raise ValueError(
+          f"ldagan losses: ns, minimax, hinge, wgan; got {mc.loss!r}")
     if mc.estep_likelihood not in ESTEP_LIKELIHOODS:
       raise ValueError(f"method.estep_likelihood must be one of"
                        f" {ESTEP_LIKELIHOODS}, got {mc.estep_likelihood!r}")
@@ -236,7 +242,8 @@ class LDAGAN(MultiGeneratorGAN):
           " method.estep_likelihood='sigmoid_critic' to use sigmoid(critic)"
           " (the reference code's choice, not the paper's), or loss 'ns'")
     if mc.estep_delay_epochs < 0 or mc.estep_start_step < 0:
-      raise ValueError("method.estep_delay_epochs and estep_start_step must be >= 0")
+      raise ValueError(
+          "method.estep_delay_epochs and estep_start_step must be >= 0")
     if mc.estep_max_iters < 1 or mc.estep_tol <= 0:
       raise ValueError("method.estep_max_iters must be >= 1 and estep_tol > 0")
     if mc.g_weighting not in G_WEIGHTINGS:

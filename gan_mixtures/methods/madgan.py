@@ -24,7 +24,8 @@ class MADGAN(MultiGeneratorGAN):
   def d_out_dim(self) -> int:
     return int(self.config.method.num_generators) + 1
 
-  def d_objective_k(self, real_out, fake_out, labels) -> tuple[jax.Array, Metrics]:
+  def d_objective_k(self, real_out, fake_out,
+                    labels) -> tuple[jax.Array, Metrics]:
     loss = losses.madgan_d_loss(real_out, fake_out, labels)
     real_p = jax.nn.softmax(real_out, -1)[:, 0]
     fake_p = jax.nn.softmax(fake_out, -1)[:, 0]

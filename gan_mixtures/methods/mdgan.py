@@ -79,7 +79,8 @@ class MDGAN(GANMethod):
     embeddings of every D step (real + fake) and of the G step."""
     n = batch_size * (2 * self.config.train.n_disc + 1)
     d_out = jax.random.normal(jax.random.PRNGKey(0), (n, self.embed_dim))
-    fn = jax.value_and_grad(lambda o: jnp.sum(jnp.log(self.likelihood(o) + self.eps)))
+    fn = jax.value_and_grad(
+        lambda o: jnp.sum(jnp.log(self.likelihood(o) + self.eps)))
     return {"sgmm_likelihood_fwd_bwd": (fn, (d_out,))}
 
   @classmethod
@@ -90,7 +91,8 @@ class MDGAN(GANMethod):
     if mc.var <= 0:
       raise ValueError(f"method.var must be > 0, got {mc.var}")
     if mc.g_loss not in G_LOSSES:
-      raise ValueError(f"method.g_loss must be one of {G_LOSSES}, got {mc.g_loss!r}")
+      raise ValueError(
+          f"method.g_loss must be one of {G_LOSSES}, got {mc.g_loss!r}")
     if not np.isfinite(mc.embed_bound) or mc.embed_bound <= 1:
       raise ValueError(
           "method.embed_bound must exceed 1 (the simplex vertices have norm 1),"

@@ -43,9 +43,11 @@ class MEGAN(GANMethod):
     mc, m = config.method, config.model
     self.k = int(mc.num_generators)
     shape = tuple(data.example_shape)
-    if len(shape) == 1:  # 2D: the first hidden layer per generator, an MLP on top
+    if len(shape) == 1:  # 2D: the first hidden layer per generator, an MLP
+      # on top
       heads = nets.GeneratorHeads(self.k, (m.g_hidden[0],), "none", "relu")
-      trunk = MLP(tuple(m.g_hidden[1:]), shape[0], m.g_activation, m.g_out_scale)
+      trunk = MLP(tuple(m.g_hidden[1:]), shape[0], m.g_activation,
+                  m.g_out_scale)
     else:
       heads = nets.GeneratorHeads(
           self.k, nets.dcgan.trunk_input_shape(shape[0], m.g_width),
@@ -68,7 +70,8 @@ class MEGAN(GANMethod):
 
   def init(self, rng: jax.Array, sample_batch: jax.Array) -> GANState:
     state = super().init(rng, sample_batch)
-    return state.replace(aux={"balance_opt": self.balance_tx.init(state.g.params)})
+    return state.replace(
+        aux={"balance_opt": self.balance_tx.init(state.g.params)})
 
   # ---- generation -----------------------------------------------------------
   def generate(self, g_params, rng: jax.Array, n: int):
@@ -76,14 +79,16 @@ class MEGAN(GANMethod):
     rng_z, rng_g = jax.random.split(rng)
     return self.g_net.apply(g_params, self.noise(rng_z, n), rng_g)
 
-  def sample(self, state: GANState, rng: jax.Array, n: int, use_ema: bool = True):
+  def sample(self, state: GANState, rng: jax.Array, n: int,
+             use_ema: bool = True):
     x, _, choice = self.generate(self.generator_params(state, use_ema), rng, n)
     return x, {"component": jnp.argmax(choice, -1)}
 
   # ---- losses ---------------------------------------------------------------
   def d_loss(self, d_params, g_params, real: jax.Array, rng: jax.Array):
     fake = jax.lax.stop_gradient(self.generate(g_params, rng, real.shape[0])[0])
-    real_out, fake_out = self.d_net.apply(d_params, real), self.d_net.apply(d_params, fake)
+    real_out, fake_out = (self.d_net.apply(d_params, real),
+                          self.d_net.apply(d_params, fake))
     loss = losses.d_loss("ns", real_out, fake_out)
     return loss, {"d_real": real_out.mean(), "d_fake": fake_out.mean()}
 
@@ -112,7 +117,8 @@ class MEGAN(GANMethod):
                                                            rng_g, n)
     updates, balance_opt = self.balance_tx.update(
         grads, state.aux["balance_opt"], g_state.params)
-    g_state = g_state.replace(params=optax.apply_updates(g_state.params, updates))
+    g_state = g_state.replace(
+        params=optax.apply_updates(g_state.params, updates))
     return (g_state, d_state, {"balance_opt": balance_opt},
             {**metrics, "balance_loss": balance})
 
@@ -123,4 +129,5 @@ class MEGAN(GANMethod):
       raise ValueError("megan: method.num_generators and gate_features must be"
                        " >= 1 and gumbel_tau > 0")
     if mc.balance_weight < 0:
-      raise ValueError(f"method.balance_weight must be >= 0, got {mc.balance_weight}")
+      raise ValueError(
+          f"method.balance_weight must be >= 0, got {mc.balance_weight}")

@@ -27,7 +27,8 @@ class MGAN(MultiGeneratorGAN):
     self.d_net = nets.make_encoder_heads(config.model, 1, self.k)
     self.beta = float(config.method.diversity_weight)
 
-  def d_objective_k(self, real_out, fake_out, labels) -> tuple[jax.Array, Metrics]:
+  def d_objective_k(self, real_out, fake_out,
+                    labels) -> tuple[jax.Array, Metrics]:
     (d_real, _), (d_fake, c_fake) = real_out, fake_out
     ce = losses.class_cross_entropy(c_fake, labels)
     loss = losses.d_loss("ns", d_real, d_fake) + self.beta * ce

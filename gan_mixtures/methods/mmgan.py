@@ -51,7 +51,8 @@ def mixture_fake_term(alpha: jax.Array, per_pair: jax.Array) -> jax.Array:
 
 
 def component_ce(logits: jax.Array) -> jax.Array:
-  """-1/K sum_k E log C(k | x) for classifier logits [K, m, K] of G_k's samples."""
+  """-1/K sum_k E log C(k | x) for classifier logits [K, m, K] of G_k's
+  samples."""
   k = logits.shape[0]
   log_p = jax.nn.log_softmax(logits, -1)  # [K, m, K]
   return -jnp.mean(log_p[jnp.arange(k), :, jnp.arange(k)])
@@ -64,11 +65,14 @@ class MMGAN(GANMethod):
     self.config, self.data = config, data
     mc = config.method
     if not isinstance(data, splits.MultiSetDataset):
-      raise ValueError("mmgan needs several data sets: set data.split_case or data.label_sets")
+      raise ValueError("mmgan needs several data sets: set data.split_case or"
+                       " data.label_sets")
     self.n = data.num_sets
     self.k = int(mc.num_components) or 2**self.n - 1
-    self.g_net = nets.make_conditional_generator(config.model, data.example_shape, self.k)
-    self.d_net = nets.make_encoder_heads(config.model, self.n, self.k, mc.classifier_hidden)
+    self.g_net = nets.make_conditional_generator(config.model,
+                                                 data.example_shape, self.k)
+    self.d_net = nets.make_encoder_heads(config.model, self.n, self.k,
+                                         mc.classifier_hidden)
     if mc.omega_optimizer == "sgd":
       self.omega_tx = optax.sgd(mc.omega_lr)
     else:
@@ -83,7 +87,8 @@ class MMGAN(GANMethod):
     del rng
     mc = self.config.method
     if mc.fix_weights or mc.omega_init == "priors":
-      omega = jnp.log(jnp.maximum(jnp.asarray(self.data.priors, jnp.float32), LOG_EPS))
+      omega = jnp.log(jnp.maximum(jnp.asarray(self.data.priors, jnp.float32),
+                                  LOG_EPS))
     else:
       omega = jnp.zeros((self.n, self.k))
     return {"omega": omega, "omega_opt": self.omega_tx.init(omega)}
@@ -203,7 +208,8 @@ class MMGAN(GANMethod):
       stepped = self.omega_step(omega, omega_opt, log_1m_d)
       learn = state.step >= self.config.method.omega_start_step
       omega, omega_opt = jax.tree.map(
-          lambda new, old: jnp.where(learn, new, old), stepped, (omega, omega_opt)
+          lambda new, old: jnp.where(learn, new, old), stepped,
+          (omega, omega_opt)
       )
     alpha = jax.nn.softmax(omega, -1)
     return (trained[0], d_state, {"omega": omega, "omega_opt": omega_opt},
@@ -220,7 +226,8 @@ class MMGAN(GANMethod):
                       self.noise(rng_z, sets.shape[0]), k)
     return x, k
 
-  def sample(self, state: GANState, rng: jax.Array, n: int, use_ema: bool = True):
+  def sample(self, state: GANState, rng: jax.Array, n: int,
+             use_ema: bool = True):
     """The union of the n sets: i uniform, then k ~ Cat(alpha^(i))."""
     rng_i, rng_x = jax.random.split(rng)
     sets = jax.random.randint(rng_i, (n,), 0, self.n)
@@ -230,10 +237,12 @@ class MMGAN(GANMethod):
   def sample_components(self, state: GANState, rng: jax.Array, m: int,
                         use_ema: bool = True) -> np.ndarray:
     """m samples of every component; [K, m, H, W, C] (numpy)."""
-    return np.asarray(self.all_components(self.generator_params(state, use_ema), rng, m))
+    return np.asarray(self.all_components(
+        self.generator_params(state, use_ema), rng, m))
 
   # ---- diagnostics --------------------------------------------------------
-  def periodic_metrics(self, state: GANState, rng: jax.Array) -> dict[str, float]:
+  def periodic_metrics(self, state: GANState,
+                       rng: jax.Array) -> dict[str, float]:
     """Every set's weights (`alpha_<i>_<k>`: the alpha trajectory) and how
     the components split by class under the digit classifier, 64 samples
     each (comp_lib.component_label_metrics: `component_purity`,
@@ -263,7 +272,8 @@ class MMGAN(GANMethod):
     return self._clf
 
   def refit_objective(self, state: GANState, steps: int, rng: jax.Array,
-                      fresh: bool = True, eval_batches: int = 20) -> dict[str, Any]:
+                      fresh: bool = True,
+                      eval_batches: int = 20) -> dict[str, Any]:
     """Eq. 11 of the trained G under a refitted D and C: G and alpha frozen,
     D and C (fresh, or `fresh=False` from the checkpoint's) trained `steps`
     steps on their loss, then V, the classifier term CE and
@@ -279,17 +289,20 @@ class MMGAN(GANMethod):
 
       params = self.d_net.init(jax.random.fold_in(rng, 1),
                                jnp.asarray(self.data.example_batch(2)))
-      d_state = ts_lib.TrainState.create(apply_fn=self.d_net.apply, params=params,
-                                         tx=state.d.tx)
+      d_state = ts_lib.TrainState.create(apply_fn=self.d_net.apply,
+                                         params=params, tx=state.d.tx)
     loss = lambda p, real, r: self.d_loss(p, g_params, alpha, real, r)
-    step = jax.jit(lambda d, real, r: apply_update(d, lambda p: loss(p, real, r), "d"))
+    step = jax.jit(
+        lambda d, real, r: apply_update(d, lambda p: loss(p, real, r), "d"))
     value = jax.jit(lambda p, real, r: loss(p, real, r)[1])
     shape = (t.batch_size,)
     for i in range(steps):
       real = jnp.asarray(self.data.host_batch(10_000_000 + i, shape))
       d_state, _ = step(d_state, real, jax.random.fold_in(rng, 100 + i))
-    rows = [value(d_state.params, jnp.asarray(self.data.host_batch(20_000_000 + i, shape)),
-                  jax.random.fold_in(rng, 10**6 + i)) for i in range(eval_batches)]
+    rows = [value(d_state.params,
+                  jnp.asarray(self.data.host_batch(20_000_000 + i, shape)),
+                  jax.random.fold_in(rng, 10**6 + i))
+            for i in range(eval_batches)]
     v = float(np.mean([r["d_value"] for r in rows]))
     ce = float(np.mean([r["d_ce"] for r in rows]))
     return {"refit_steps": steps, "refit_from": "fresh" if fresh else "saved",
@@ -309,9 +322,11 @@ class MMGAN(GANMethod):
     """Classes of every region (splits.region_order) and names r1..rK."""
     classes = splits.regions(self.data.label_sets)
     patterns = splits.region_order(self.n)
-    return [classes.get(p, ()) for p in patterns], [f"r{i + 1}" for i in range(len(patterns))]
+    return ([classes.get(p, ()) for p in patterns],
+            [f"r{i + 1}" for i in range(len(patterns))])
 
-  def extra_metrics(self, state: GANState, data, config, rng: jax.Array) -> dict[str, Any]:
+  def extra_metrics(self, state: GANState, data, config,
+                    rng: jax.Array) -> dict[str, Any]:
     """Component accuracy (Table 2) with the project's digit classifier."""
     from gan_mixtures import eval_setup
     from gan_mixtures.metrics import classifier as clf_lib
@@ -323,7 +338,8 @@ class MMGAN(GANMethod):
     alpha = np.asarray(jax.device_get(self.alpha(state)))
     region_classes, names = self.region_table()
     if config.method.fix_weights:
-      region_of = np.arange(self.k) if self.k == len(names) else np.full(self.k, -1)
+      region_of = (np.arange(self.k) if self.k == len(names)
+                   else np.full(self.k, -1))
     else:
       region_of = comp_lib.match_components(alpha, np.asarray(data.priors))
     per_comp = max(config.eval.num_samples // self.k, 64)
@@ -363,16 +379,18 @@ class MMGAN(GANMethod):
     x = self.sample_components(state, rng, 12, config.eval.use_ema)
     alpha = np.asarray(jax.device_get(self.alpha(state)))
     titles = [
-        f"G{k + 1}: " + " ".join(f"d{i + 1}={alpha[i, k]:.2f}" for i in range(self.n))
+        f"G{k + 1}: " + " ".join(f"d{i + 1}={alpha[i, k]:.2f}"
+                                 for i in range(self.n))
         for k in range(self.k)
     ]
     root, ext = os.path.splitext(sample_path)
     viz.component_rows(root + "_components" + ext, x, titles)
     # the alpha trajectory of the run so far (metrics.jsonl beside samples/)
-    jsonl = os.path.join(os.path.dirname(os.path.dirname(sample_path)), "metrics.jsonl")
+    jsonl = os.path.join(os.path.dirname(os.path.dirname(sample_path)),
+                         "metrics.jsonl")
     if os.path.exists(jsonl):
       rows = [json.loads(l) for l in open(jsonl)]
-      rows = [r for r in rows if f"diag/alpha_0_0" in r]
+      rows = [r for r in rows if "diag/alpha_0_0" in r]
       if rows:
         steps = np.asarray([r["step"] for r in rows])
         traj = np.asarray([[[r[f"diag/alpha_{i}_{k}"] for k in range(self.k)]
@@ -383,7 +401,8 @@ class MMGAN(GANMethod):
   def validate_config(cls, config) -> None:
     mc, dc = config.method, config.data
     if not (dc.split_case or len(dc.label_sets)):
-      raise ValueError("mmgan needs data.split_case (A | B | C) or data.label_sets")
+      raise ValueError(
+          "mmgan needs data.split_case (A | B | C) or data.label_sets")
     n = len(splits.resolve_label_sets(dc.split_case, dc.label_sets))
     if mc.num_components < 0 or (0 < mc.num_components < n):
       raise ValueError(
@@ -400,12 +419,13 @@ class MMGAN(GANMethod):
     if config.model.g_condition not in nets.dcgan.CONDITIONINGS:
       raise ValueError(f"model.g_condition={config.model.g_condition!r}: choose"
                        f" from {nets.dcgan.CONDITIONINGS}")
-    if (not mc.omega_lr > 0 or mc.per_component_batch < 1 or mc.disjoint_weight < 0
-        or mc.omega_start_step < 0):
+    if (not mc.omega_lr > 0 or mc.per_component_batch < 1
+        or mc.disjoint_weight < 0 or mc.omega_start_step < 0):
       raise ValueError("method.omega_lr must be > 0, per_component_batch >= 1,"
                        " disjoint_weight >= 0, omega_start_step >= 0")
     if mc.loss not in ("ns", "minimax"):
       raise ValueError(f"mmgan losses: ns, minimax; got {mc.loss!r}")
-    if mc.omega_init not in OMEGA_INITS or mc.omega_optimizer not in OMEGA_OPTIMIZERS:
+    if (mc.omega_init not in OMEGA_INITS
+        or mc.omega_optimizer not in OMEGA_OPTIMIZERS):
       raise ValueError(f"method.omega_init must be one of {OMEGA_INITS} and"
                        f" omega_optimizer one of {OMEGA_OPTIMIZERS}")

@@ -90,7 +90,9 @@ XX_FORMS = ("match", "weighted")  # L_{x^,x}: module docstring
 PCM_UPDATES = ("sequential", "joint")  # module docstring
 
 
-def weighted_pairs(q_real: jax.Array, q_fake: jax.Array) -> tuple[jax.Array, ...]:
+def weighted_pairs(
+    q_real: jax.Array, q_fake: jax.Array
+) -> tuple[jax.Array, ...]:
   """(p, q, weights) of the real-fake pairs of L_{x^,x}.
 
   q_real [B, K] = C(x_i); q_fake [B, K, K] = C(x^_i^k). Pair (i, k) has
@@ -138,10 +140,12 @@ class PCMGAN(GMGAN):
       labels = lambda params: flax.traverse_util.path_aware_map(
           lambda path, _: "frozen" if "d_head" in path else "c", params
       )
-      c_opt = optax.multi_transform({"c": c_opt, "frozen": optax.set_to_zero()}, labels)
+      c_opt = optax.multi_transform(
+          {"c": c_opt, "frozen": optax.set_to_zero()}, labels)
     self.c_tx = c_opt
     self._classify_jit = jax.jit(self.classify)
-    self._floors: dict[int, dict[str, float]] = {}  # k-means floor per test size
+    # k-means floor per test size
+    self._floors: dict[int, dict[str, float]] = {}
 
   # ---- networks -------------------------------------------------------------
   def discriminate(self, d_params, x: jax.Array) -> jax.Array:
@@ -174,7 +178,8 @@ class PCMGAN(GMGAN):
     return x.reshape(z.shape[:2] + x.shape[1:])
 
   def fakes(self, g_params, prior, rng: jax.Array, b: int):
-    """(z [B, K, Dz], x^ [B, K, H, W, C]): one fake of every component per real."""
+    """(z [B, K, Dz], x^ [B, K, H, W, C]): one fake of every component per
+    real."""
     z = self.draw_all(prior, rng, b)
     return z, self.generate(g_params, z)
 
@@ -183,7 +188,8 @@ class PCMGAN(GMGAN):
     state = super().init(rng, sample_batch)
     aux = dict(state.aux)
     if not self.shared:
-      aux["c_params"] = self.c_net.init(jax.random.fold_in(rng, 2), sample_batch)
+      aux["c_params"] = self.c_net.init(jax.random.fold_in(rng, 2),
+                                        sample_batch)
     c_params = state.d.params if self.shared else aux["c_params"]
     lines = ("adv",) if self.joint else ("adv", "xx", "xz")  # 13, 14, 15
     for line in lines:
@@ -223,7 +229,8 @@ class PCMGAN(GMGAN):
         d_params, real, jax.lax.stop_gradient(fake))
     pair = jax.nn.log_sigmoid(d_real) + jax.nn.log_sigmoid(-d_fake)  # [B, K]
     l_adv = jnp.mean(jnp.sum(w * pair, -1)) / self.k
-    return -l_adv, {"l_adv": l_adv, "d_real": d_real.mean(), "d_fake": d_fake.mean()}
+    return -l_adv, {"l_adv": l_adv, "d_real": d_real.mean(),
+                    "d_fake": d_fake.mean()}
 
   def g_side_loss(self, params, d_params, real, rng, perm=None):
     """L_adv for (G, prior, C), D fixed: G's term is log(1 - D(x^)) or, by
@@ -255,7 +262,8 @@ class PCMGAN(GMGAN):
       l_xx = gmm.distribution_match(q_fake, q_real)
     else:
       p, q, weights = weighted_pairs(q_real, q_fake.reshape(b, self.k, self.k))
-      l_xx = gmm.consistency(p, q, mc.consistency, jax.lax.stop_gradient(weights),
+      l_xx = gmm.consistency(p, q, mc.consistency,
+                             jax.lax.stop_gradient(weights),
                              symmetric=mc.mi_symmetric)
     return mc.xx_weight * l_xx, {"l_xx": l_xx}
 
@@ -271,10 +279,12 @@ class PCMGAN(GMGAN):
     # 'responsibility': mu, S move by p(k | z) alone, not through G
     through_g = mc.xz_prior_grad != "responsibility"
     fake = self.generate(g_params, z if through_g else jax.lax.stop_gradient(z))
-    p_z = gmm.responsibilities_batch(z.reshape(b * self.k, -1), prior)  # [B*K, K]
+    p_z = gmm.responsibilities_batch(z.reshape(b * self.k, -1),
+                                     prior)  # [B*K, K]
     q_fake = self.classify(c_params, fake.reshape((-1,) + fake.shape[2:]),
                            perm)  # [B*K, K]
-    l_xz = gmm.consistency(p_z, q_fake, mc.consistency, symmetric=mc.mi_symmetric)
+    l_xz = gmm.consistency(p_z, q_fake, mc.consistency,
+                           symmetric=mc.mi_symmetric)
     m = jax.lax.stop_gradient(q_fake.reshape(b, self.k, self.k).mean(0))
     return mc.xz_weight * l_xz, {"l_xz": l_xz, "m": m}
 
@@ -374,12 +384,14 @@ class PCMGAN(GMGAN):
     """p(k | x) for images [N, H, W, C] (assigns unseen images); [N, K]."""
     params, perm = self.c_params(state), self.c_perm(state)
     return np.concatenate([
-        np.asarray(self._classify_jit(params, jnp.asarray(images[i : i + batch]),
+        np.asarray(self._classify_jit(params,
+                                      jnp.asarray(images[i : i + batch]),
                                       perm))
         for i in range(0, len(images), batch)
     ])
 
-  def extra_metrics(self, state: GANState, data, config, rng: jax.Array) -> dict[str, Any]:
+  def extra_metrics(self, state: GANState, data, config,
+                    rng: jax.Array) -> dict[str, Any]:
     """Clustering of the test split by argmax C(x): accuracy, NMI, the
     k-means-on-pixels floor, and by a classifier fitted afterwards to G's
     components (GMGAN.posthoc_metrics, the comparator of C)."""
@@ -409,14 +421,16 @@ class PCMGAN(GMGAN):
 
       test = data_lib.make_dataset(self.config.data, seed=self.config.seed,
                                    split="test")
-      x, y = test.reference_examples(min(self.config.eval.cluster_num, test.size))
+      x, y = test.reference_examples(
+          min(self.config.eval.cluster_num, test.size))
       directory = eval_setup.classifier_dir(self.config)
       clf = (clf_lib.load_classifier(directory)
              if directory and clf_lib.read_meta(directory) else None)
       self._diag = (x, np.asarray(y), clf)
     return self._diag
 
-  def periodic_metrics(self, state: GANState, rng: jax.Array) -> dict[str, float]:
+  def periodic_metrics(self, state: GANState,
+                       rng: jax.Array) -> dict[str, float]:
     """What the log steps show of the clustering (metrics.jsonl): on the
     test images, the clusters C uses, the entropy of mean C(x) / log K
     (1 = balanced), cluster_acc and NMI of argmax C(x); where a classifier
@@ -427,7 +441,8 @@ class PCMGAN(GMGAN):
     q = self.responsibilities(state, x)  # [N, K]
     assign = q.argmax(-1)
     mean_q = q.mean(0)
-    entropy = -np.sum(mean_q * np.log(np.maximum(mean_q, 1e-12))) / np.log(self.k)
+    entropy = (-np.sum(mean_q * np.log(np.maximum(mean_q, 1e-12)))
+               / np.log(self.k))
     out = {"clusters_used": float(len(np.unique(assign))),
            "c_entropy": float(entropy),
            "cluster_acc": clustering.cluster_accuracy(y, assign),
@@ -453,7 +468,8 @@ class PCMGAN(GMGAN):
     if len(y) not in self._floors:
       from sklearn.cluster import KMeans
 
-      km = KMeans(self.k, n_init=10, random_state=0).fit_predict(x.reshape(len(x), -1))
+      km = KMeans(self.k, n_init=10, random_state=0).fit_predict(
+          x.reshape(len(x), -1))
       self._floors[len(y)] = {
           "cluster_acc_kmeans_pixels": clustering.cluster_accuracy(y, km),
           "nmi_kmeans_pixels": clustering.nmi(y, km),
@@ -465,19 +481,21 @@ class PCMGAN(GMGAN):
     super().validate_config(config)
     mc = config.method
     if mc.consistency not in gmm.CONSISTENCY:
-      raise ValueError(f"method.consistency must be one of {gmm.CONSISTENCY}, got"
-                       f" {mc.consistency!r}")
+      raise ValueError(f"method.consistency must be one of {gmm.CONSISTENCY},"
+                       f" got {mc.consistency!r}")
     if mc.xz_prior_grad not in XZ_PRIOR_GRAD:
       raise ValueError(f"method.xz_prior_grad must be one of {XZ_PRIOR_GRAD},"
                        f" got {mc.xz_prior_grad!r}")
     if mc.xx_weight < 0 or mc.xz_weight < 0:
       raise ValueError("method.xx_weight and xz_weight must be >= 0")
     if mc.xx_form not in XX_FORMS:
-      raise ValueError(f"method.xx_form must be one of {XX_FORMS}, got {mc.xx_form!r}")
+      raise ValueError(
+          f"method.xx_form must be one of {XX_FORMS}, got {mc.xx_form!r}")
     if mc.pcm_update not in PCM_UPDATES:
       raise ValueError(f"method.pcm_update must be one of {PCM_UPDATES}, got"
                        f" {mc.pcm_update!r}")
     if mc.anchor_every < 0:
-      raise ValueError(f"method.anchor_every must be >= 0, got {mc.anchor_every}")
+      raise ValueError(
+          f"method.anchor_every must be >= 0, got {mc.anchor_every}")
     if config.model.name != "dcgan":
       raise ValueError("pcmgan needs model.name='dcgan' (image data)")

@@ -37,7 +37,8 @@ def train_classifier(
     seed: int = 0,
     log=print,
 ) -> tuple[DigitClassifier, Any]:
-  """Adam with cosine decay on (train_x [N, H, W, C] in [-1, 1], train_y [N])."""
+  """Adam with cosine decay on (train_x [N, H, W, C] in [-1, 1], train_y
+  [N])."""
   model = DigitClassifier(num_classes=num_classes)
   rng = jax.random.PRNGKey(seed)
   params = model.init(rng, train_x[:1])
@@ -59,7 +60,8 @@ def train_classifier(
     losses = []
     for i in range(steps_per_epoch):
       idx = perm[i * batch_size : (i + 1) * batch_size]
-      params, opt_state, loss = step(params, opt_state, train_x[idx], train_y[idx])
+      params, opt_state, loss = step(params, opt_state, train_x[idx],
+                                     train_y[idx])
       losses.append(loss)
       done = epoch * steps_per_epoch + i + 1
       if done == 1:
@@ -67,12 +69,14 @@ def train_classifier(
         report.start(done)  # the rate from after the compile
       elif report(done):
         jax.block_until_ready(loss)
-    log(f"epoch {epoch + 1}/{epochs} loss {float(np.mean(jax.device_get(losses))):.4f}")
+    log(f"epoch {epoch + 1}/{epochs} loss"
+        f" {float(np.mean(jax.device_get(losses))):.4f}")
   return model, params
 
 
 def batched_apply(fn, x: np.ndarray, batch: int = 1000) -> np.ndarray:
-  outs = [np.asarray(fn(jnp.asarray(x[i : i + batch]))) for i in range(0, len(x), batch)]
+  outs = [np.asarray(fn(jnp.asarray(x[i : i + batch])))
+          for i in range(0, len(x), batch)]
   return np.concatenate(outs)
 
 
@@ -95,7 +99,8 @@ class Classifier:
       if pad > 0 and x.shape[1] - 2 * pad == size:  # padded images: crop back
         x = x[:, pad : pad + size, pad : pad + size]
       else:
-        x = jax.image.resize(x, (x.shape[0], size, size, x.shape[-1]), "bilinear")
+        x = jax.image.resize(x, (x.shape[0], size, size, x.shape[-1]),
+                             "bilinear")
     return x
 
   def logits(self, x: np.ndarray) -> np.ndarray:
@@ -116,7 +121,9 @@ class Classifier:
     return float(np.mean(self.predict(x) == y))
 
 
-def save_classifier(directory: str, model: DigitClassifier, params: Any, meta: dict) -> None:
+def save_classifier(
+    directory: str, model: DigitClassifier, params: Any, meta: dict
+) -> None:
   directory = os.path.abspath(directory)
   os.makedirs(directory, exist_ok=True)
   with quiet_orbax():

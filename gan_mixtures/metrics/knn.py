@@ -17,11 +17,13 @@ def pairwise_sq_dists(q: jax.Array, pool: jax.Array) -> jax.Array:
 
 @functools.partial(jax.jit, static_argnames=("k",))
 def _fake_votes(
-    queries: jax.Array, query_ids: jax.Array, pool: jax.Array, is_fake: jax.Array, k: int
+    queries: jax.Array, query_ids: jax.Array, pool: jax.Array,
+    is_fake: jax.Array, k: int
 ) -> jax.Array:
   """Number of fake samples among each query's k nearest others; [Q]."""
   d2 = pairwise_sq_dists(queries, pool)  # [Q, P]
-  d2 = jnp.where(query_ids[:, None] == jnp.arange(pool.shape[0])[None], jnp.inf, d2)
+  d2 = jnp.where(query_ids[:, None] == jnp.arange(pool.shape[0])[None],
+                 jnp.inf, d2)
   _, nn_idx = jax.lax.top_k(-d2, k)  # [Q, k]
   return jnp.sum(is_fake[nn_idx], axis=1)
 
@@ -54,13 +56,15 @@ def knn_two_sample(
   real = np.asarray(real, np.float32).reshape(len(real), -1)
   fake = np.asarray(fake, np.float32).reshape(len(fake), -1)
   pool = np.concatenate([real, fake])  # [P, D]
-  is_fake = np.concatenate([np.zeros(len(real), np.int32), np.ones(len(fake), np.int32)])
+  is_fake = np.concatenate([np.zeros(len(real), np.int32),
+                            np.ones(len(fake), np.int32)])
   pool_j, is_fake_j = jnp.asarray(pool), jnp.asarray(is_fake)
   votes = []
   for start in range(0, len(pool), chunk):
     ids = np.arange(start, start + chunk)
     ids_clipped = np.minimum(ids, len(pool) - 1)  # pad the last chunk
-    v = _fake_votes(pool_j[ids_clipped], jnp.asarray(ids_clipped), pool_j, is_fake_j, k)
+    v = _fake_votes(pool_j[ids_clipped], jnp.asarray(ids_clipped), pool_j,
+                    is_fake_j, k)
     votes.append(np.asarray(v)[ids < len(pool)])
   fakes_among = np.concatenate(votes)  # [P] fakes among each one's k NN
   pred_fake = fakes_among > k // 2

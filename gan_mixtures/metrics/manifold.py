@@ -28,7 +28,9 @@ def _knn_radii_chunk(q, q_ids, pool, kmax: int) -> jax.Array:
   return jnp.sqrt(-neg)
 
 
-def knn_radii(x: np.ndarray, ks: tuple[int, ...], chunk: int = 1024) -> np.ndarray:
+def knn_radii(
+    x: np.ndarray, ks: tuple[int, ...], chunk: int = 1024
+) -> np.ndarray:
   """Distance of every row of x [N, d] to its k-th nearest other row, for
   every k in ks; [N, len(ks)]."""
   kmax = max(ks)

@@ -3,7 +3,9 @@
 import numpy as np
 
 
-def nearest_mode(x: np.ndarray, means: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def nearest_mode(
+    x: np.ndarray, means: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
   """Nearest mode of every sample.
 
   Args:

@@ -41,7 +41,8 @@ def make_generator(model_config, out_shape: tuple[int, ...]):
 
 
 def make_discriminator(model_config, out_dim: int):
-  """The discriminator network named by `model_config.name`, `out_dim` outputs."""
+  """The discriminator network named by `model_config.name`, `out_dim`
+  outputs."""
   m = model_config
   if m.name == "mlp":
     return MLP(
@@ -73,7 +74,8 @@ def make_encoder(model_config) -> nn.Module:
     if m.d_spectral_norm:
       raise ValueError("model.d_spectral_norm is for the dcgan D")
     return MLPEncoder(tuple(m.d_hidden), m.d_activation, m.d_norm)
-  raise ValueError(f"a shared encoder needs model.name 'dcgan' or 'mlp', got {m.name!r}")
+  raise ValueError(
+      f"a shared encoder needs model.name 'dcgan' or 'mlp', got {m.name!r}")
 
 
 def make_encoder_heads(model_config, d_out: int, c_out: int, c_hidden: int = 0):
@@ -86,10 +88,11 @@ def make_conditional_generator(model_config, out_shape, num_classes: int):
   """G(z, c) with `num_classes` conditions (DCGAN, conditional batch norm)."""
   m = model_config
   if m.name != "dcgan":
-    raise ValueError(f"a conditional generator needs model.name='dcgan', got {m.name!r}")
+    raise ValueError(
+        f"a conditional generator needs model.name='dcgan', got {m.name!r}")
   size, _, channels = out_shape
-  return ConditionalDCGANGenerator(num_classes, size, channels, m.g_width, m.g_norm,
-                                   m.g_condition, m.g_out_conv)
+  return ConditionalDCGANGenerator(num_classes, size, channels, m.g_width,
+                                   m.g_norm, m.g_condition, m.g_out_conv)
 
 
 def make_trunk(model_config, out_shape, blocks=None) -> dcgan.DCGANTrunk:
@@ -116,7 +119,8 @@ def make_shared_trunk_generator(model_config, out_shape, num_generators: int):
   m, k = model_config, num_generators
   if m.name == "mlp":
     (out_dim,) = out_shape
-    return SharedTrunkMLP(k, tuple(m.g_hidden), out_dim, m.g_activation, m.g_out_scale)
+    return SharedTrunkMLP(k, tuple(m.g_hidden), out_dim, m.g_activation,
+                          m.g_out_scale)
   size, _, channels = out_shape
   if m.name == "dcgan":
     heads = GeneratorHeads(k, dcgan.trunk_input_shape(size, m.g_width),
@@ -130,5 +134,6 @@ def make_shared_trunk_generator(model_config, out_shape, num_generators: int):
   if m.name == "resnet":  # the first res-block normalises and activates
     heads = GeneratorHeads(k, resnet.trunk_input_shape(size, m.g_width),
                            "none", "none", shared.XAVIER_SQRT2)
-    return SharedTrunkGenerator(k, heads, resnet.ResNetTrunk(size, channels, m.g_width))
+    return SharedTrunkGenerator(k, heads,
+                                resnet.ResNetTrunk(size, channels, m.g_width))
   raise ValueError(f"unknown model {m.name!r}; choose from {NETS}")

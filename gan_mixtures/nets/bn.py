@@ -23,7 +23,9 @@ import jax.numpy as jnp
 _MODE = contextvars.ContextVar("bn_statistics", default=None)
 
 
-def statistics(x: jax.Array, axes: tuple[int, ...]) -> tuple[jax.Array, jax.Array]:
+def statistics(
+    x: jax.Array, axes: tuple[int, ...]
+) -> tuple[jax.Array, jax.Array]:
   """(mean, var) of x over `axes` (keepdims): the batch's, recorded when
   recording, or the next recorded pair when fixed."""
   mode = _MODE.get()

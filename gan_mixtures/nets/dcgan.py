@@ -46,7 +46,8 @@ D_NORMS = ("none", "layer", "layer_chw", "batch")
 
 def kernel_init(std: float):
   """N(0, std) where std > 0, else LeCun normal (Flax's default)."""
-  return nn.initializers.normal(std) if std > 0 else nn.initializers.lecun_normal()
+  return (nn.initializers.normal(std) if std > 0
+          else nn.initializers.lecun_normal())
 
 
 class BatchStatNorm(nn.Module):
@@ -86,8 +87,8 @@ class CondBatchStatNorm(nn.Module):
                      name="scale")(c)  # [B, ch]
     x = (x - mean) * jax.lax.rsqrt(var + self.epsilon) * scale.reshape(bshape)
     if self.use_bias:
-      bias = nn.Embed(self.num_classes, ch, embedding_init=nn.initializers.zeros,
-                      name="bias")(c)
+      bias = nn.Embed(self.num_classes, ch,
+                      embedding_init=nn.initializers.zeros, name="bias")(c)
       x = x + bias.reshape(bshape)
     return x
 

@@ -47,7 +47,8 @@ def max_pool(x, stride: int = 2, pad: int = 0):
 
 def avg_pool(x):
   """3x3, stride 1, pad 1, padding excluded from the mean."""
-  return nn.avg_pool(x, (3, 3), (1, 1), ((1, 1), (1, 1)), count_include_pad=False)
+  return nn.avg_pool(x, (3, 3), (1, 1), ((1, 1), (1, 1)),
+                     count_include_pad=False)
 
 
 class Seq(nn.Module):

@@ -44,7 +44,8 @@ class GatedLeaves(nn.Module):
     bias = self.param("leaf_bias", init, (k, f))  # c_i or w_i0
     if self.leaf == "linear":
       weight = self.param(
-          "leaf_kernel", nn.initializers.lecun_normal(batch_axis=(0,)), (k, dz, f)
+          "leaf_kernel", nn.initializers.lecun_normal(batch_axis=(0,)),
+          (k, dz, f)
       )
       leaves = jnp.einsum("bd,kdf->bkf", z, weight) + bias  # [B, K, F]
       h = jnp.einsum("bk,bkf->bf", gates, leaves)
@@ -120,6 +121,7 @@ class GumbelGatedGenerator(nn.Module):
     gate_in = jnp.concatenate([f.transpose(1, 0, 2).reshape(b, -1), z], -1)
     logits = nn.Dense(k, kernel_init=self.dense_init,
                       name="gate")(gate_in)  # [B, K]
-    choice = gating.straight_through(gating.gumbel_softmax(rng, logits, self.tau))
+    choice = gating.straight_through(
+        gating.gumbel_softmax(rng, logits, self.tau))
     chosen = jnp.einsum("bk,kb...->b...", choice, h)  # [B, *shape]
     return self.trunk(chosen), logits, choice

@@ -23,7 +23,8 @@ class MLP(nn.Module):
     hidden: widths of the hidden layers.
     out_dim: width of the output layer.
     activation: a key of ACTIVATIONS.
-    out_scale: if > 0 the output is `out_scale * tanh(h)` (bounded), else linear.
+    out_scale: if > 0 the output is `out_scale * tanh(h)` (bounded), else
+      linear.
     norm: 'none' or 'layer'.
   """
 

@@ -86,9 +86,11 @@ class PlanGenerator(nn.Module):
     else:
       sizes, chans, kernel, out_conv = (4, 7, 14, 28), (64, 32, 16, 8), 3, True
       if self.size != 28:
-        raise ValueError(f"the unrolled-GAN nets are for 28 px, not {self.size}")
+        raise ValueError(
+            f"the unrolled-GAN nets are for 28 px, not {self.size}")
     x = nn.Dense(sizes[0] ** 2 * chans[0], kernel_init=INIT)(z)
-    x = jax.nn.relu(BatchStatNorm()(x.reshape(z.shape[0], sizes[0], sizes[0], chans[0])))
+    x = jax.nn.relu(BatchStatNorm()(
+        x.reshape(z.shape[0], sizes[0], sizes[0], chans[0])))
     for i, (n, c) in enumerate(zip(sizes[1:], chans[1:])):
       x = SameConvTranspose(c, n, kernel, name=f"ConvTranspose_{i}")(x)
       if out_conv or i < len(sizes) - 2:

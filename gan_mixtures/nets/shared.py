@@ -60,7 +60,8 @@ def per_generator_norm(module: nn.Module, h: jax.Array, kind: str,
   if kind == "none":
     return h
   if kind not in FIRST_NORMS:
-    raise ValueError(f"unknown first-layer norm {kind!r}; choose from {FIRST_NORMS}")
+    raise ValueError(
+        f"unknown first-layer norm {kind!r}; choose from {FIRST_NORMS}")
   axes = (1,) if kind == "unit" else tuple(range(1, h.ndim - 1))
   mean, var = bn.statistics(h, axes)
   pshape = (h.shape[0],) + (h.shape[2:] if kind == "unit" else h.shape[-1:])

@@ -11,7 +11,9 @@ XAVIER_SQRT2 = nn.initializers.variance_scaling(2.0, "fan_avg", "uniform")
 POWER_ITERS = 10  # 0.92-0.99 of sigma_max on random 3x3 conv kernels
 
 
-def spectral_norm_estimate(w: jax.Array, power_iters: int = POWER_ITERS) -> jax.Array:
+def spectral_norm_estimate(
+    w: jax.Array, power_iters: int = POWER_ITERS
+) -> jax.Array:
   """sigma_max of w [..., out] reshaped to [prod(...), out], by power
   iteration from a fixed start; differentiable in w with u, v held fixed."""
   mat = w.reshape(-1, w.shape[-1])  # [n_in, n_out]
@@ -37,8 +39,10 @@ class SNDense(nn.Module):
 
   @nn.compact
   def __call__(self, x: jax.Array) -> jax.Array:
-    kernel = self.param("kernel", self.kernel_init, (x.shape[-1], self.features))
+    kernel = self.param("kernel", self.kernel_init,
+                        (x.shape[-1], self.features))
     bias = self.param("bias", nn.initializers.zeros, (self.features,))
-    return x @ (kernel / spectral_norm_estimate(kernel, self.power_iters)) + bias
+    return (x @ (kernel / spectral_norm_estimate(kernel, self.power_iters))
+            + bias)
 
 
