@@ -4,12 +4,14 @@ result keeps these numbers.
 
 Each case builds its config, trains 2 steps through Experiment's jitted
 step and records sums of G's, D's and the method's own parameters and the
-last step's metrics. On the CPU model that recorded them the comparison is
-exact; elsewhere (other instruction sets round differently) to 1e-4. The
-MNIST cases are in the slow set (`python -m pytest -m slow`).
+last step's metrics. On the CPU model and XLA_FLAGS that recorded them (the
+suite's flags, tests/__init__.py) the comparison is exact; elsewhere (other
+instruction sets round differently) to 1e-4. The MNIST cases are in the
+slow set (`python -m pytest -m slow`).
 
 Recording, after a change that is meant to move results (say so in the
-commit):
+commit; first check that the code before the change reproduces the record
+exactly):
 
   python -m tests.test_golden --record
 """
@@ -106,7 +108,9 @@ def test_fixed_seed_run_reproduces_the_recorded_numbers(name):
   saved = _saved()
   want, got = saved["cases"][name], fingerprint(case_config(name))
   assert sorted(got["metrics"]) == sorted(want["metrics"]), name
-  rtol = 0.0 if saved["cpu"] == cpu_model() else 1e-4
+  same = (saved["cpu"] == cpu_model()
+          and saved["xla_flags"] == os.environ.get("XLA_FLAGS", ""))
+  rtol = 0.0 if same else 1e-4
   for key in ("g", "d", "aux"):
     np.testing.assert_allclose(got[key], want[key], rtol=rtol, err_msg=key)
   for key, value in want["metrics"].items():
@@ -116,6 +120,7 @@ def test_fixed_seed_run_reproduces_the_recorded_numbers(name):
 
 def record() -> None:
   out = {"cpu": cpu_model(), "jax": jax.__version__, "steps": STEPS,
+         "xla_flags": os.environ.get("XLA_FLAGS", ""),
          "cases": {name: fingerprint(case_config(name)) for name in CASES}}
   with open(GOLDEN, "w") as f:
     json.dump(out, f, indent=1, sort_keys=True)
