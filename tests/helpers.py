@@ -22,37 +22,43 @@ TINY_FLAGS = (
 )
 
 
+def shrink(config, *overrides: dict, group: str = "", **keys):
+  """`config` with the dotted-key `overrides` dicts applied in order, then
+  `keys` in `group` (the tests' one way to make a config small)."""
+  for values in overrides:
+    config.update_from_flattened_dict(dict(values))
+  config.update_from_flattened_dict(
+      {f"{group}.{k}" if group else k: v for k, v in keys.items()})
+  return config
+
+
+# a 2D config with small nets, batch and sample counts
+SMALL_2D = {"model.g_hidden": (16, 16), "model.d_hidden": (16, 16),
+            "train.batch_size": 64, "train.num_steps": 20,
+            "train.log_every": 5, "train.tensorboard": False,
+            "checkpoint.every_steps": 10, "eval.num_samples": 200,
+            "eval.num_samples_large": 0}
+# an image config's nets at width 8, no TensorBoard
+SMALL_IMAGE = {"model.g_width": 8, "model.d_width": 8,
+               "train.tensorboard": False}
+
+
 def tiny_config(kind: str = "vanilla", variant: str | None = None, **train):
-  """A 2D config with small nets, batch and sample counts."""
+  """A 2D config with small nets, batch and sample counts; `train` keys."""
   module = {"vanilla": vanilla, "mdgan": mdgan, "ldagan": ldagan,
             "hmegan": hmegan, "madgan": madgan, "mgan": mgan, "megan": megan,
             "default": default}[kind]
   c = module.get_config(variant) if kind != "default" else module.get_config()
-  c.model.g_hidden = (16, 16)
-  c.model.d_hidden = (16, 16)
-  c.train.batch_size = 64
-  c.train.num_steps = 20
-  c.train.log_every = 5
-  c.train.tensorboard = False
-  c.checkpoint.every_steps = 10
-  c.eval.num_samples = 200
-  c.eval.num_samples_large = 0
-  for k, v in train.items():
-    setattr(c.train, k, v)
-  return c
+  return shrink(c, SMALL_2D, group="train", **train)
 
 
 def digits_config(steps: int = 12, **train_keys):
   """vanilla.py:digits for `steps` steps (log at half), small evaluation."""
-  c = vanilla.get_config("digits")
-  c.train.num_steps, c.train.log_every = steps, steps // 2
-  c.checkpoint.every_steps = steps
-  c.train.tensorboard = False
-  c.eval.num_samples = c.eval.num_fake = c.eval.num_real = 200
-  c.eval.kid_subset_size = 100
-  for k, v in train_keys.items():
-    setattr(c.train, k, v)
-  return c
+  return shrink(vanilla.get_config("digits"), {
+      "train.num_steps": steps, "train.log_every": steps // 2,
+      "checkpoint.every_steps": steps, "train.tensorboard": False,
+      "eval.num_samples": 200, "eval.num_fake": 200, "eval.num_real": 200,
+      "eval.kid_subset_size": 100}, group="train", **train_keys)
 
 
 def eval_config(**overrides):

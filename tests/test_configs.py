@@ -7,6 +7,7 @@ import pytest
 
 from configs import hmegan, ldagan, madgan, mdgan, megan, mgan, thesis, vanilla
 from gan_mixtures import train, validation
+from tests.helpers import SMALL_IMAGE, shrink
 
 VARIANTS = [
     (vanilla, v) for v in ("grid25", "ring8", "spiral", "grid25,minimax",
@@ -75,21 +76,15 @@ IMAGE_CASES = FAST + [
 def test_image_variant_trains_under_mock_data(module, variant, tmp_path):
   tfds = pytest.importorskip("tensorflow_datasets")
   c = module.get_config(variant)
-  c.data.source = "tfds"
-  c.model.g_width = c.model.d_width = 8
-  c.model.z_dim = 16
-  c.method.fakes_per_generator = 2
-  c.train.batch_size = 8
-  c.train.n_disc = min(c.train.n_disc, 2)
-  c.train.num_steps = 2
-  c.train.log_every = 1
-  c.train.sample_every = 0
-  c.train.tensorboard = False
-  c.checkpoint.every_steps = 2
-  c.eval.num_samples = 16
-  c.eval.num_fake = 0
-  c.eval.inception = False  # tests/test_inception.py covers the FID path
-  c.eval.classifier_metrics = False  # tests/test_eval_setup.py covers them
+  # the FID path: tests/test_inception.py; classifier metrics:
+  # tests/test_eval_setup.py
+  shrink(c, SMALL_IMAGE, {
+      "data.source": "tfds", "model.z_dim": 16,
+      "method.fakes_per_generator": 2, "train.batch_size": 8,
+      "train.n_disc": min(c.train.n_disc, 2), "train.num_steps": 2,
+      "train.log_every": 1, "train.sample_every": 0,
+      "checkpoint.every_steps": 2, "eval.num_samples": 16, "eval.num_fake": 0,
+      "eval.inception": False, "eval.classifier_metrics": False})
   with tfds.testing.mock_data(num_examples=24):
     results = train.train_and_evaluate(c, str(tmp_path))
   assert results["step"] == 2

@@ -26,7 +26,7 @@ import pytest
 
 from configs import bench_images, gmgan, mmgan, pcmgan
 from gan_mixtures import train
-from tests.helpers import tiny_config
+from tests.helpers import SMALL_IMAGE, shrink, tiny_config
 
 GOLDEN = os.path.join(os.path.dirname(__file__), "testdata", "golden_runs.json")
 STEPS = 2
@@ -46,13 +46,13 @@ def case_config(name: str):
   if kind == "2d":
     c = tiny_config(method)
   elif kind == "digits":
-    c = DIGITS[method].get_config("digits" if method != "mmgan" else "digits_a")
-    c.model.g_width = c.model.d_width = 8
-    c.train.batch_size = 8
+    c = shrink(DIGITS[method].get_config(
+        "digits" if method != "mmgan" else "digits_a"), SMALL_IMAGE,
+        {"train.batch_size": 8})
   else:
-    c = bench_images.method_config(method, "mnist", 100, mnist_dir=MNIST_DIR)
-    c.model.g_width = c.model.d_width = 8
-    c.train.batch_size = 8
+    c = shrink(bench_images.method_config(method, "mnist", 100,
+                                          mnist_dir=MNIST_DIR),
+               SMALL_IMAGE, {"train.batch_size": 8})
   c.train.tensorboard = False
   return c
 

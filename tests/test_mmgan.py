@@ -16,21 +16,14 @@ from gan_mixtures import methods, validation
 from gan_mixtures.data import splits
 from gan_mixtures.methods import mmgan
 from gan_mixtures.metrics import components
+from tests.helpers import SMALL_IMAGE, shrink
 
 
 def tiny(variant="digits_a", **method):
-  c = mmgan_config.get_config(variant)
-  c.model.g_width = c.model.d_width = 8
-  c.model.z_dim = 8
-  c.method.classifier_hidden = 16
-  c.method.per_component_batch = 4
-  c.train.batch_size = 4
-  c.train.num_steps = 4
-  c.train.tensorboard = False
-  c.eval.num_samples = 64
-  for k, v in method.items():
-    setattr(c.method, k, v)
-  return c
+  return shrink(mmgan_config.get_config(variant), SMALL_IMAGE, {
+      "model.z_dim": 8, "method.classifier_hidden": 16,
+      "method.per_component_batch": 4, "train.batch_size": 4,
+      "train.num_steps": 4, "eval.num_samples": 64}, group="method", **method)
 
 
 def build(c):

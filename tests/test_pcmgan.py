@@ -19,19 +19,14 @@ from gan_mixtures import methods, validation
 from gan_mixtures.kernels import gmm
 from gan_mixtures.methods import pcmgan
 from gan_mixtures.metrics import clustering
+from tests.helpers import SMALL_IMAGE, shrink
 
 
 def tiny(module=pcmgan_config, variant="digits", **method):
-  c = module.get_config(variant)
-  c.model.g_width = c.model.d_width = 8
-  c.model.d_norm = "none"  # per-example loops below: no batch statistics in D
-  c.model.z_dim = 6
-  c.method.num_gaussians = 4
-  c.train.batch_size = 4
-  c.train.tensorboard = False
-  for k, v in method.items():
-    setattr(c.method, k, v)
-  return c
+  # d_norm none: the per-example loops below need no batch statistics in D
+  return shrink(module.get_config(variant), SMALL_IMAGE, {
+      "model.d_norm": "none", "model.z_dim": 6, "method.num_gaussians": 4,
+      "train.batch_size": 4}, group="method", **method)
 
 
 def build(c):
