@@ -51,10 +51,8 @@ METHODS = {
     "pcm": ("pcmgan", {"method.num_gaussians": K, "method.loss": "minimax",
                        "method.xx_form": "weighted"}),
 }
-DATA = {"mnist": dict(name="mnist", image_size=28, resize="none",
-                      reference_split="test"),
-        "stacked_mnist": dict(name="stacked_mnist", image_size=28,
-                              resize="none", reference_split="train")}
+DATA = {"mnist": {**variants.MNIST, "reference_split": "test"},
+        "stacked_mnist": {**variants.STACKED_MNIST, "reference_split": "train"}}
 
 
 def common_setup(c, data: str, steps: int, seeds: int = 1, *, batch: int = 64,

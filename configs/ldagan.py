@@ -81,10 +81,10 @@ DATA = {
                         lda_alpha=(8, 4, 8, 4, 8, 4, 8, 4)),
 }
 
-CIFAR10 = dict(name="cifar10", image_size=32, resize="none")
-CIFAR100 = dict(name="cifar100", image_size=32, resize="none")
+CIFAR10 = variants.CIFAR10
+CIFAR100 = variants.CIFAR100
 IMAGENET32 = dict(name="imagenet32", image_size=32, resize="resize")
-CELEBA128 = dict(name="celeb_a", image_size=128, resize="resize", crop=148)
+CELEBA128 = variants.at_size(variants.CELEBA, 128)
 EPOCH_STEPS = {"cifar10": 50_000 // 64, "cifar100": 50_000 // 64,
                "imagenet32": 1_281_167 // 64, "celeb_a": 162_770 // 32}
 # variant: (data, nets, K, real batch, per generator, E-step delay epochs,

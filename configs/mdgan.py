@@ -50,15 +50,12 @@ the 2D SGMM (d = 9, var 0.25: the only published values):
 
 from configs import args, default, variants
 
-STACKED = dict(name="stacked_mnist", image_size=28, resize="none")
+STACKED = variants.STACKED_MNIST
 IMAGE_VARIANTS = {  # data, nets, D width
-    "mnist": (dict(name="mnist", image_size=28, resize="none"), "tfdcgan", 64),
-    "fashion_mnist": (dict(name="fashion_mnist", image_size=28, resize="none"),
-                      "tfdcgan", 64),
-    "cifar10": (dict(name="cifar10", image_size=32, resize="none"),
-                "tfdcgan", 64),
-    "celeba": (dict(name="celeb_a", image_size=64, resize="resize", crop=148),
-               "tfdcgan", 64),
+    "mnist": (variants.MNIST, "tfdcgan", 64),
+    "fashion_mnist": (variants.FASHION_MNIST, "tfdcgan", 64),
+    "cifar10": (variants.CIFAR10, "tfdcgan", 64),
+    "celeba": (variants.CELEBA, "tfdcgan", 64),
     "stacked_mnist": (STACKED, "tfdcgan", 64),
     "stacked_mnist_s2": (STACKED, "unrolled", 4),
     "stacked_mnist_s4": (STACKED, "unrolled", 2),

@@ -30,9 +30,9 @@ without lambda, `ns` and `author_code` side by side.
 from configs import args, default, variants
 
 SETS = {
-    "mnist": dict(name="mnist", image_size=28, resize="none"),
-    "fashion": dict(name="fashion_mnist", image_size=28, resize="none"),
-    "digits": dict(name="digits", image_size=8, resize="none"),
+    "mnist": variants.MNIST,
+    "fashion": variants.FASHION_MNIST,
+    "digits": variants.DIGITS,
 }
 CASES = ("a", "b", "c")
 VARIANTS = tuple(f"{s}_{c}" for s in SETS for c in CASES)

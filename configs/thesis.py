@@ -60,15 +60,13 @@ from configs import args, default, variants
 
 # data set: (data preset, training steps of 250 / 50 epochs, held-out size)
 DATA = {
-    "mnist": (dict(name="mnist", image_size=32, resize="resize"),
-              60_000, 10_000),
-    "fashion_mnist": (dict(name="fashion_mnist", image_size=32,
-                           resize="resize"),
+    "mnist": (variants.at_size(variants.MNIST, 32), 60_000, 10_000),
+    "fashion_mnist": (variants.at_size(variants.FASHION_MNIST, 32),
                       60_000, 10_000),
-    "celeba": (dict(name="celeb_a", image_size=64, resize="resize", crop=148),
-               162_770, 10_000),
-    "flowers": (dict(name="oxford_flowers102", image_size=64, resize="resize",
-                     split="train+validation+test[1000:]"), 7_189, 1_000),
+    "celeba": (variants.CELEBA, 162_770, 10_000),
+    "flowers": (variants.at_size(variants.FLOWERS, 64,
+                                 split="train+validation+test[1000:]"),
+                7_189, 1_000),
     "utzap": (dict(name="utzap50k", image_size=64, resize="resize",
                    source="folder"), 45_025, 5_000),
 }
