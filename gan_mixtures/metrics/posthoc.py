@@ -39,17 +39,23 @@ def fit_component_classifier(net: nn.Module, draw: DrawFn, rng: jax.Array,
   params = net.init(rng_init, x0)
   tx = optax.adam(lr)
 
-  def step(carry, r):
-    params, opt_state = carry
+  @jax.jit
+  def step(params, opt_state, r):
     x, k = draw(r)
     x = jax.lax.stop_gradient(x)
     loss, grads = jax.value_and_grad(
         lambda p: cross_entropy(net.apply(p, x), k))(params)
     updates, opt_state = tx.update(grads, opt_state, params)
-    return (optax.apply_updates(params, updates), opt_state), loss
+    return optax.apply_updates(params, updates), opt_state, loss
 
-  (params, _), losses = jax.lax.scan(
-      step, (params, tx.init(params)), jax.random.split(rng_fit, steps))
+  # A Python loop over one jitted step, not lax.scan: inside XLA:CPU's
+  # while loop the convolutions run many times slower (methods/base.py
+  # run_d_steps says the same of the D steps).
+  opt_state, losses = tx.init(params), []
+  for r in jax.random.split(rng_fit, steps):
+    params, opt_state, loss = step(params, opt_state, r)
+    losses.append(loss)
+  losses = jnp.stack(losses)
   return params, losses
 
 
