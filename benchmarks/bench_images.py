@@ -10,13 +10,9 @@ curves).
       --steps=auto --out=benchmarks/results/bench_images_cpu.json \
       --figures=docs/figures
 
-The common nets (every method's G and D are these, split as its paper
-splits them): G: z ~ N(0, I)^100 -> Dense -> 7x7x64 -> batch norm, ReLU ->
-4x4 stride-2 transposed conv to 14x14x32 -> batch norm, ReLU -> to the
-image, tanh; D: 4x4 stride-2 convs of 32 and 64 channels, LeakyReLU(0.2),
-no normalisation, Dense; weights N(0, 0.02); Adam(2e-4, 0.5, 0.999), batch
-64 real images. K = 10 components where a method has them (HME: a tree of
-depth 3, 8 leaves). Each method's own objective and D steps (METHODS).
+The common nets, optimiser, batch and the methods' settings are
+configs/bench_images.py's (each run is a config there: e.g.
+`--config=configs/bench_images.py:mgan,stacked_mnist`).
 
 `--steps=auto`: the vanilla GAN runs first (`--max_steps`, evaluated every
 tenth); the budget of every method is the first evaluated step whose domain

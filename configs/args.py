@@ -132,6 +132,11 @@ class Table:
                         f" {self.valid()}")
 
   def parse(self, arg: str | None) -> Parsed:
+    """The argument's data set, options and values (`help`: prints the
+    listing and exits)."""
+    if (arg or "").strip() == "help":
+      print(self.listing())
+      sys.exit(0)
     data, options, params = [], set(), {}
     for token in (t.strip() for t in (arg or "").split(",")):
       if not token:
@@ -173,9 +178,6 @@ class Table:
     return f"{self.method}:" + ",".join([parsed.data, *parsed.options, *params])
 
   def build(self, arg: str | None) -> Config:
-    if (arg or "").strip() == "help":
-      print(self.listing())
-      sys.exit(0)
     parsed = self.parse(arg)
     c = self.base()
     self.data[parsed.data].apply(c)
@@ -217,14 +219,7 @@ class Table:
 def setter(**values: Any) -> Callable[[Config], None]:
   """An option that sets dotted keys: setter(**{'method.loss': 'ns'})."""
 
-  def apply(c: Config) -> None:
-    for key, value in values.items():
-      group, _, leaf = key.rpartition(".")
-      target = c
-      for part in group.split(".") if group else ():
-        target = target[part]
-      setattr(target, leaf, value)
-  return apply
+  return lambda c: c.update_from_flattened_dict(values)
 
 
 def key_param(help: str, kind: type, key: str, prefix: str = "") -> Param:

@@ -115,7 +115,5 @@ ARGS = args.Table(
 
 
 def get_config(arg: str | None = None):
-  if (arg or "").strip() == "help":
-    ARGS.build(arg)  # prints the listing and exits
   parsed = ARGS.parse(arg)
   return method_config((parsed.options or ("vanilla",))[0], parsed.data, STEPS)

@@ -53,7 +53,6 @@ def case_config(name: str):
     c = shrink(bench_images.method_config(method, "mnist", 100,
                                           mnist_dir=MNIST_DIR),
                SMALL_IMAGE, {"train.batch_size": 8})
-  c.train.tensorboard = False
   return c
 
 

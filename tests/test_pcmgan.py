@@ -235,20 +235,16 @@ def test_gmgan_step_trains_the_prior_through_the_reparameterisation():
 
 
 @pytest.mark.parametrize("module, change, message", [
-    (pcmgan_config, dict(consistency="l2"), "consistency"),
-    (pcmgan_config, dict(xx_weight=-1.0), "xx_weight"),
-    (pcmgan_config, dict(xz_prior_grad="g_only"), "xz_prior_grad"),
-    (gmgan_config, dict(num_gaussians=0), "num_gaussians"),
-    (gmgan_config, dict(prior_scale_init=0.0), "prior_scale_init"),
-    (gmgan_config, dict(eval_posthoc_steps=-1), "posthoc_steps"),
-    (pcmgan_config, dict(eval_posthoc_batch=0), "posthoc_batch"),
+    (pcmgan_config, {"method.consistency": "l2"}, "consistency"),
+    (pcmgan_config, {"method.xx_weight": -1.0}, "xx_weight"),
+    (pcmgan_config, {"method.xz_prior_grad": "g_only"}, "xz_prior_grad"),
+    (gmgan_config, {"method.num_gaussians": 0}, "num_gaussians"),
+    (gmgan_config, {"method.prior_scale_init": 0.0}, "prior_scale_init"),
+    (gmgan_config, {"eval.posthoc_steps": -1}, "posthoc_steps"),
+    (pcmgan_config, {"eval.posthoc_batch": 0}, "posthoc_batch"),
 ])
 def test_bad_config_is_a_clear_error(module, change, message):
-  c = tiny(module,
-           **{k: v for k, v in change.items() if not k.startswith("eval_")})
-  for k, v in change.items():
-    if k.startswith("eval_"):
-      setattr(c.eval, k[len("eval_"):], v)
+  c = shrink(tiny(module), change)
   with pytest.raises(validation.ConfigError, match=message):
     validation.validate_config(c, num_devices=1)
 
