@@ -154,7 +154,8 @@ def final_table(runs: list[dict]) -> str:
 
 def main(argv):
   del argv
-  runs = [run(arm, s) for arm in _ARMS.value for s in range(_SEEDS.value)]
+  # Seed-major, so that an interrupted study holds every arm at seed 0 first.
+  runs = [run(arm, s) for s in range(_SEEDS.value) for arm in _ARMS.value]
   with_floor = next((r for r in runs
                      if "cluster_acc_kmeans_pixels" in r["metrics"]),
                     runs[0])
