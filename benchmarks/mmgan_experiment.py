@@ -36,6 +36,8 @@ import numpy as np
 import reuse
 from absl import app, flags
 
+from experiments import analysis
+
 _DATA = flags.DEFINE_enum("data", "digits", ["digits", "mnist", "fashion"],
                           "The data set of configs/mmgan.py's variants.")
 _SEEDS = flags.DEFINE_integer("seeds", 1, "Seeds FIRST..FIRST+N-1.")
@@ -137,7 +139,8 @@ def refit(path: str, steps: int) -> dict:
   if os.path.exists(saved):
     return load_json(saved)
   exp, state = train.load_workdir(path)
-  result = exp.method.refit_objective(state, steps, jax.random.PRNGKey(0))
+  result = analysis.refit_objective(exp.method, state, steps,
+                                    jax.random.PRNGKey(0))
   save_json(saved, result)
   return result
 

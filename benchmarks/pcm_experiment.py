@@ -92,15 +92,15 @@ def posthoc(workdir: str, seed: int) -> dict:
   way for every arm (and for runs finished before the metric existed)."""
   import jax
 
-  from gan_mixtures import train
+  from gan_mixtures import evaluators, train
 
   if not _POSTHOC.value:
     return {}
   exp, state = train.load_workdir(workdir)
   exp.config.eval.posthoc_steps = _POSTHOC.value
-  x, y = exp.method.test_examples(exp.config)
-  return exp.method.posthoc_metrics(state, exp.config, x, y,
-                                    jax.random.PRNGKey(1000 + seed))
+  posthoc = evaluators.Posthoc(exp.config, exp.data,
+                               evaluators.Shared(exp.config))
+  return posthoc.metrics(exp.method, state, jax.random.PRNGKey(1000 + seed))
 
 
 def run(arm: str, seed: int) -> dict:

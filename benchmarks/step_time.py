@@ -7,15 +7,15 @@ r"""Step-time benchmark of one config: compile time, steady steps/s, memory.
 
 Prints one JSON object and writes it to
 benchmarks/results/<config>_<device>.json (or --out). Method parts that a
-method exposes through `benchmark_parts(batch_size)` (e.g. MD-GAN's SGMM
+method's entry in benchmarks/parts.py gives (e.g. MD-GAN's SGMM
 likelihood) are timed on their own and reported with their share of a step.
 """
 
 import json
 import os
 import time
-
 import jax
+import parts as method_parts
 from absl import app, flags
 from ml_collections import config_flags
 
@@ -91,10 +91,10 @@ def main(argv):
       "peak_memory_bytes": peak_memory_bytes(),
       "jax_version": jax.__version__,
   }
-  parts = getattr(exp.method, "benchmark_parts", None)
+  parts = method_parts.PARTS.get(config.method.name)
   if parts is not None:
     result["parts"] = {}
-    for name, (fn, args) in parts(t.batch_size).items():
+    for name, (fn, args) in parts(exp.method, t.batch_size).items():
       part_s = time_calls(jax.jit(fn), args, _STEPS.value)
       result["parts"][name] = {
           "ms": 1e3 * part_s, "share_of_step": part_s / step_s

@@ -22,6 +22,8 @@ import jax
 import numpy as np
 from absl import app, flags
 
+from experiments import analysis
+
 _WORKDIR = flags.DEFINE_string("workdir", None, "An hmegan run's workdir.")
 _NUM = flags.DEFINE_integer("num_samples", 5000, "Samples to analyse.")
 _REFIT = flags.DEFINE_integer("refit_steps", 0,
@@ -34,9 +36,9 @@ flags.mark_flags_as_required(["workdir"])
 def refit(exp, state, out: str) -> None:
   import json
 
-  result = exp.method.refit_objective(state, _REFIT.value,
-                                      jax.random.PRNGKey(0),
-                                      fresh=_REFIT_FROM.value == "fresh")
+  result = analysis.refit_objective(exp.method, state, _REFIT.value,
+                                    jax.random.PRNGKey(0),
+                                    fresh=_REFIT_FROM.value == "fresh")
   result.update(step=int(state.step), config=exp.config.name)
   with open(os.path.join(out, "refit.json"), "w") as f:
     json.dump(result, f, indent=2)
@@ -59,8 +61,8 @@ def main(argv):
   if exp.config.method.name != "hmegan":
     raise SystemExit("error: analyze needs an hmegan run, not"
                      f" {exp.config.method.name}")
-  a = jax.device_get(exp.method.analyse(state, jax.random.PRNGKey(0),
-                                        _NUM.value))
+  a = jax.device_get(analysis.hme_analysis(exp.method, state,
+                                           jax.random.PRNGKey(0), _NUM.value))
   np.save(os.path.join(out, "gate_cov.npy"), a["gate_cov"])
   np.save(os.path.join(out, "soft_counts.npy"), a["soft_counts"])
   viz.matrix(os.path.join(out, "gate_cov.png"), a["gate_cov"],

@@ -56,6 +56,10 @@ def get_config() -> ml_collections.ConfigDict:
   # compute dtype of the nets: float32 | bfloat16 (float32 parameters and
   # optimizer states, losses outside the nets in float32; precision.py)
   m.dtype = "float32"
+  # the nets' convolutions: auto = this project's on the CPU backend
+  # (kernels/conv.py: the same functions, faster on XLA:CPU), XLA's own
+  # elsewhere | lax = XLA's own everywhere
+  m.conv_impl = "auto"
   m.z_dim = 2
   m.z_dist = "uniform"  # uniform U(-1, 1) | normal N(0, I)
   m.g_hidden = (128, 128)

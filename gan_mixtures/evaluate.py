@@ -10,7 +10,9 @@ Metrics by data kind (README lists the keys):
       Inception features (fid, kid, precision, recall, density, coverage,
       knn_*, inception_score where the logits layer is known).
   every kind: component usage where the method returns components; a picture
-      (2D scatter or image grid) when asked.
+      (2D scatter or image grid) when asked; what the method's evaluators
+      add (gan_mixtures/evaluators: clustering, component accuracy,
+      per-component pictures).
 `protocol` describes how (results.json `eval_protocol`).
 """
 
@@ -23,6 +25,7 @@ import jax
 import numpy as np
 
 from gan_mixtures import eval_setup, viz
+from gan_mixtures import evaluators as evaluators_lib
 from gan_mixtures.metrics import classifier as clf_lib
 from gan_mixtures.metrics import components as comp_lib
 from gan_mixtures.metrics import (digits, feature_metrics, inception_fid, knn,
@@ -98,12 +101,16 @@ def num_fake(ec) -> int:
 def evaluate(
     method, state, data, config, rng: jax.Array, sample_path: str | None = None,
     resources: eval_setup.EvalResources | None = None,
+    evaluators: list[evaluators_lib.Evaluator] | None = None,
 ) -> dict[str, Any]:
-  """Computes the metrics the data set supports; optionally draws a picture.
+  """Computes the metrics the data set supports and the method's evaluators
+  add; optionally draws the pictures.
 
   `resources` (eval_setup.prepare) hold the reference split, classifier and
-  weights; built here when not given.
+  weights; `evaluators` (evaluators.from_config): built here when not given.
   """
+  if evaluators is None:
+    evaluators = evaluators_lib.from_config(config, data, method)
   ec = config.eval
   rng_fake, rng_real = jax.random.split(rng)
   if data.kind == "2d":
@@ -119,8 +126,8 @@ def evaluate(
   if sample_path:  # first: an evaluation stopped midway leaves its picture
     draw_picture(sample_path, data, fake_all[: ec.num_samples], components,
                  real_all, f"{config.name} step {int(state.step)}")
-    method.extra_pictures(state, data, config, jax.random.fold_in(rng, 8),
-                          sample_path)
+    evaluators_lib.pictures(evaluators, method, state,
+                            jax.random.fold_in(rng, 8), sample_path)
   metrics: dict[str, Any] = {}
   if data.kind == "2d":
     for i, n in enumerate(sizes):
@@ -144,8 +151,8 @@ def evaluate(
       metrics.update(inception_fid.inception_metrics(
           resources.reference, images[: num_fake(ec)], ec))
   metrics.update(method.state_metrics(state))
-  metrics.update(method.extra_metrics(state, data, config,
-                                      jax.random.fold_in(rng, 7)))
+  metrics.update(evaluators_lib.metrics(evaluators, method, state,
+                                        jax.random.fold_in(rng, 7)))
   if components is not None:
     comp = components[: ec.num_samples]
     metrics.update(component_usage(comp))
@@ -168,19 +175,24 @@ def draw_picture(
     viz.image_grid(path, fake[:64])
 
 
-def save_samples_picture(method, state, data, config, rng, path: str
-                         ) -> np.ndarray | None:
+def save_samples_picture(
+    method, state, data, config, rng, path: str,
+    evaluators: list[evaluators_lib.Evaluator] | None = None,
+) -> np.ndarray | None:
   """Only the pictures of `evaluate` (periodic samples during training, and
   before the final evaluation): the sample grid (or 2D scatter) and the
-  method's own (per-component rows). Returns the image grid's pixels
+  evaluators' (per-component rows...). Returns the image grid's pixels
   [H, W, C] (None for 2D)."""
+  if evaluators is None:
+    evaluators = evaluators_lib.from_config(config, data, method)
   rng_fake, rng_real = jax.random.split(rng)
   n = config.eval.num_samples if data.kind == "2d" else 64
   fake, aux = draw_samples(method, state, rng_fake, n, config.eval.use_ema)
   real = np.asarray(data.sample(rng_real, (n,))) if data.kind == "2d" else None
   draw_picture(path, data, fake, aux.get("component"), real,
                f"{config.name} step {int(state.step)}")
-  method.extra_pictures(state, data, config, jax.random.fold_in(rng, 8), path)
+  evaluators_lib.pictures(evaluators, method, state,
+                          jax.random.fold_in(rng, 8), path)
   return None if data.kind == "2d" else viz.grid_pixels(fake[:64])
 
 

@@ -5,16 +5,17 @@ weights) stay float32. As jmp's policy: a net's float parameters and inputs
 are cast to the compute dtype when it is applied, its float outputs (and
 mutated batch statistics) back to float32, so gradients reach the float32
 parameters through the cast. Gates inside a net (HME / ME, MEGAN) compute in
-the net's dtype.
+the net's dtype. Every Flax module a method holds is wrapped, whatever its
+attribute's name (G, D, C, HME's sampling mixture, ...).
 """
 
 from typing import Any
 
+import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
 DTYPES = {"float32": jnp.float32, "bfloat16": jnp.bfloat16}
-NETS = ("g_net", "d_net", "c_net")  # the method attributes that are nets
 
 
 def cast_floats(tree: Any, dtype) -> Any:
@@ -45,11 +46,11 @@ class MixedPrecisionNet:
 
 
 def apply_policy(method, dtype_name: str):
-  """The method with its nets computing in `dtype_name` (float32: as is)."""
+  """The method with every net it holds (each attribute that is a Flax
+  module) computing in `dtype_name` (float32: as is)."""
   if dtype_name == "float32":
     return method
-  for name in NETS:
-    net = getattr(method, name, None)
-    if net is not None:
-      setattr(method, name, MixedPrecisionNet(net, DTYPES[dtype_name]))
+  for name, value in list(vars(method).items()):
+    if isinstance(value, nn.Module):
+      setattr(method, name, MixedPrecisionNet(value, DTYPES[dtype_name]))
   return method

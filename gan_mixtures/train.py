@@ -26,8 +26,10 @@ from jax.sharding import Mesh, NamedSharding, PartitionSpec as P
 from gan_mixtures import checkpoint as ckpt_lib
 from gan_mixtures import distributed, eval_setup
 from gan_mixtures import evaluate as eval_lib
+from gan_mixtures import evaluators as evaluators_lib
 from gan_mixtures import methods, progress, runs, validation, writers
 from gan_mixtures.data import device_cache, images
+from gan_mixtures.kernels import conv
 
 
 class NonFiniteError(RuntimeError):
@@ -56,6 +58,8 @@ class Experiment:
   config: Any
   data: Any
   method: Any
+  # what the evaluation adds for this method (gan_mixtures/evaluators)
+  evaluators: list[evaluators_lib.Evaluator]
   mesh: Mesh
   base_rng: jax.Array
 
@@ -168,14 +172,18 @@ def _shift(s: slice, offset: int) -> slice:
 def build_experiment(config) -> Experiment:
   """Validates the config (no compilation before this passes) and builds."""
   validation.validate_config(config)
+  # the convs of every step, sample and evaluation traced from here on
+  conv.use_implementation(config.model.conv_impl)
   mesh = make_mesh()
   data = device_cache.maybe_cache(validation.make_dataset_or_fail(config),
                                   config.data.device_cache_mb,
                                   NamedSharding(mesh, P()))
+  method = methods.make_method(config, data)
   return Experiment(
       config=config,
       data=data,
-      method=methods.make_method(config, data),
+      method=method,
+      evaluators=evaluators_lib.from_config(config, data, method),
       mesh=mesh,
       base_rng=jax.random.PRNGKey(config.seed),
   )
@@ -233,6 +241,14 @@ def check_finite(
       )
 
 
+def periodic_metrics(exp: Experiment, state) -> dict[str, float]:
+  """The method's diagnostics of `state` and its evaluators' (metrics.jsonl
+  `diag/` keys at every log step)."""
+  rng = named_rng(exp.base_rng, "diag")
+  return {**exp.method.periodic_metrics(state, rng),
+          **evaluators_lib.periodic(exp.evaluators, exp.method, state, rng)}
+
+
 def seed_group(config) -> runs.SeedGroup:
   """The train.num_seeds experiments of `config` (one, built from it, when
   num_seeds is 1)."""
@@ -260,7 +276,7 @@ def save_pictures(group: runs.SeedGroup, state, workdir: str, writer,
     pixels = eval_lib.save_samples_picture(
         e.method, group.seed_state(state, s), e.data, e.config,
         named_rng(e.base_rng, "eval"),
-        runs.sample_path(workdir, step, s, group.size))
+        runs.sample_path(workdir, step, s, group.size), e.evaluators)
     if s == 0 and pixels is not None:
       writer.write_images(step, {"samples": pixels[None]})
 
@@ -288,7 +304,7 @@ def evaluate_seeds(group: runs.SeedGroup, state, workdir: str,
       named_rng(e.base_rng, "eval"),
       sample_path=(runs.sample_path(workdir, step, s, group.size)
                    if is_chief else None),
-      resources=resources,
+      resources=resources, evaluators=e.evaluators,
   ) for s, e in enumerate(group.exps)]
 
 
@@ -394,8 +410,7 @@ def train_and_evaluate(config, workdir: str,
       rate = (done - step_log) / max(time.time() - t_log, 1e-9)
       t_log, step_log = time.time(), done
       diag = runs.mean_numbers([
-          e.method.periodic_metrics(group.seed_state(state, s),
-                                    named_rng(e.base_rng, "diag"))
+          periodic_metrics(e, group.seed_state(state, s))
           for s, e in enumerate(group.exps)])
       means.update({f"diag/{k}": v for k, v in diag.items()})
       writer.write_scalars(done, {**means, "steps_per_s": rate})

@@ -4,6 +4,7 @@ import jax
 
 from gan_mixtures import data as data_lib
 from gan_mixtures import eval_setup, losses, methods, nets
+from gan_mixtures.kernels import conv
 from gan_mixtures.state import OPTIMIZERS, SCHEDULES
 
 
@@ -40,6 +41,10 @@ def validate_config(config, num_devices: int | None = None) -> None:
       raise ConfigError(
           "model.dtype must be float32 or bfloat16, got"
           f" {config.model.dtype!r}")
+    if config.model.conv_impl not in conv.IMPLEMENTATIONS:
+      raise ConfigError(
+          f"model.conv_impl must be one of {conv.IMPLEMENTATIONS}, got"
+          f" {config.model.conv_impl!r}")
     if config.model.z_dist not in NOISE:
       raise ConfigError(
           f"unknown noise distribution {config.model.z_dist!r}; choose from"

@@ -25,7 +25,7 @@ import numpy as np
 import pytest
 
 from configs import bench_images, gmgan, mmgan, pcmgan
-from gan_mixtures import train
+from gan_mixtures import eval_setup, train
 from tests.helpers import SMALL_IMAGE, shrink, tiny_config
 
 GOLDEN = os.path.join(os.path.dirname(__file__), "testdata", "golden_runs.json")
@@ -56,8 +56,26 @@ def case_config(name: str):
   return c
 
 
+# Evaluation sizes of the evaluation cases.
+EVAL_SMALL = {"train.num_steps": STEPS, "train.log_every": 1,
+              "checkpoint.every_steps": STEPS, "eval.num_samples": 200,
+              "eval.num_fake": 200, "eval.num_real": 200,
+              "eval.kid_subset_size": 100, "eval.inception": False,
+              "eval.cluster_num": 300}
+
+
+def eval_case_config(name: str):
+  """case_config(name) with small evaluation sizes; the PCM / GM-GAN
+  post-hoc classifier fitted 5 steps."""
+  c = shrink(case_config(name), EVAL_SMALL)
+  if "posthoc_steps" in c.eval and name.startswith("digits/"):
+    c.eval.posthoc_steps = 5
+  return c
+
+
 CASES = ([f"2d/{m}" for m in METHODS_2D] + [f"digits/{m}" for m in DIGITS]
          + [f"mnist/{m}" for m in bench_images.METHODS])
+EVAL_CASES = [f"2d/{m}" for m in METHODS_2D] + [f"digits/{m}" for m in DIGITS]
 # MNIST cases (~12-20 s each) in the slow set
 PARAMS = [pytest.param(n, marks=pytest.mark.slow) if n.startswith("mnist/")
           else n for n in CASES]
@@ -84,6 +102,33 @@ def fingerprint(config) -> dict:
           "aux": _sums(state.aux),
           "metrics": {k: float(v) for k, v in sorted(metrics.items())
                       if np.ndim(v) == 0}}
+
+
+def _numbers(value, prefix: str = "") -> dict[str, float]:
+  """The numbers in a metrics value (nested dicts and lists flattened to
+  dotted keys); strings and booleans left out."""
+  if isinstance(value, dict):
+    return {k: v for key, item in value.items()
+            for k, v in _numbers(item, f"{prefix}{key}.").items()}
+  if isinstance(value, (list, tuple)):
+    return {k: v for i, item in enumerate(value)
+            for k, v in _numbers(item, f"{prefix}{i}.").items()}
+  if isinstance(value, (int, float)) and not isinstance(value, bool):
+    return {prefix.rstrip("."): float(value)}
+  return {}
+
+
+def eval_fingerprint(config, workdir: str) -> dict:
+  """results.json's metrics and metrics.jsonl's diag/ values (by step) of
+  a STEPS-step run in `workdir`, as flat numbers."""
+  if eval_setup.classifier_dataset(config.data.name):  # its own, trained here
+    config.eval.classifier_dir = os.path.join(workdir, "classifier")
+  results = train.train_and_evaluate(config, os.path.join(workdir, "run"))
+  with open(os.path.join(workdir, "run", "metrics.jsonl")) as f:
+    rows = [json.loads(line) for line in f]
+  diag = {f"{r['step']}.{k}": v for r in rows for k, v in r.items()
+          if k.startswith("diag/")}
+  return {"metrics": _numbers(results["metrics"]), "diag": _numbers(diag)}
 
 
 def cpu_model() -> str:
@@ -117,14 +162,45 @@ def test_fixed_seed_run_reproduces_the_recorded_numbers(name):
                                atol=0 if rtol == 0 else 1e-6, err_msg=key)
 
 
+# digits evaluation cases (~40 s each with their classifier) but PCM's in
+# the slow set
+EVAL_PARAMS = [pytest.param(n, marks=pytest.mark.slow)
+               if n in ("digits/gmgan", "digits/mmgan") else n
+               for n in EVAL_CASES]
+
+
+@pytest.mark.parametrize("name", EVAL_PARAMS)
+def test_fixed_seed_evaluation_reproduces_the_recorded_numbers(name,
+                                                                tmp_path):
+  saved = _saved()
+  want = saved["eval_cases"][name]
+  got = eval_fingerprint(eval_case_config(name), str(tmp_path))
+  same = (saved["cpu"] == cpu_model()
+          and saved["xla_flags"] == os.environ.get("XLA_FLAGS", ""))
+  rtol = 0.0 if same else 1e-4
+  for part in ("metrics", "diag"):
+    assert sorted(got[part]) == sorted(want[part]), (name, part)
+    for key, value in want[part].items():
+      np.testing.assert_allclose(got[part][key], value, rtol=rtol,
+                                 atol=0 if rtol == 0 else 1e-6,
+                                 err_msg=f"{part} {key}")
+
+
 def record() -> None:
+  import tempfile
+
+  def evaluated(name: str) -> dict:
+    with tempfile.TemporaryDirectory() as workdir:
+      return eval_fingerprint(eval_case_config(name), workdir)
+
   out = {"cpu": cpu_model(), "jax": jax.__version__, "steps": STEPS,
          "xla_flags": os.environ.get("XLA_FLAGS", ""),
-         "cases": {name: fingerprint(case_config(name)) for name in CASES}}
+         "cases": {name: fingerprint(case_config(name)) for name in CASES},
+         "eval_cases": {name: evaluated(name) for name in EVAL_CASES}}
   with open(GOLDEN, "w") as f:
     json.dump(out, f, indent=1, sort_keys=True)
     f.write("\n")
-  print(f"wrote {len(CASES)} cases to {GOLDEN}")
+  print(f"wrote {len(CASES)} + {len(EVAL_CASES)} cases to {GOLDEN}")
 
 
 if __name__ == "__main__":

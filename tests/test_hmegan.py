@@ -5,6 +5,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
+from experiments import analysis
 from gan_mixtures import train
 from gan_mixtures.nets.mixture import GatedLeaves
 from gan_mixtures.nets.mlp import MLPTrunk
@@ -15,7 +16,8 @@ def test_analyse_consistency():
   c = tiny_config("hmegan", "grid25")
   exp = train.build_experiment(c)
   state = exp.init_state()
-  a = jax.device_get(exp.method.analyse(state, jax.random.PRNGKey(0), 300))
+  a = jax.device_get(analysis.hme_analysis(exp.method, state,
+                                           jax.random.PRNGKey(0), 300))
   assert a["soft_counts"].shape == (300, 15)  # depth 3: 7 internal + 8 leaves
   np.testing.assert_allclose(a["soft_counts"][:, -8:], a["gates"], rtol=1e-5,
                              atol=1e-6)

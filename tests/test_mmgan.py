@@ -296,12 +296,14 @@ def test_default_g_loss_is_the_papers_log_one_minus_d():
 
 
 def test_refit_leaves_g_untouched_and_reports_eq11():
+  from experiments import analysis
+
   c = tiny()
   ds, method = build(c)
   state = method.init(jax.random.PRNGKey(0), ds.example_batch(4))
   before = jax.device_get(state.g.params)
-  out = method.refit_objective(state, steps=3, rng=jax.random.PRNGKey(1),
-                               eval_batches=2)
+  out = analysis.refit_objective(method, state, steps=3,
+                                 rng=jax.random.PRNGKey(1), eval_batches=2)
   chex.assert_trees_all_equal(jax.device_get(state.g.params), before)
   assert out["objective"] == pytest.approx(out["V"] + 0.5 * out["ce"])
   assert np.isfinite(out["V"]) and out["refit_steps"] == 3
@@ -335,13 +337,14 @@ def test_component_acc_of_an_untrained_g_comes_with_its_realism():
   """An untrained G draws noise; component_acc still labels it, so the same
   output carries the realism of those samples (the classifier's confidence
   and the components' domain FID against real digits), which marks it."""
-  from gan_mixtures import eval_setup
+  from gan_mixtures import eval_setup, evaluators
 
   c = tiny()
   ds, method = build(c)
   eval_setup.ensure_classifier(c)
   state = method.init(jax.random.PRNGKey(0), ds.example_batch(4))
-  out = method.extra_metrics(state, ds, c, jax.random.PRNGKey(1))
+  out = evaluators.metrics(evaluators.from_config(c, ds, method), method,
+                          state, jax.random.PRNGKey(1))
   assert "component_acc" in out
   for key in ("component_digit_acc", "component_confidence",
               "component_fid_domain"):

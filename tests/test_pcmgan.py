@@ -214,7 +214,7 @@ def test_interpolation_endpoints_are_the_components():
   z = prior["means"] + jnp.einsum("kij,j->ki", prior["scales"], eps)
   want = method.g_net.apply(state.g_ema_params, z)
   chex.assert_trees_all_close(x, want, atol=1e-5)
-  from gan_mixtures.methods.gmgan import triangle_weights
+  from gan_mixtures.evaluators.components import triangle_weights
   w = triangle_weights(4, 5)
   np.testing.assert_allclose(np.asarray(w).sum(1), 1.0, rtol=1e-6)
   assert (np.asarray(w) >= -1e-7).all() and np.all(np.asarray(w)[:, 3] == 0)
@@ -593,16 +593,20 @@ def test_posthoc_classifier_clusters_only_when_draws_carry_the_label(
 
 
 @pytest.mark.parametrize("module", [gmgan_config, pcmgan_config])
-def test_extra_metrics_give_the_posthoc_clustering(module):
+def test_the_evaluators_give_the_posthoc_clustering(module):
+  from gan_mixtures import evaluators
+
   c = tiny(module)
   c.eval.posthoc_steps, c.eval.posthoc_batch = 3, 8
   c.eval.cluster_num, c.eval.kmeans_floor = 40, False
   ds, method, state = build(c)
-  out = method.extra_metrics(state, ds, c, jax.random.PRNGKey(2))
+  evaluated = lambda: evaluators.metrics(
+      evaluators.from_config(c, ds, method), method, state,
+      jax.random.PRNGKey(2))
+  out = evaluated()
   assert 0.1 <= out["cluster_acc_posthoc"] <= 1.0
   assert 0.0 <= out["nmi_posthoc"] <= 1.0 and out["posthoc_steps"] == 3
   assert ("cluster_acc" in out) == (module is pcmgan_config)
   c.eval.posthoc_steps = 0
-  assert "cluster_acc_posthoc" not in method.extra_metrics(
-      state, ds, c, jax.random.PRNGKey(2))
+  assert "cluster_acc_posthoc" not in evaluated()
   assert module.get_config("mnist,small").eval.posthoc_steps == 600

@@ -48,6 +48,29 @@ def test_step_time_benchmark_prints_json(tmp_path):
   assert 0 < res["parts"]["sgmm_likelihood_fwd_bwd"]["share_of_step"] < 5
 
 
+@pytest.mark.parametrize("method", ["mdgan", "ldagan", "hmegan"])
+def test_step_time_parts_run_on_the_methods_own_functions(method):
+  import importlib.util
+
+  import jax
+  import numpy as np
+
+  from gan_mixtures import train
+  from tests.helpers import tiny_config
+
+  spec = importlib.util.spec_from_file_location(
+      "parts", os.path.join(REPO, "benchmarks", "parts.py"))
+  module = importlib.util.module_from_spec(spec)
+  spec.loader.exec_module(module)
+  exp = train.build_experiment(tiny_config(method))
+  parts = module.PARTS[method](exp.method, 16)
+  assert parts
+  for name, (fn, args) in parts.items():
+    out = jax.jit(fn)(*args)
+    assert all(np.all(np.isfinite(np.asarray(x)))
+               for x in jax.tree.leaves(out)), name
+
+
 @pytest.mark.slow
 def test_bench_2d_vmapped_seeds_table_and_figure(tmp_path):
   out, fig = tmp_path / "b.json", tmp_path / "spiral.png"

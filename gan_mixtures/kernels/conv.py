@@ -76,6 +76,15 @@ def implementation(name: str) -> Iterator[None]:
     _IMPLEMENTATION.reset(token)
 
 
+def use_implementation(name: str) -> None:
+  """Makes `name` the implementation of every conv traced from now on in
+  this thread (outside an `implementation` block); `model.conv_impl`."""
+  if name not in IMPLEMENTATIONS:
+    raise ValueError(f"unknown conv implementation {name!r}; choose from"
+                     f" {', '.join(IMPLEMENTATIONS)}")
+  _IMPLEMENTATION.set(name)
+
+
 def cpu_paths() -> bool:
   """Whether this module's CPU paths apply (the CPU backend, 'auto')."""
   return _IMPLEMENTATION.get() == "auto" and jax.default_backend() == "cpu"

@@ -1,14 +1,13 @@
 """The Method interface, and the shared single-generator GAN template.
 
-A method is an object built from (config, dataset) with three pure functions:
-
-  init(rng, sample_batch) -> GANState
-  train_step(state, batch [n_disc, B, ...], rng) -> (GANState, metrics)
-  sample(state, rng, n) -> (x [n, ...], aux dict)
-
-plus two evaluation hooks with empty defaults in GANMethod:
-`extra_metrics(state, data, config, rng) -> dict` (MMGAN's component
-accuracy, the PCM GAN's clustering) and `extra_pictures(...)`.
+A method is an object built from (config, dataset); `Method` below is the
+whole contract train.py, evaluate.py and the evaluators use: pure functions
+of its state (init, train_step, sample, the diagnostics) and the names of
+the evaluators that apply to it (gan_mixtures/evaluators). Methods with
+components add what those evaluators call (`sample_components`,
+`component_titles`, and per method `component_draw`, `interpolate`,
+`responsibilities`, `alpha`, `region_table`). A method does not read data
+sets, classifiers or files.
 
 `GANMethod.train_step` is the one step of every method: n_disc D steps in
 order, one G step, the method's updates after it, the EMA of G. A subclass
@@ -19,12 +18,10 @@ learned weights) fill the step's hooks: `step_rngs`, `d_step_loss`,
 """
 
 import functools
-import os
 from typing import Any, Callable, Protocol
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 import optax
 from flax.training import train_state
 
@@ -40,7 +37,9 @@ BN_SEED = 2**31 - 1
 
 
 class Method(Protocol):
-  """What train.py needs from a method."""
+  """What train.py, evaluate.py and the evaluators use of a method."""
+
+  evaluators: tuple[str, ...]  # names in evaluators.EVALUATORS
 
   def init(self, rng: jax.Array, sample_batch: jax.Array) -> GANState:
     ...
@@ -51,8 +50,27 @@ class Method(Protocol):
     ...
 
   def sample(
-      self, state: GANState, rng: jax.Array, n: int
+      self, state: GANState, rng: jax.Array, n: int, use_ema: bool = True
   ) -> tuple[jax.Array, dict[str, jax.Array]]:
+    ...
+
+  @property
+  def jitted_sample(self) -> Callable:
+    """`sample`, compiled (called with n= as a keyword)."""
+    ...
+
+  def state_metrics(self, state: GANState) -> dict[str, Any]:
+    """Learned quantities for results.json."""
+    ...
+
+  def periodic_metrics(self, state: GANState,
+                       rng: jax.Array) -> dict[str, float]:
+    """The state's diagnostics at every log step (metrics.jsonl)."""
+    ...
+
+  @classmethod
+  def validate_config(cls, config) -> None:
+    """Raises ValueError for method-specific config errors."""
     ...
 
 
@@ -147,6 +165,7 @@ class GANMethod:
 
   # ---- what a subclass says -------------------------------------------------
   d_out_dim: int = 1
+  evaluators: tuple[str, ...] = ()  # gan_mixtures/evaluators, in this order
 
   @property
   def uses_gp(self) -> bool:
@@ -176,23 +195,17 @@ class GANMethod:
     del state, x
     return {}
 
-  def extra_metrics(self, state: GANState, data, config,
-                    rng: jax.Array) -> dict[str, Any]:
-    """Method-specific evaluation (MMGAN component accuracy, PCM clustering)."""
-    del state, data, config, rng
-    return {}
-
-  def extra_pictures(self, state: GANState, data, config, rng: jax.Array,
-                     sample_path: str) -> None:
-    """Method-specific pictures beside `sample_path` (per-component grids)."""
-    del state, data, config, rng, sample_path
-
   def periodic_metrics(self, state: GANState,
                        rng: jax.Array) -> dict[str, float]:
-    """Diagnostics worth a line of metrics.jsonl at every log step (the PCM
-    GAN's clustering, MMGAN's weights); none by default."""
+    """Diagnostics of the state worth a line of metrics.jsonl at every log
+    step (MMGAN's weights); none by default."""
     del state, rng
     return {}
+
+  def component_titles(self, state: GANState) -> list[str]:
+    """The row titles of the per-component picture."""
+    del state
+    return [f"component {k}" for k in range(self.k)]
 
   def init_generator(self, rng: jax.Array, z: jax.Array) -> Any:
     """G's parameters from a noise batch z [B, Dz]."""
@@ -355,8 +368,11 @@ class MultiGeneratorGAN(GANMethod):
   how (real_out, fake_out, fake generator indices) become the two losses
   (`d_objective_k`, `g_objective_k`); the template's train_step runs them.
   Samples for evaluation are balanced over the generators (shuffled), with
-  the generator as `component`; `extra_pictures` draws a row per generator.
+  the generator as `component`; the evaluation's picture has a row per
+  generator.
   """
+
+  evaluators = ("component_rows",)
 
   def __init__(self, config, data):
     self.k = int(config.method.num_generators)
@@ -411,18 +427,15 @@ class MultiGeneratorGAN(GANMethod):
     x, k = self.balanced_samples(self.generator_params(state, use_ema), rng, n)
     return x, {"component": k}
 
-  def extra_pictures(self, state: GANState, data, config, rng: jax.Array,
-                     sample_path: str) -> None:
-    """A row of 8 samples of every generator (LDAGAN's Fig. 3)."""
-    if data.kind != "image":
-      return
-    from gan_mixtures import viz
+  def sample_components(self, state: GANState, rng: jax.Array, m: int,
+                        use_ema: bool = True) -> jax.Array:
+    """m samples of every generator from the same noise; [K, m, ...]."""
+    return self.all_generators(self.generator_params(state, use_ema),
+                               self.noise(rng, m))
 
-    x = self.all_generators(self.generator_params(state, config.eval.use_ema),
-                            self.noise(rng, 8))  # [K, 8, ...]
-    root, ext = os.path.splitext(sample_path)
-    viz.component_rows(root + "_generators" + ext, np.asarray(x),
-                       [f"generator {k}" for k in range(self.k)])
+  def component_titles(self, state: GANState) -> list[str]:
+    del state
+    return [f"generator {k}" for k in range(self.k)]
 
   @classmethod
   def validate_config(cls, config) -> None:

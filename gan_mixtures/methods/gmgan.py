@@ -9,15 +9,13 @@ generator's adversarial loss through the reparameterisation
 (their own Adam). The PCM GAN (pcmgan.py) builds on this prior.
 """
 
-import os
 from typing import Any
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 from flax.training import train_state
 
-from gan_mixtures import losses, viz
+from gan_mixtures import losses
 from gan_mixtures.kernels import gmm
 from gan_mixtures.metrics import posthoc
 from gan_mixtures.methods.base import GANMethod, Metrics
@@ -27,6 +25,8 @@ from gan_mixtures.state import GANState, make_optimizer
 class GMGAN(GANMethod):
   """One G and one D; the noise is a K-component GMM with learnable
   parameters."""
+
+  evaluators = ("component_rows", "interpolation", "posthoc")
 
   def __init__(self, config, data):
     super().__init__(config, data)
@@ -123,20 +123,20 @@ class GMGAN(GANMethod):
             "prior_mean_norm": float(
                 jnp.linalg.norm(prior["means"], axis=-1).mean())}
 
-  # ---- evaluation -----------------------------------------------------------
-  @staticmethod
-  def test_examples(config) -> tuple[np.ndarray, np.ndarray]:
-    """(images, labels) of up to eval.cluster_num test examples; raises
-    FileNotFoundError / ValueError where the split cannot be read."""
-    from gan_mixtures import data as data_lib
-
-    test = data_lib.make_dataset(config.data, seed=config.seed, split="test")
-    return test.real_examples(min(config.eval.cluster_num, len(test.source)))
+  # ---- what the evaluators call --------------------------------------------
+  def sample_components(self, state: GANState, rng: jax.Array, m: int,
+                        use_ema: bool = True) -> jax.Array:
+    """m draws of every component; images [K, m, ...]."""
+    z = self.draw_all(self.prior_params(state), rng, m).transpose(1, 0, 2)
+    x = self.g_net.apply(self.generator_params(state, use_ema),
+                         z.reshape(-1, z.shape[-1]))  # [K m, ...]
+    return x.reshape((self.k, m) + x.shape[1:])
 
   def component_draw(self, state: GANState,
                      per_component: int) -> posthoc.DrawFn:
     """rng -> (G(z) [per_component * K, ...], k): per_component draws of
-    every component from the (EMA) generator."""
+    every component from the (EMA) generator (the post-hoc comparator's
+    training draws, evaluators/clustering.py)."""
     prior, g_params = self.prior_params(state), self.generator_params(state)
     labels = jnp.tile(jnp.arange(self.k), per_component)  # [n K]
 
@@ -144,51 +144,6 @@ class GMGAN(GANMethod):
       z = self.draw_all(prior, rng, per_component)  # [n, K, Dz]
       return self.g_net.apply(g_params, z.reshape(-1, z.shape[-1])), labels
     return draw
-
-  def posthoc_metrics(self, state: GANState, config, x: np.ndarray,
-                      y: np.ndarray, rng: jax.Array) -> dict[str, Any]:
-    """Clustering of the test images x [N, ...] (labels y) by a classifier
-    of the PCM GAN's C architecture fitted by cross entropy to (G(z_k), k)
-    for eval.posthoc_steps steps (metrics/posthoc.py); {} when 0."""
-    from gan_mixtures.nets.classifier import PCMClassifier
-
-    steps = config.eval.posthoc_steps
-    if steps == 0:
-      return {}
-    per_component = max(1, config.eval.posthoc_batch // self.k)
-    return posthoc.posthoc_scores(PCMClassifier(self.k),
-                                  self.component_draw(state, per_component),
-                                  rng, steps, x, y)
-
-  def extra_metrics(self, state: GANState, data, config,
-                    rng: jax.Array) -> dict[str, Any]:
-    """On image sets: the post-hoc clustering of the test split."""
-    if data.kind != "image" or config.eval.posthoc_steps == 0:
-      return {}
-    try:
-      x, y = self.test_examples(config)
-    except (FileNotFoundError, ValueError) as e:
-      return {"cluster_skipped": str(e)}
-    return self.posthoc_metrics(state, config, x, y, rng)
-
-  def extra_pictures(self, state: GANState, data, config, rng: jax.Array,
-                     sample_path: str) -> None:
-    """Samples of every component, and an interpolation over components 0-2."""
-    if data.kind != "image":
-      return
-    root, ext = os.path.splitext(sample_path)
-    prior = self.prior_params(state)
-    z = self.draw_all(prior, rng, 8).transpose(1, 0, 2)  # [K, 8, Dz]
-    x = self.g_net.apply(self.generator_params(state),
-                         z.reshape(-1, z.shape[-1]))
-    x = np.asarray(x).reshape((self.k, 8) + x.shape[1:])
-    viz.component_rows(root + "_components" + ext, x,
-                       [f"component {k}" for k in range(self.k)])
-    if self.k >= 3:
-      viz.image_grid(root + "_interpolation" + ext,
-                     np.asarray(self.interpolate(state, rng,
-                                                 triangle_weights(self.k, 8))),
-                     ncol=8)
 
   @classmethod
   def validate_config(cls, config) -> None:
@@ -210,16 +165,3 @@ def with_prior_metrics(metrics: Metrics, prior) -> Metrics:
   """`metrics` with the prior's mean scale and mean-vector norm."""
   return {**metrics, "prior_scale": gmm.mean_scale(prior),
           "prior_mean_norm": jnp.linalg.norm(prior["means"], axis=-1).mean()}
-
-
-def triangle_weights(k: int, steps: int) -> jax.Array:
-  """Barycentric weights over components 0, 1, 2 on a triangle grid, padded
-  to K; [rows * steps, K] (rows = steps; unused cells are zeros)."""
-  rows = []
-  for i in range(steps):
-    for j in range(steps):
-      a = 1.0 - i / (steps - 1)
-      rest = 1.0 - a
-      b = rest * (1.0 - j / (steps - 1))
-      rows.append([a, b, rest - b] + [0.0] * (k - 3))
-  return jnp.asarray(rows)

@@ -50,7 +50,7 @@ class HMEGAN(VanillaGAN):
         mc.gate, num_leaves, mc.leaf, features, trunk,
         gate_init_std=mc.gate_init_std, leaf_bias_std=mc.leaf_bias_std,
     )
-    self.gated_leaves = leaves_of(self.mixture)  # alone, for benchmark_parts
+    self.gated_leaves = leaves_of(self.mixture)  # alone (step_time.py parts)
     self.g_net = self.mixture.clone(with_gates=False)  # the train-step G
 
   def sample(self, state: GANState, rng: jax.Array, n: int,
@@ -71,31 +71,6 @@ class HMEGAN(VanillaGAN):
     return jax.vmap(gating.node_probabilities, in_axes=(0, None, None))(
         z, params["node_w"], params["node_b"]
     )
-
-  def analyse(self, state: GANState, rng: jax.Array, n: int) -> dict:
-    """Samples with their node soft counts, the soft-count-weighted mean
-    sample of every node, the leaf-gate covariance and the 5 most likely
-    samples of every leaf."""
-    z = self.noise(rng, n)
-    x, gates = self.mixture.apply(self.generator_params(state), z)
-    counts = self.node_soft_counts(state, z)  # [n, nodes]
-    weights = counts / jnp.maximum(counts.sum(0, keepdims=True), 1e-12)
-    node_means = jnp.tensordot(weights.T, x, axes=1)  # [nodes, ...]
-    top = jnp.argsort(-gates, axis=0)[:5].T  # [K, 5]
-    return {
-        "samples": x, "gates": gates, "soft_counts": counts,
-        "node_means": node_means, "gate_cov": jnp.cov(gates.T),
-        "top_samples": x[top], "top_z": z[top],
-    }
-
-  def benchmark_parts(self, batch_size: int) -> dict:
-    """Gating + leaf mixing of one step alone (fwd + bwd): every D step and
-    the G step each generate a batch."""
-    n = batch_size * (self.config.train.n_disc + 1)
-    z = self.noise(jax.random.PRNGKey(0), n)
-    params = self.gated_leaves.init(jax.random.PRNGKey(1), z)
-    fn = jax.grad(lambda p: jnp.sum(self.gated_leaves.apply(p, z)[0] ** 2))
-    return {"gating_and_mixing_fwd_bwd": (fn, (params,))}
 
   @classmethod
   def validate_config(cls, config) -> None:

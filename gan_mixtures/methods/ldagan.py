@@ -209,15 +209,6 @@ class LDAGAN(MultiGeneratorGAN):
         "alpha_normalised": [float(a) for a in alpha / alpha.sum()],
     }
 
-  def benchmark_parts(self, batch_size: int) -> dict:
-    """The E-step of one step alone: M noise samples x K generators."""
-    del batch_size
-    m = self.config.method.fakes_per_generator
-    critic = jax.random.normal(jax.random.PRNGKey(0), (self.k, m))
-    alpha = jnp.full((self.k,), float(self.config.method.alpha_init))
-    fn = lambda c: self.e_step(c, alpha, jnp.asarray(1 << 30))[:2]
-    return {"e_step": (fn, (critic,))}
-
   @classmethod
   def validate_config(cls, config) -> None:
     super().validate_config(config)

@@ -74,15 +74,6 @@ class MDGAN(GANMethod):
     comp = jax.vmap(sgmm.nearest_component, in_axes=(0, None))(e, self.means)
     return {"component": comp}
 
-  def benchmark_parts(self, batch_size: int) -> dict:
-    """The SGMM work of one step, alone: lk and its gradient for the
-    embeddings of every D step (real + fake) and of the G step."""
-    n = batch_size * (2 * self.config.train.n_disc + 1)
-    d_out = jax.random.normal(jax.random.PRNGKey(0), (n, self.embed_dim))
-    fn = jax.value_and_grad(
-        lambda o: jnp.sum(jnp.log(self.likelihood(o) + self.eps)))
-    return {"sgmm_likelihood_fwd_bwd": (fn, (d_out,))}
-
   @classmethod
   def validate_config(cls, config) -> None:
     mc = config.method

@@ -25,8 +25,6 @@ starts every set at 1 / K.
 """
 
 import functools
-import json
-import os
 from typing import Any
 
 import jax
@@ -34,10 +32,9 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from gan_mixtures import nets, viz
+from gan_mixtures import nets
 from gan_mixtures.data import splits
-from gan_mixtures.methods.base import GANMethod, Metrics, apply_update
-from gan_mixtures.metrics import components as comp_lib
+from gan_mixtures.methods.base import GANMethod, Metrics
 from gan_mixtures.state import GANState
 
 LOG_EPS = 1e-12
@@ -60,6 +57,9 @@ def component_ce(logits: jax.Array) -> jax.Array:
 
 class MMGAN(GANMethod):
   """K shared components, n weightings of them, n D heads + classifier."""
+
+  evaluators = ("component_rows", "weight_trajectory", "component_labels",
+                "regions")
 
   def __init__(self, config, data):
     self.config, self.data = config, data
@@ -235,79 +235,28 @@ class MMGAN(GANMethod):
     return x, {"component": k, "data_set": sets}
 
   def sample_components(self, state: GANState, rng: jax.Array, m: int,
-                        use_ema: bool = True) -> np.ndarray:
-    """m samples of every component; [K, m, H, W, C] (numpy)."""
-    return np.asarray(self.all_components(
-        self.generator_params(state, use_ema), rng, m))
+                        use_ema: bool = True) -> jax.Array:
+    """m samples of every component; [K, m, H, W, C]."""
+    return self.all_components(self.generator_params(state, use_ema), rng, m)
+
+  def component_titles(self, state: GANState) -> list[str]:
+    """G<k>: the component's weight in every set (the paper's Fig. 2)."""
+    alpha = np.asarray(jax.device_get(self.alpha(state)))
+    return [f"G{k + 1}: " + " ".join(f"d{i + 1}={alpha[i, k]:.2f}"
+                                     for i in range(self.n))
+            for k in range(self.k)]
 
   # ---- diagnostics --------------------------------------------------------
   def periodic_metrics(self, state: GANState,
                        rng: jax.Array) -> dict[str, float]:
-    """Every set's weights (`alpha_<i>_<k>`: the alpha trajectory) and how
-    the components split by class under the digit classifier, 64 samples
-    each (comp_lib.component_label_metrics: `component_purity`,
-    `component_digit_acc`, `component_confidence`), and the norms of G's
-    gradient from each of its terms (`term_gradient_norms`)."""
+    """Every set's weights (`alpha_<i>_<k>`: the alpha trajectory) and the
+    norms of G's gradient from each of its terms (`term_gradient_norms`);
+    how the components map to digits is the component_labels evaluator's."""
     alpha = np.asarray(jax.device_get(self.alpha(state)))
     out = {f"alpha_{i}_{k}": float(alpha[i, k])
            for i in range(self.n) for k in range(self.k)}
     out.update(self.term_gradient_norms(state, jax.random.fold_in(rng, 1)))
-    clf = self.diagnostic_classifier()
-    if clf is not None:
-      x = self.sample_components(state, rng, 64, self.config.eval.use_ema)
-      probs = clf.probabilities(x.reshape((-1,) + x.shape[2:]))
-      out.update(comp_lib.component_label_metrics(
-          np.repeat(np.arange(self.k), 64), probs))
     return out
-
-  def diagnostic_classifier(self):
-    """The digit classifier, loaded once (None where there is none)."""
-    if not hasattr(self, "_clf"):
-      from gan_mixtures import eval_setup
-      from gan_mixtures.metrics import classifier as clf_lib
-
-      directory = eval_setup.classifier_dir(self.config)
-      self._clf = (clf_lib.load_classifier(directory)
-                   if directory and clf_lib.read_meta(directory) else None)
-    return self._clf
-
-  def refit_objective(self, state: GANState, steps: int, rng: jax.Array,
-                      fresh: bool = True,
-                      eval_batches: int = 20) -> dict[str, Any]:
-    """Eq. 11 of the trained G under a refitted D and C: G and alpha frozen,
-    D and C (fresh, or `fresh=False` from the checkpoint's) trained `steps`
-    steps on their loss, then V, the classifier term CE and
-    V + lambda * CE (what G minimises) averaged over `eval_batches` batches.
-    Lower for one of two trained G's means it is the better solution of the
-    paper's own objective."""
-    mc, t = self.config.method, self.config.train
-    alpha = self.alpha(state)
-    g_params = jax.lax.stop_gradient(state.g.params)
-    d_state = state.d
-    if fresh:
-      from flax.training import train_state as ts_lib
-
-      params = self.d_net.init(jax.random.fold_in(rng, 1),
-                               jnp.asarray(self.data.example_batch(2)))
-      d_state = ts_lib.TrainState.create(apply_fn=self.d_net.apply,
-                                         params=params, tx=state.d.tx)
-    loss = lambda p, real, r: self.d_loss(p, g_params, alpha, real, r)
-    step = jax.jit(
-        lambda d, real, r: apply_update(d, lambda p: loss(p, real, r), "d"))
-    value = jax.jit(lambda p, real, r: loss(p, real, r)[1])
-    shape = (t.batch_size,)
-    for i in range(steps):
-      real = jnp.asarray(self.data.host_batch(10_000_000 + i, shape))
-      d_state, _ = step(d_state, real, jax.random.fold_in(rng, 100 + i))
-    rows = [value(d_state.params,
-                  jnp.asarray(self.data.host_batch(20_000_000 + i, shape)),
-                  jax.random.fold_in(rng, 10**6 + i))
-            for i in range(eval_batches)]
-    v = float(np.mean([r["d_value"] for r in rows]))
-    ce = float(np.mean([r["d_ce"] for r in rows]))
-    return {"refit_steps": steps, "refit_from": "fresh" if fresh else "saved",
-            "V": v, "ce": ce, "lambda_ce": mc.disjoint_weight * ce,
-            "objective": v + mc.disjoint_weight * ce}
 
   # ---- evaluation -----------------------------------------------------------
   def state_metrics(self, state: GANState) -> dict[str, Any]:
@@ -324,78 +273,6 @@ class MMGAN(GANMethod):
     patterns = splits.region_order(self.n)
     return ([classes.get(p, ()) for p in patterns],
             [f"r{i + 1}" for i in range(len(patterns))])
-
-  def extra_metrics(self, state: GANState, data, config,
-                    rng: jax.Array) -> dict[str, Any]:
-    """Component accuracy (Table 2) with the project's digit classifier."""
-    from gan_mixtures import eval_setup
-    from gan_mixtures.metrics import classifier as clf_lib
-
-    directory = eval_setup.classifier_dir(config)
-    if directory is None:  # eval.classifier_metrics off
-      return {"component_acc_skipped": "eval.classifier_metrics is False"}
-    clf = clf_lib.load_classifier(directory)
-    alpha = np.asarray(jax.device_get(self.alpha(state)))
-    region_classes, names = self.region_table()
-    if config.method.fix_weights:
-      region_of = (np.arange(self.k) if self.k == len(names)
-                   else np.full(self.k, -1))
-    else:
-      region_of = comp_lib.match_components(alpha, np.asarray(data.priors))
-    per_comp = max(config.eval.num_samples // self.k, 64)
-    x = self.sample_components(state, rng, per_comp, config.eval.use_ema)
-    used = alpha.max(0) > config.method.used_weight
-    labels = {k: clf.predict(x[k]) for k in range(self.k) if used[k]}
-    out = comp_lib.component_accuracy(labels, region_of, region_classes, names)
-    union, union_labels = data.real_examples(2000)
-    # how real the samples behind component_acc are (noise scores too)
-    flat = x.reshape((-1,) + x.shape[2:])
-    out.update(comp_lib.component_label_metrics(
-        np.repeat(np.arange(self.k), x.shape[1]), clf.probabilities(flat)))
-    out.update(comp_lib.realism(clf, flat, clf.features(union)))
-    out["component_acc_random"] = comp_lib.random_baseline(data.label_sets)
-    out["component_acc_union"] = comp_lib.union_baseline(
-        union_labels, [c for c in region_classes if c]
-    )
-    out["component_region"] = {int(k): names[r] if r >= 0 else None
-                               for k, r in enumerate(region_of)}
-    shares = {k: comp_lib.region_shares(lab, region_classes, names)
-              for k, lab in labels.items()}
-    out["component_region_share"] = {
-        int(k): {r: round(v, 4) for r, v in by_region.items()}
-        for k, by_region in shares.items()
-    }
-    implied = comp_lib.as_sets_imply(
-        alpha, shares, splits.region_order(self.n), names
-    )
-    out["regions_as_sets_imply"] = len(set(implied.values()))
-    out["component_implied_region"] = {int(k): r for k, r in implied.items()}
-    out["components_used"] = int(used.sum())
-    return out
-
-  def extra_pictures(self, state: GANState, data, config, rng: jax.Array,
-                     sample_path: str) -> None:
-    """Per-component rows of samples with their weights (paper Fig. 2)."""
-    x = self.sample_components(state, rng, 12, config.eval.use_ema)
-    alpha = np.asarray(jax.device_get(self.alpha(state)))
-    titles = [
-        f"G{k + 1}: " + " ".join(f"d{i + 1}={alpha[i, k]:.2f}"
-                                 for i in range(self.n))
-        for k in range(self.k)
-    ]
-    root, ext = os.path.splitext(sample_path)
-    viz.component_rows(root + "_components" + ext, x, titles)
-    # the alpha trajectory of the run so far (metrics.jsonl beside samples/)
-    jsonl = os.path.join(os.path.dirname(os.path.dirname(sample_path)),
-                         "metrics.jsonl")
-    if os.path.exists(jsonl):
-      rows = [json.loads(l) for l in open(jsonl)]
-      rows = [r for r in rows if "diag/alpha_0_0" in r]
-      if rows:
-        steps = np.asarray([r["step"] for r in rows])
-        traj = np.asarray([[[r[f"diag/alpha_{i}_{k}"] for k in range(self.k)]
-                            for i in range(self.n)] for r in rows])  # [T, n, K]
-        viz.alpha_trajectories(root + "_alpha" + ext, steps, traj)
 
   @classmethod
   def validate_config(cls, config) -> None:

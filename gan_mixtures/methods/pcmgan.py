@@ -64,7 +64,6 @@ weights 0 lines 14-15 are skipped (the "no PCM" ablation). With a shared
 encoder, C's updates move the encoder and the C head, never D's head.
 """
 
-from typing import Any
 
 import flax
 import jax
@@ -75,8 +74,6 @@ from flax.training import train_state
 
 from gan_mixtures import nets
 from gan_mixtures.kernels import gmm
-from gan_mixtures.metrics import clustering
-from gan_mixtures.metrics import components as comp_lib
 from gan_mixtures.methods.base import Metrics, apply_update, joint_update
 from gan_mixtures.methods.gmgan import GMGAN, with_prior_metrics
 from gan_mixtures.nets.classifier import PCMClassifier
@@ -125,6 +122,9 @@ def pair_logits(d_real: jax.Array,
 class PCMGAN(GMGAN):
   """GM-GAN prior + classifier C trained for posterior consistency."""
 
+  evaluators = ("component_rows", "interpolation", "clustering", "posthoc",
+                "component_labels")
+
   def __init__(self, config, data):
     mc = config.method
     # D's outputs: one, or one per Gaussian (Table I: D's last layer -> K)
@@ -144,8 +144,6 @@ class PCMGAN(GMGAN):
           {"c": c_opt, "frozen": optax.set_to_zero()}, labels)
     self.c_tx = c_opt
     self._classify_jit = jax.jit(self.classify)
-    # k-means floor per test size
-    self._floors: dict[int, dict[str, float]] = {}
 
   # ---- networks -------------------------------------------------------------
   def discriminate(self, d_params, x: jax.Array) -> jax.Array:
@@ -389,92 +387,6 @@ class PCMGAN(GMGAN):
                                       perm))
         for i in range(0, len(images), batch)
     ])
-
-  def extra_metrics(self, state: GANState, data, config,
-                    rng: jax.Array) -> dict[str, Any]:
-    """Clustering of the test split by argmax C(x): accuracy, NMI, the
-    k-means-on-pixels floor, and by a classifier fitted afterwards to G's
-    components (GMGAN.posthoc_metrics, the comparator of C)."""
-    try:
-      x, y = self.test_examples(config)
-    except (FileNotFoundError, ValueError) as e:
-      return {"cluster_skipped": str(e)}
-    assign = self.responsibilities(state, x).argmax(-1)
-    out = {
-        "cluster_acc": clustering.cluster_accuracy(y, assign),
-        "nmi": clustering.nmi(y, assign),
-        "cluster_num": int(len(y)),
-        "clusters_used": int(len(np.unique(assign))),
-    }
-    if config.eval.kmeans_floor:
-      out.update(self.kmeans_floor(x, y))
-    out.update(self.posthoc_metrics(state, config, x, y, rng))
-    return out
-
-  def diagnostic_set(self):
-    """(test images, labels, classifier or None) of the periodic
-    diagnostics: up to eval.cluster_num test images, loaded once."""
-    if not hasattr(self, "_diag"):
-      from gan_mixtures import data as data_lib
-      from gan_mixtures import eval_setup
-      from gan_mixtures.metrics import classifier as clf_lib
-
-      test = data_lib.make_dataset(self.config.data, seed=self.config.seed,
-                                   split="test")
-      x, y = test.reference_examples(
-          min(self.config.eval.cluster_num, test.size))
-      directory = eval_setup.classifier_dir(self.config)
-      clf = (clf_lib.load_classifier(directory)
-             if directory and clf_lib.read_meta(directory) else None)
-      self._diag = (x, np.asarray(y), clf)
-    return self._diag
-
-  def periodic_metrics(self, state: GANState,
-                       rng: jax.Array) -> dict[str, float]:
-    """What the log steps show of the clustering (metrics.jsonl): on the
-    test images, the clusters C uses, the entropy of mean C(x) / log K
-    (1 = balanced), cluster_acc and NMI of argmax C(x); where a classifier
-    is found, how 64 samples of every component map to digits (what the
-    paper's Fig. 4 claims: comp_lib.component_label_metrics) and the domain
-    FID of the same samples (`component_fid_domain`)."""
-    x, y, clf = self.diagnostic_set()
-    q = self.responsibilities(state, x)  # [N, K]
-    assign = q.argmax(-1)
-    mean_q = q.mean(0)
-    entropy = (-np.sum(mean_q * np.log(np.maximum(mean_q, 1e-12)))
-               / np.log(self.k))
-    out = {"clusters_used": float(len(np.unique(assign))),
-           "c_entropy": float(entropy),
-           "cluster_acc": clustering.cluster_accuracy(y, assign),
-           "nmi": clustering.nmi(y, assign)}
-    if clf is not None:
-      z = self.draw_all(self.prior_params(state), rng, 64).transpose(1, 0, 2)
-      imgs = np.asarray(self.g_net.apply(self.generator_params(state),
-                                         z.reshape(-1, z.shape[-1])))
-      out.update(comp_lib.component_label_metrics(
-          np.repeat(np.arange(self.k), 64), clf.probabilities(imgs)))
-      out.update(comp_lib.realism(clf, imgs, self.diagnostic_features(clf)))
-    return out
-
-  def diagnostic_features(self, clf) -> np.ndarray:
-    """The classifier's features of the diagnostic test images (once)."""
-    if not hasattr(self, "_diag_features"):
-      self._diag_features = clf.features(self.diagnostic_set()[0])
-    return self._diag_features
-
-  def kmeans_floor(self, x: np.ndarray, y: np.ndarray) -> dict[str, float]:
-    """k-means on raw pixels of the test images; the same every evaluation,
-    so computed once per run."""
-    if len(y) not in self._floors:
-      from sklearn.cluster import KMeans
-
-      km = KMeans(self.k, n_init=10, random_state=0).fit_predict(
-          x.reshape(len(x), -1))
-      self._floors[len(y)] = {
-          "cluster_acc_kmeans_pixels": clustering.cluster_accuracy(y, km),
-          "nmi_kmeans_pixels": clustering.nmi(y, km),
-      }
-    return self._floors[len(y)]
 
   @classmethod
   def validate_config(cls, config) -> None:
