@@ -102,7 +102,8 @@ def build_args(method: str, modifiers: dict[str, args.Option]) -> args.Table:
   def base() -> args.Config:
     c = default.get_config()
     c.method.name = method
-    c.method.xx_form = "weighted"  # Eq. 5's reading (docstring)
+    if method == "pcmgan":
+      c.method.xx_form = "weighted"  # Eq. 5's reading (docstring)
     return c
 
   def finish(c: args.Config) -> None:

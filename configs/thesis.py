@@ -165,8 +165,12 @@ def _baseline_finish(method: str) -> Callable[[args.Config], None]:
   def finish(c: args.Config) -> None:
     # fakes of every generator per step, as the thesis' code: MADGAN feeds
     # the whole batch of noise to every generator, MGAN B / K to each
+    # (MEGAN's gate picks one generator a sample: no such setting)
     k, b = c.method.num_generators, c.train.batch_size
-    c.method.fakes_per_generator = b if method == "madgan" else max(b // k, 1)
+    if method == "madgan":
+      c.method.fakes_per_generator = b
+    elif method == "mgan":
+      c.method.fakes_per_generator = max(b // k, 1)
   return finish
 
 

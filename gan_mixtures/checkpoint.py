@@ -118,14 +118,17 @@ def over_defaults(saved: dict, defaults: dict) -> dict:
 
 def check_saved_config(workdir: str, config_dict: dict,
                        defaults: dict | None = None,
-                       write: bool = True) -> None:
+                       write: bool = True,
+                       method_keys: tuple[str, ...] | None = None) -> None:
   """Checks a resumed run against WORKDIR/config.json, then (`write`: the
   chief process of a multi-process job only) writes it, atomically so that
   another process never reads half a file.
 
   The saved config is read over `defaults` (today's default config), so a
   key added since the run was saved counts as its default: resuming with it
-  at the default passes, at another value is refused.
+  at the default passes, at another value is refused. `method_keys`: the
+  `method.*` keys the run's method reads (methods.owned_keys); only they
+  are compared (another method's setting never shaped this run).
 
   Raises:
     ValueError: when a key that shapes the state or the data differs.
@@ -134,9 +137,15 @@ def check_saved_config(workdir: str, config_dict: dict,
   if os.path.exists(path):
     with open(path) as f:
       saved = over_defaults(json.load(f), defaults or {})
+    current = config_dict
+    if method_keys is not None:
+      saved, current = (
+          {**d, "method": {k: v for k, v in d.get("method", {}).items()
+                           if k in method_keys}}
+          for d in (saved, config_dict))
     diffs = [
         k for k in _FROZEN_GROUPS
-        if _leaves(saved.get(k)) != _leaves(config_dict.get(k))
+        if _leaves(saved.get(k)) != _leaves(current.get(k))
     ]
     diffs += [
         f"train.{k}"

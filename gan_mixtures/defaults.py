@@ -93,7 +93,9 @@ def get_config() -> ml_collections.ConfigDict:
   m.d_init_std = 0.0  # 0 = LeCun normal; else N(0, std) weights
   m.d_spectral_norm = False  # dcgan D: every conv and the D output layer
 
-  # ---- method knobs (every method's, under one group) -------------------
+  # ---- method knobs (every method's, under one group; each method reads
+  # the common ones and its `config_keys`, and validation refuses another
+  # method's key set away from its default) ------------------------------
   c.method = mc = ml_collections.ConfigDict()
   mc.name = "vanilla"  # vanilla | mdgan | ldagan | hmegan | mmgan | ...
   mc.loss = "ns"  # vanilla: ns | minimax | hinge | wgan | wgan_gp

@@ -347,8 +347,9 @@ def train_and_evaluate(config, workdir: str,
   exp = group.exps[0]  # the step, the data checks: the same for every seed
   workdir = os.path.abspath(workdir)
   is_chief = distributed.is_chief()
-  ckpt_lib.check_saved_config(workdir, config.to_dict(), default_config_dict(),
-                              write=is_chief)
+  ckpt_lib.check_saved_config(
+      workdir, config.to_dict(), default_config_dict(), write=is_chief,
+      method_keys=methods.owned_keys(config.method.name))
   c, t = config, config.train
   ckpt = workdir_checkpointer(workdir, c)
   try:

@@ -86,11 +86,28 @@ def validate_config(config, num_devices: int | None = None) -> None:
     if config.method.gp_norm not in losses.GP_NORMS:
       raise ConfigError(f"method.gp_norm must be one of {losses.GP_NORMS},"
                         f" got {config.method.gp_norm!r}")
+    validate_method_keys(config)
     method_cls.validate_config(config)
   except ConfigError:
     raise
   except ValueError as e:
     raise ConfigError(str(e)) from None
+
+
+def validate_method_keys(config) -> None:
+  """A `method.*` key that another method reads, set away from its default
+  on this method, would be ignored: refused, naming what this one reads."""
+  from gan_mixtures import defaults
+
+  name, default = config.method.name, defaults.get_config().method
+  own = set(methods.owned_keys(name))
+  for key, value in config.method.items():
+    if key not in own and key in default and value != default[key]:
+      raise ConfigError(
+          f"method.{key}={value!r} is a setting of"
+          f" {', '.join(methods.owners(key)) or 'no method'}, not {name};"
+          f" {name} reads method."
+          f"{', '.join(k for k in methods.owned_keys(name) if k != 'name')}")
 
 
 def validate_dispatch(config) -> None:

@@ -32,6 +32,18 @@ def shrink(config, *overrides: dict, group: str = "", **keys):
   return config
 
 
+def shrink_method(config, **keys):
+  """`method.<key> = value` for the keys the config's method reads
+  (another method's keys would be refused: validation.py)."""
+  from gan_mixtures import methods
+
+  owned = methods.owned_keys(config.method.name)
+  for key, value in keys.items():
+    if key in owned:
+      config.method[key] = value
+  return config
+
+
 # a 2D config with small nets, batch and sample counts
 SMALL_2D = {"model.g_hidden": (16, 16), "model.d_hidden": (16, 16),
             "train.batch_size": 64, "train.num_steps": 20,

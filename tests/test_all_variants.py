@@ -11,6 +11,7 @@ import pytest
 from configs import (hmegan, ldagan, madgan, mdgan, megan, mgan, mmgan, pcmgan,
                      thesis)
 from gan_mixtures import train
+from tests.helpers import shrink_method
 
 ALL_IMAGE_VARIANTS = (
     [(hmegan, v) for v in hmegan.IMAGE_VARIANTS]
@@ -30,9 +31,9 @@ def one_step_config(module, variant):
   n_dev = jax.device_count()
   if c.method.name != "mmgan":  # mmgan: batch per set
     c.train.batch_size = 2 * n_dev
-  c.method.fakes_per_generator = min(c.method.fakes_per_generator, 2)
-  c.method.d_fakes_per_generator = min(c.method.d_fakes_per_generator, 2)
-  c.method.per_component_batch = 2
+  shrink_method(c, fakes_per_generator=min(c.method.fakes_per_generator, 2),
+                d_fakes_per_generator=min(c.method.d_fakes_per_generator, 2),
+                per_component_batch=2)
   c.train.num_steps = 1
   c.train.tensorboard = False
   return c

@@ -7,7 +7,7 @@ import pytest
 
 from configs import hmegan, ldagan, madgan, mdgan, megan, mgan, thesis, vanilla
 from gan_mixtures import train, validation
-from tests.helpers import SMALL_IMAGE, shrink
+from tests.helpers import SMALL_IMAGE, shrink, shrink_method
 
 VARIANTS = [
     (vanilla, v) for v in ("grid25", "ring8", "spiral", "grid25,minimax",
@@ -27,6 +27,27 @@ def test_config_validates(module, variant):
   c = module.get_config(variant)
   validation.validate_config(c, num_devices=1)
   assert c.name.endswith(variant)
+
+
+def test_another_methods_setting_is_refused_naming_what_it_reads():
+  c = mdgan.get_config("grid25")
+  c.method.num_gaussians = 5  # a GM-GAN / PCM setting: mdgan would ignore it
+  with pytest.raises(validation.ConfigError) as e:
+    validation.validate_config(c, num_devices=1)
+  msg = str(e.value)
+  assert "\n" not in msg and "gmgan, pcmgan, not mdgan" in msg
+  assert "n_gmm" in msg and "num_gaussians" not in msg.split("reads")[1]
+  c.method.num_gaussians = 10  # at its default: nothing set, nothing said
+  validation.validate_config(c, num_devices=1)
+
+
+def test_every_method_key_is_read_by_some_method():
+  from gan_mixtures import defaults, methods
+
+  keys = set(defaults.get_config().method)
+  read = set(methods.COMMON_KEYS).union(
+      *(cls.config_keys for cls in methods.METHODS.values()))
+  assert keys == read, (keys - read, read - keys)
 
 
 def test_unknown_variant_is_rejected():
@@ -78,9 +99,9 @@ def test_image_variant_trains_under_mock_data(module, variant, tmp_path):
   c = module.get_config(variant)
   # the FID path: tests/test_inception.py; classifier metrics:
   # tests/test_eval_setup.py
+  shrink_method(c, fakes_per_generator=2)
   shrink(c, SMALL_IMAGE, {
-      "data.source": "tfds", "model.z_dim": 16,
-      "method.fakes_per_generator": 2, "train.batch_size": 8,
+      "data.source": "tfds", "model.z_dim": 16, "train.batch_size": 8,
       "train.n_disc": min(c.train.n_disc, 2), "train.num_steps": 2,
       "train.log_every": 1, "train.sample_every": 0,
       "checkpoint.every_steps": 2, "eval.num_samples": 16, "eval.num_fake": 0,

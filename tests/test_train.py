@@ -60,23 +60,27 @@ def test_resumed_workdir_must_have_the_same_config(tmp_path):
 
 
 def test_a_workdir_from_before_a_new_config_key_loads_and_resumes(tmp_path):
-  train.train_and_evaluate(tiny_config("vanilla", num_steps=10), str(tmp_path))
+  train.train_and_evaluate(tiny_config("hmegan", num_steps=10), str(tmp_path))
   path = tmp_path / "config.json"
   saved = json.loads(path.read_text())
   del saved["method"]["gate_init_std"]  # as a run made before the key
   path.write_text(json.dumps(saved))
   exp, state = train.load_workdir(str(tmp_path))
   assert exp.config.method.gate_init_std == 1.0 and int(state.step) == 10
-  c = tiny_config("vanilla", num_steps=20)
+  c = tiny_config("hmegan", num_steps=20)
   c.method.gate_init_std = 3.0  # the new key, not at its default: refused
   with pytest.raises(ValueError, match="method differ"):
     train.train_and_evaluate(c, str(tmp_path))
-  train.train_and_evaluate(tiny_config("vanilla", num_steps=20), str(tmp_path))
+  train.train_and_evaluate(tiny_config("hmegan", num_steps=20), str(tmp_path))
   saved = json.loads(path.read_text())
-  saved["method"]["depth"] += 1  # a key the run has, changed: still refused
+  saved["method"]["num_gaussians"] += 1  # another method's key: ignored
+  path.write_text(json.dumps(saved))
+  train.train_and_evaluate(tiny_config("hmegan", num_steps=30), str(tmp_path))
+  saved = json.loads(path.read_text())
+  saved["method"]["depth"] += 1  # a key the run reads, changed: refused
   path.write_text(json.dumps(saved))
   with pytest.raises(ValueError, match="method differ"):
-    train.train_and_evaluate(tiny_config("vanilla", num_steps=30),
+    train.train_and_evaluate(tiny_config("hmegan", num_steps=40),
                              str(tmp_path))
 
 

@@ -4,7 +4,7 @@ A new method is one file here plus one line in METHODS and a config; train.py
 does not change.
 """
 
-from gan_mixtures.methods.base import GANMethod, Method
+from gan_mixtures.methods.base import COMMON_KEYS, GANMethod, Method
 from gan_mixtures.methods.gmgan import GMGAN
 from gan_mixtures.methods.hmegan import HMEGAN
 from gan_mixtures.methods.ldagan import LDAGAN
@@ -39,6 +39,16 @@ def get_method_class(name: str) -> type:
     ) from None
 
 
+def owned_keys(name: str) -> tuple[str, ...]:
+  """The `method.*` keys method `name` reads: the common ones and its own."""
+  return COMMON_KEYS + get_method_class(name).config_keys
+
+
+def owners(key: str) -> list[str]:
+  """The registered methods that read `method.<key>`."""
+  return sorted(n for n, cls in METHODS.items() if key in cls.config_keys)
+
+
 def make_method(config, data) -> Method:
   """Builds the method named by `config.method.name` for data set `data`,
   its nets computing in `config.model.dtype` (precision.py)."""
@@ -48,4 +58,5 @@ def make_method(config, data) -> Method:
   return precision.apply_policy(method, config.model.dtype)
 
 
-__all__ = ["GANMethod", "Method", "METHODS", "get_method_class", "make_method"]
+__all__ = ["COMMON_KEYS", "GANMethod", "Method", "METHODS", "get_method_class",
+           "make_method", "owned_keys", "owners"]

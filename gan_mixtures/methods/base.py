@@ -31,6 +31,8 @@ from gan_mixtures.state import (GANState, ema_decay_at, ema_update,
                                 make_optimizer)
 
 Metrics = dict[str, jax.Array]
+# `method.*` keys of every method (the name, the loss and its penalty)
+COMMON_KEYS = ("name", "loss", "gp_weight", "gp_one_sided", "gp_norm")
 # model.bn_sampling='population': the calibration draw's size and seed
 BN_CALIBRATION = 2048
 BN_SEED = 2**31 - 1
@@ -166,6 +168,10 @@ class GANMethod:
   # ---- what a subclass says -------------------------------------------------
   d_out_dim: int = 1
   evaluators: tuple[str, ...] = ()  # gan_mixtures/evaluators, in this order
+  # the `method.*` keys this method reads beyond COMMON_KEYS; a key of
+  # another method set on it is an error (validation.py), and only these
+  # are compared when a run resumes
+  config_keys: tuple[str, ...] = ()
 
   @property
   def uses_gp(self) -> bool:
@@ -373,6 +379,7 @@ class MultiGeneratorGAN(GANMethod):
   """
 
   evaluators = ("component_rows",)
+  config_keys = ("num_generators", "fakes_per_generator")
 
   def __init__(self, config, data):
     self.k = int(config.method.num_generators)

@@ -27,6 +27,8 @@ class GMGAN(GANMethod):
   parameters."""
 
   evaluators = ("component_rows", "interpolation", "posthoc")
+  config_keys = ("num_gaussians", "prior_mean_init", "prior_scale_init",
+                 "prior_covariance", "prior_lr")
 
   def __init__(self, config, data):
     super().__init__(config, data)

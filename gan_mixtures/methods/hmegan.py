@@ -30,6 +30,9 @@ LEAVES = ("constant", "linear")
 class HMEGAN(VanillaGAN):
   """Vanilla GAN losses with a gated-mixture generator."""
 
+  config_keys = ("gate", "depth", "num_leaves", "leaf", "gate_init_std",
+                 "leaf_bias_std")
+
   def __init__(self, config, data):
     super().__init__(config, data)
     mc, m = config.method, config.model

@@ -65,6 +65,12 @@ def g_loss_weights(omega: jax.Array, weighting: str) -> jax.Array:
 class LDAGAN(MultiGeneratorGAN):
   """K generators with a Dirichlet prior over them, fitted by variational EM."""
 
+  config_keys = MultiGeneratorGAN.config_keys + (
+      "alpha_init", "alpha_min", "alpha_lr", "alpha_b1", "alpha_b2",
+      "estep_max_iters", "estep_tol", "estep_warm_start", "g_weighting",
+      "estep_start_step", "estep_delay_epochs", "estep_likelihood", "d_fakes",
+      "d_fakes_per_generator", "sample_mode")
+
   def __init__(self, config, data):
     super().__init__(config, data)
     mc, t = config.method, config.train

@@ -22,6 +22,8 @@ G_LOSSES = ("mdgan", "ns")
 class MDGAN(GANMethod):
   """Mixture Density GAN with a simplex Gaussian mixture on D's embedding."""
 
+  config_keys = ("n_gmm", "var", "eps", "embed_bound", "g_loss")
+
   def __init__(self, config, data):
     mc = config.method
     self.embed_dim = int(mc.n_gmm) - 1  # d = C - 1 for a simplex of C vertices

@@ -36,6 +36,9 @@ GATE_PARAMS = ("projector", "gate")  # what the load-balancing step moves
 class MEGAN(GANMethod):
   """K generators chosen per sample by a Gumbel-softmax gate."""
 
+  config_keys = ("num_generators", "gate_features", "gumbel_tau",
+                 "balance_weight")
+
   d_out_dim = 1
 
   def __init__(self, config, data):

@@ -22,6 +22,8 @@ from gan_mixtures.methods.base import Metrics, MultiGeneratorGAN
 class MGAN(MultiGeneratorGAN):
   """K generators; D with a real/fake head and a generator classifier."""
 
+  config_keys = MultiGeneratorGAN.config_keys + ("diversity_weight",)
+
   def __init__(self, config, data):
     super().__init__(config, data)
     self.d_net = nets.make_encoder_heads(config.model, 1, self.k)

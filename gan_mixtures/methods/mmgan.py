@@ -60,6 +60,10 @@ class MMGAN(GANMethod):
 
   evaluators = ("component_rows", "weight_trajectory", "component_labels",
                 "regions")
+  config_keys = ("num_components", "omega_lr", "omega_start_step",
+                 "omega_init", "omega_optimizer", "omega_b1", "omega_b2",
+                 "disjoint_weight", "fix_weights", "per_component_batch",
+                 "classifier_hidden", "used_weight")
 
   def __init__(self, config, data):
     self.config, self.data = config, data

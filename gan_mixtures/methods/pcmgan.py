@@ -124,6 +124,10 @@ class PCMGAN(GMGAN):
 
   evaluators = ("component_rows", "interpolation", "clustering", "posthoc",
                 "component_labels")
+  config_keys = GMGAN.config_keys + (
+      "shared_encoder", "d_per_component", "xz_prior_grad", "consistency",
+      "xx_weight", "xx_form", "xz_weight", "c_adv_weight", "mi_symmetric",
+      "pcm_update", "anchor_every")
 
   def __init__(self, config, data):
     mc = config.method
