@@ -27,11 +27,12 @@ cluster better than GM-GAN plus a classifier fitted afterwards?).
   python benchmarks/pcm_experiment.py --data=digits --steps=5000 \
       --arms=A0ns,G0ns --out=benchmarks/results/pcm_pe2_digits_cpu.json
 
-Every log step (--every) the run's metrics.jsonl holds the diagnostics of
-PCMGAN.periodic_metrics on the test images (clusters used, entropy of mean
-C(x) / log K, cluster_acc, NMI, per-component purity under the digit
-classifier); the table gives them for every arm and seed, with the k-means
-floor on the test pixels. Runs are normal workdirs under --workdir, reused
+Every log step (--every) the run's metrics.jsonl holds the PCM GAN's
+periodic diagnostics on the test images (the clustering and
+component_labels evaluators: clusters used, entropy of mean C(x) / log K,
+cluster_acc, NMI, per-component purity under the digit classifier); the
+table gives them for every arm and seed, with the k-means floor on the test
+pixels. Runs are normal workdirs under --workdir, reused
 when finished.
 """
 

@@ -137,12 +137,16 @@ def check_saved_config(workdir: str, config_dict: dict,
   if os.path.exists(path):
     with open(path) as f:
       saved = over_defaults(json.load(f), defaults or {})
-    current = config_dict
+    # how the convs are computed does not shape the state
+    saved, current = (
+        {**d, "model": {k: v for k, v in d.get("model", {}).items()
+                        if k != "conv_impl"}}
+        for d in (saved, config_dict))
     if method_keys is not None:
       saved, current = (
           {**d, "method": {k: v for k, v in d.get("method", {}).items()
                            if k in method_keys}}
-          for d in (saved, config_dict))
+          for d in (saved, current))
     diffs = [
         k for k in _FROZEN_GROUPS
         if _leaves(saved.get(k)) != _leaves(current.get(k))

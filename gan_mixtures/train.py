@@ -270,7 +270,7 @@ def sample_every(config) -> int:
 
 def save_pictures(group: runs.SeedGroup, state, workdir: str, writer,
                   step: int) -> None:
-  """Every run's sample grid (and the method's own pictures), and the
+  """Every run's sample grid (and its evaluators' pictures), and the
   first run's grid in TensorBoard."""
   for s, e in enumerate(group.exps):
     pixels = eval_lib.save_samples_picture(
@@ -481,11 +481,16 @@ def load_workdir(workdir: str, step: int | None = None, seed_index: int = 0):
   """(Experiment, state) of a finished or running workdir's checkpoint.
 
   The config comes from WORKDIR/config.json, over today's defaults (a key
-  added since the run takes its default); `step` defaults to the latest. Of
-  a train.num_seeds run: run `seed_index`'s experiment and state.
+  added since the run takes its default; another method's `method.*` key,
+  which the run never read, too); `step` defaults to the latest. Of a
+  train.num_seeds run: run `seed_index`'s experiment and state.
   """
+  defaults_dict = default_config_dict()
   with open(os.path.join(workdir, "config.json")) as f:
-    saved = ckpt_lib.over_defaults(json.load(f), default_config_dict())
+    saved = ckpt_lib.over_defaults(json.load(f), defaults_dict)
+  own = methods.owned_keys(saved["method"]["name"])
+  saved["method"] = {k: v if k in own else defaults_dict["method"][k]
+                     for k, v in saved["method"].items()}
   config = ml_collections.ConfigDict(saved)
   group = seed_group(config)
   ckpt = workdir_checkpointer(workdir, config)

@@ -333,6 +333,18 @@ def test_a_run_draws_its_alpha_trajectory(tmp_path):
   assert (tmp_path / "samples" / "step_4_alpha.png").stat().st_size > 5_000
 
 
+def test_component_acc_without_its_classifier_names_the_command(tmp_path):
+  from gan_mixtures import evaluators
+
+  c = tiny()
+  c.eval.classifier_dir = str(tmp_path / "none")
+  ds, method = build(c)
+  state = method.init(jax.random.PRNGKey(0), ds.example_batch(4))
+  regions = evaluators.Regions(c, ds, evaluators.Shared(c))
+  with pytest.raises(FileNotFoundError, match="train_classifier"):
+    regions.metrics(method, state, jax.random.PRNGKey(1))
+
+
 def test_component_acc_of_an_untrained_g_comes_with_its_realism():
   """An untrained G draws noise; component_acc still labels it, so the same
   output carries the realism of those samples (the classifier's confidence

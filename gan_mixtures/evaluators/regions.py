@@ -26,11 +26,14 @@ class Regions(Evaluator):
 
   def metrics(self, method, state, rng: jax.Array) -> dict[str, Any]:
     from gan_mixtures import eval_setup
+    from gan_mixtures.metrics import classifier as clf_lib
 
     config, data = self.config, self.data
-    if eval_setup.classifier_dir(config) is None:
+    directory = eval_setup.classifier_dir(config)
+    if directory is None:
       return {"component_acc_skipped": "eval.classifier_metrics is False"}
-    clf = self.shared.classifier
+    # load_classifier's error names the command that trains a missing one
+    clf = self.shared.classifier or clf_lib.load_classifier(directory)
     k = method.k
     alpha = np.asarray(jax.device_get(method.alpha(state)))  # [n, K]
     region_classes, names = method.region_table()

@@ -42,6 +42,7 @@ class Method(Protocol):
   """What train.py, evaluate.py and the evaluators use of a method."""
 
   evaluators: tuple[str, ...]  # names in evaluators.EVALUATORS
+  config_keys: tuple[str, ...]  # the method.* keys it reads (+ COMMON_KEYS)
 
   def init(self, rng: jax.Array, sample_batch: jax.Array) -> GANState:
     ...
