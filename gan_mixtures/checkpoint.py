@@ -116,6 +116,18 @@ def over_defaults(saved: dict, defaults: dict) -> dict:
   return out
 
 
+def _compared(config_dict: dict,
+              method_keys: tuple[str, ...] | None) -> dict:
+  """The parts of a config a resumed run must keep: without model.conv_impl
+  (how convs compute does not shape the state) and, given `method_keys`,
+  only those of the method group."""
+  keep = {"model": lambda k: k != "conv_impl",
+          "method": lambda k: method_keys is None or k in method_keys}
+  return {**config_dict, **{
+      group: {k: v for k, v in config_dict.get(group, {}).items() if kept(k)}
+      for group, kept in keep.items()}}
+
+
 def check_saved_config(workdir: str, config_dict: dict,
                        defaults: dict | None = None,
                        write: bool = True,
@@ -137,16 +149,8 @@ def check_saved_config(workdir: str, config_dict: dict,
   if os.path.exists(path):
     with open(path) as f:
       saved = over_defaults(json.load(f), defaults or {})
-    # how the convs are computed does not shape the state
-    saved, current = (
-        {**d, "model": {k: v for k, v in d.get("model", {}).items()
-                        if k != "conv_impl"}}
-        for d in (saved, config_dict))
-    if method_keys is not None:
-      saved, current = (
-          {**d, "method": {k: v for k, v in d.get("method", {}).items()
-                           if k in method_keys}}
-          for d in (saved, current))
+    saved, current = (_compared(d, method_keys)
+                      for d in (saved, config_dict))
     diffs = [
         k for k in _FROZEN_GROUPS
         if _leaves(saved.get(k)) != _leaves(current.get(k))

@@ -52,13 +52,18 @@ def from_config(config, data, method) -> list[Evaluator]:
           if EVALUATORS[n].applies(config, data)]
 
 
+def _merged(results) -> dict[str, Any]:
+  """The evaluators' dicts, later ones winning a shared key."""
+  out: dict[str, Any] = {}
+  for result in results:
+    out.update(result)
+  return out
+
+
 def metrics(evaluators: list[Evaluator], method, state,
             rng: jax.Array) -> dict[str, Any]:
   """What the evaluators add to an evaluation's metrics (in their order)."""
-  out: dict[str, Any] = {}
-  for ev in evaluators:
-    out.update(ev.metrics(method, state, rng))
-  return out
+  return _merged(ev.metrics(method, state, rng) for ev in evaluators)
 
 
 def pictures(evaluators: list[Evaluator], method, state, rng: jax.Array,
@@ -71,7 +76,4 @@ def pictures(evaluators: list[Evaluator], method, state, rng: jax.Array,
 def periodic(evaluators: list[Evaluator], method, state,
              rng: jax.Array) -> dict[str, float]:
   """The evaluators' values at a log step (metrics.jsonl `diag/`)."""
-  out: dict[str, float] = {}
-  for ev in evaluators:
-    out.update(ev.periodic(method, state, rng))
-  return out
+  return _merged(ev.periodic(method, state, rng) for ev in evaluators)

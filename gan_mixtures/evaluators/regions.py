@@ -12,7 +12,7 @@ import numpy as np
 from gan_mixtures import viz
 from gan_mixtures.data import splits
 from gan_mixtures.evaluators.base import Evaluator
-from gan_mixtures.evaluators.components import beside
+from gan_mixtures.evaluators.components import beside, flat_components
 from gan_mixtures.metrics import components as comp_lib
 
 
@@ -49,9 +49,9 @@ class Regions(Evaluator):
     out = comp_lib.component_accuracy(labels, region_of, region_classes, names)
     union, union_labels = data.real_examples(2000)
     # how real the samples behind component_acc are (noise scores too)
-    flat = x.reshape((-1,) + x.shape[2:])
-    out.update(comp_lib.component_label_metrics(
-        np.repeat(np.arange(k), x.shape[1]), clf.probabilities(flat)))
+    flat, components = flat_components(x)
+    out.update(comp_lib.component_label_metrics(components,
+                                                clf.probabilities(flat)))
     out.update(comp_lib.realism(clf, flat, clf.features(union)))
     out["component_acc_random"] = comp_lib.random_baseline(data.label_sets)
     out["component_acc_union"] = comp_lib.union_baseline(
@@ -87,10 +87,9 @@ class WeightTrajectory(Evaluator):
       rows = [r for r in map(json.loads, f) if "diag/alpha_0_0" in r]
     if not rows:
       return
-    n = 1 + max(int(key.split("_")[1]) for key in rows[0]
-                if key.startswith("diag/alpha_"))
-    k = 1 + max(int(key.split("_")[2]) for key in rows[0]
-                if key.startswith("diag/alpha_"))
+    pairs = [tuple(map(int, key.split("_")[1:])) for key in rows[0]
+             if key.startswith("diag/alpha_")]  # (set i, component k)
+    n, k = (1 + max(column) for column in zip(*pairs))
     steps = np.asarray([r["step"] for r in rows])
     traj = np.asarray([[[r[f"diag/alpha_{i}_{c}"] for c in range(k)]
                         for i in range(n)] for r in rows])  # [T, n, K]

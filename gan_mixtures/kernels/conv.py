@@ -66,10 +66,7 @@ def implementation(name: str) -> Iterator[None]:
   """Convs traced inside use `name`: 'auto' (this module's paths on the
   CPU) or 'lax' (lax's convolutions everywhere). A trace-time switch: a
   function jitted and traced before keeps what it was traced with."""
-  if name not in IMPLEMENTATIONS:
-    raise ValueError(f"unknown conv implementation {name!r}; choose from"
-                     f" {', '.join(IMPLEMENTATIONS)}")
-  token = _IMPLEMENTATION.set(name)
+  token = _IMPLEMENTATION.set(_checked(name))
   try:
     yield
   finally:
@@ -79,10 +76,14 @@ def implementation(name: str) -> Iterator[None]:
 def use_implementation(name: str) -> None:
   """Makes `name` the implementation of every conv traced from now on in
   this thread (outside an `implementation` block); `model.conv_impl`."""
+  _IMPLEMENTATION.set(_checked(name))
+
+
+def _checked(name: str) -> str:
   if name not in IMPLEMENTATIONS:
     raise ValueError(f"unknown conv implementation {name!r}; choose from"
                      f" {', '.join(IMPLEMENTATIONS)}")
-  _IMPLEMENTATION.set(name)
+  return name
 
 
 def cpu_paths() -> bool:
