@@ -4,6 +4,8 @@ and reused when its results.json says it finished."""
 import json
 import os
 
+import experiments  # noqa: F401 (puts the checkout's configs/ on sys.path)
+
 
 def train_or_reuse(config, workdir: str) -> dict:
   """The results of `config` in `workdir`: read if finished, else trained

@@ -16,6 +16,7 @@ import os
 import time
 import jax
 import parts as method_parts
+import reuse  # noqa: F401 (the checkout's configs/ importable)
 from absl import app, flags
 from ml_collections import config_flags
 

@@ -158,3 +158,23 @@ def test_xla_cpu_defaults_are_added_only_where_they_apply(monkeypatch):
   monkeypatch.setattr(xla_defaults, "jaxlib_version", lambda: "0.10.2")
   monkeypatch.setenv("GAN_MIXTURES_XLA_DEFAULTS", "0")
   assert xla_defaults.apply() == []
+
+
+def test_configs_are_read_from_the_checkout_not_installed(tmp_path):
+  """`configs` is no top-level package in site-packages; the tools find the
+  checkout's configs/ from any working directory."""
+  def python(*args):
+    return subprocess.run([sys.executable, *args], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=300)
+
+  alone = python("-c", "import configs")
+  assert alone.returncode != 0 and "No module named 'configs'" in alone.stderr
+  found = python("-c", "import experiments, configs; print(configs.__file__)")
+  assert found.stdout.strip() == os.path.join(REPO, "configs", "__init__.py")
+  proc = python("-m", "experiments.main",
+                f"--config={REPO}/configs/mdgan.py:ring8", "--print_config")
+  assert proc.returncode == 0 and "num_modes: 8" in proc.stdout, proc.stderr
+  script = python("-c", "import sys; sys.path[0] = sys.argv[1];"
+                  " import bench_images; print(list(bench_images.METHODS)[0])",
+                  os.path.join(REPO, "benchmarks"))  # as a script sees it
+  assert script.stdout.strip() == "vanilla", script.stderr[-2000:]
