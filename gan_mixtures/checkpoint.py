@@ -1,6 +1,7 @@
 """Orbax checkpoints of the GANState, and the saved config of a workdir."""
 
 import contextlib
+import dataclasses
 import json
 import logging
 import os
@@ -65,19 +66,26 @@ class Checkpointer:
           f"no checkpoint at step {step} in {self.directory}; saved steps:"
           f" {saved}"
       )
-    abstract = jax.tree.map(ocp.utils.to_shape_dtype_struct, template)
     try:
-      with quiet_orbax():
-        return self.manager.restore(
-            step, args=ocp.args.StandardRestore(abstract)
-        )
+      return self._restore(step, template)
     except Exception as e:  # orbax raises many types for unreadable files
+      untyped = _with_dict_aux(template)
+      if untyped is not None:  # written before the aux was typed?
+        with contextlib.suppress(Exception):
+          restored = self._restore(step, untyped)
+          return restored.replace(aux=type(template.aux)(**restored.aux))
       msg = str(e).splitlines()[0] if str(e) else type(e).__name__
       raise CheckpointError(
           f"checkpoint {self.directory}/{step} is corrupt or does not match"
           f" this config ({type(e).__name__}: {msg[:300]}); move it away or"
           " use another --workdir"
       ) from e
+
+  def _restore(self, step: int, template: Any) -> Any:
+    abstract = jax.tree.map(ocp.utils.to_shape_dtype_struct, template)
+    with quiet_orbax():
+      return self.manager.restore(step,
+                                  args=ocp.args.StandardRestore(abstract))
 
   def save(self, step: int, state: Any) -> None:
     with quiet_orbax():
@@ -88,6 +96,18 @@ class Checkpointer:
   def close(self) -> None:
     with quiet_orbax():
       self.manager.close()
+
+
+def _with_dict_aux(template: Any) -> Any:
+  """`template` (a GANState) with its typed aux as the dict that checkpoints
+  written before the aux was typed hold: the members that are set (None
+  members were absent). None when the template has no typed aux."""
+  aux = getattr(template, "aux", None)
+  if not dataclasses.is_dataclass(aux):
+    return None
+  members = {f.name: getattr(aux, f.name) for f in dataclasses.fields(aux)}
+  return template.replace(
+      aux={k: v for k, v in members.items() if v is not None})
 
 
 # Config groups that must not change when a workdir is resumed.

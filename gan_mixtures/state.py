@@ -17,7 +17,8 @@ class GANState(flax.struct.PyTreeNode):
     g: generator TrainState (params + its own optimizer state).
     d: discriminator TrainState.
     g_ema_params: exponential moving average of the generator params.
-    aux: per-method extras (alpha, mixture weights, GMM means, ...).
+    aux: per-method extras, a flax.struct dataclass the method defines
+      (LDAGAN's alpha, GM-GAN's prior, ...); NoAux without extras.
   """
 
   step: jax.Array
@@ -25,6 +26,10 @@ class GANState(flax.struct.PyTreeNode):
   d: train_state.TrainState
   g_ema_params: Any
   aux: Any
+
+
+class NoAux(flax.struct.PyTreeNode):
+  """The aux of a method without state extras."""
 
 
 SCHEDULES = ("constant", "linear", "cosine")

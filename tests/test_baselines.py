@@ -147,7 +147,7 @@ def test_megan_picks_one_generator_per_sample_and_balances():
   assert np.isfinite(float(metrics["balance_loss"]))
   labels = m.balance_tx.update  # the optimizer masks every non-gate leaf
   grads = jax.grad(m.balance_loss)(state.g.params, jax.random.PRNGKey(3), 8)
-  upd, _ = labels(grads, state.aux["balance_opt"], state.g.params)
+  upd, _ = labels(grads, state.aux.balance_opt, state.g.params)
   assert float(jnp.abs(upd["params"]["heads"]["first_kernel"]).max()) == 0.0
   assert float(jnp.abs(upd["params"]["gate"]["kernel"]).max()) > 0.0
 

@@ -75,7 +75,7 @@ class MethodTest(parameterized.TestCase):
       sm = method.state_metrics(new_state)
       assert (len(sm["alpha"]) == 8
               and abs(sum(sm["alpha_normalised"]) - 1) < 1e-5)
-      assert float(new_state.aux["alpha"].min()) >= c.method.alpha_min
+      assert float(new_state.aux.alpha.min()) >= c.method.alpha_min
       assert 0 < float(metrics["estep_iters"]) <= c.method.estep_max_iters
 
 
@@ -277,11 +277,11 @@ def test_ldagan_warm_start_carries_omega_between_steps():
   method = methods.make_method(c, ds)
   rng = jax.random.PRNGKey(0)
   state = method.init(rng, ds.example_batch(2))
-  np.testing.assert_allclose(state.aux["omega"], 1 / 8)
+  np.testing.assert_allclose(state.aux.omega, 1 / 8)
   batch = ds.sample(rng, (1, c.train.batch_size))
   new, metrics = jax.jit(method.train_step)(state, batch, rng)
-  assert new.aux["omega"].shape == (c.method.fakes_per_generator, 8)
-  assert float(jax.numpy.abs(new.aux["omega"] - 1 / 8).max()) > 1e-3
+  assert new.aux.omega.shape == (c.method.fakes_per_generator, 8)
+  assert float(jax.numpy.abs(new.aux.omega - 1 / 8).max()) > 1e-3
   assert float(metrics["estep_residual"]) < c.method.estep_tol
 
 

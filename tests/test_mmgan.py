@@ -123,7 +123,7 @@ def test_fixed_weights_stay_true_priors_and_ema():
   np.testing.assert_allclose(method.alpha(state), ds.priors, atol=1e-6)
   batch = jnp.asarray(ds.host_batch(0, (1, 4)))
   new, _ = jax.jit(method.train_step)(state, batch, jax.random.PRNGKey(0))
-  np.testing.assert_array_equal(new.aux["omega"], state.aux["omega"])
+  np.testing.assert_array_equal(new.aux.omega, state.aux.omega)
   want = jax.tree.map(lambda e, p: 0.5 * e + 0.5 * p, state.g_ema_params,
                       new.g.params)
   chex.assert_trees_all_close(new.g_ema_params, want, rtol=1e-5, atol=1e-7)
@@ -138,7 +138,7 @@ def test_omega_waits_for_its_start_step():
   for i in range(3):
     state, _ = step(state, jnp.asarray(ds.host_batch(i, (1, 4))),
                     jax.random.PRNGKey(i))
-    omegas.append(np.asarray(state.aux["omega"]))
+    omegas.append(np.asarray(state.aux.omega))
   np.testing.assert_array_equal(omegas[0], 0.0)  # steps 0, 1: not learned
   np.testing.assert_array_equal(omegas[1], 0.0)
   assert np.abs(omegas[2]).max() > 0  # step 2 on: Adam steps omega
@@ -166,7 +166,7 @@ def test_sampling_respects_alpha():
   ds, method = build(c)
   state = method.init(jax.random.PRNGKey(0), ds.example_batch(4))
   omega = jnp.log(jnp.array([[0.7, 0.1, 0.2], [0.05, 0.05, 0.9]]))
-  state = state.replace(aux={**state.aux, "omega": omega})
+  state = state.replace(aux=state.aux.replace(omega=omega))
   for i, want in enumerate(np.exp(np.asarray(omega))):
     _, k = method.sample_sets(state, jax.random.PRNGKey(i), jnp.full(4000, i))
     share = np.bincount(np.asarray(k), minlength=3) / 4000

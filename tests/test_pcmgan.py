@@ -106,9 +106,9 @@ def test_pcm_step_finite_and_moves_every_part(variant):
       jax.tree.leaves(a), jax.tree.leaves(b)))
   assert moved(new.g.params, state.g.params)
   assert moved(new.d.params, state.d.params)
-  assert moved(new.aux["prior"].params, state.aux["prior"].params)
+  assert moved(new.aux.prior.params, state.aux.prior.params)
   if "separate" in variant:
-    assert moved(new.aux["c_params"], state.aux["c_params"])
+    assert moved(new.aux.c_params, state.aux.c_params)
   r = method.responsibilities(new, ds.example_batch(7))
   chex.assert_shape(r, (7, 4))
   np.testing.assert_allclose(r.sum(1), 1.0, rtol=1e-5)
@@ -142,7 +142,7 @@ def test_g_side_loss_is_eq6_with_output_k_for_pair_k():
   non-saturating G term), the real term included."""
   ds, method, state = build(tiny(variant="digits,d_per_component,ns"))
   real = jnp.asarray(ds.example_batch(3))
-  prior, d = state.aux["prior"].params, state.d.params
+  prior, d = state.aux.prior.params, state.d.params
   rng = jax.random.PRNGKey(6)
   loss, _ = method.g_side_loss((state.g.params, prior, d), d, real, rng)
   w = np.asarray(method.classify(d, real))  # [3, 4]
@@ -164,7 +164,7 @@ def test_xz_prior_grad_paths(path):
   c = tiny(xz_prior_grad=path, xx_weight=0.0)
   ds, method, state = build(c)
   real = jnp.asarray(ds.example_batch(4))
-  prior, c_params = state.aux["prior"].params, state.d.params
+  prior, c_params = state.aux.prior.params, state.d.params
   rng = jax.random.PRNGKey(5)
   grad = jax.grad(lambda p: method.xz_loss(
       (p, c_params), state.g.params, real, rng)[0])(prior)
@@ -209,7 +209,7 @@ def test_interpolation_endpoints_are_the_components():
   rng = jax.random.PRNGKey(3)
   eye = jnp.eye(4)
   x = method.interpolate(state, rng, eye)
-  prior = state.aux["prior"].params
+  prior = state.aux.prior.params
   eps = jax.random.normal(rng, prior["means"].shape[1:])
   z = prior["means"] + jnp.einsum("kij,j->ki", prior["scales"], eps)
   want = method.g_net.apply(state.g_ema_params, z)
@@ -227,8 +227,8 @@ def test_gmgan_step_trains_the_prior_through_the_reparameterisation():
   new, metrics = jax.jit(method.train_step)(state, batch, jax.random.PRNGKey(0))
   assert all(np.isfinite(v) for v in metrics.values())
   for key in ("means", "scales"):
-    assert not np.array_equal(new.aux["prior"].params[key],
-                              state.aux["prior"].params[key])
+    assert not np.array_equal(new.aux.prior.params[key],
+                              state.aux.prior.params[key])
   _, aux = method.sample(new, jax.random.PRNGKey(1), 4000)
   share = np.bincount(np.asarray(aux["component"]), minlength=4) / 4000
   np.testing.assert_allclose(share, 0.25, atol=0.03)
@@ -327,7 +327,7 @@ def test_d_and_g_adversarial_losses_are_eq6_by_loop():
   log(1 - D(x^_i^k))); G, C minimise the same with G's term log(1 - D)."""
   ds, method, state = build(tiny())
   real = jnp.asarray(ds.example_batch(3))
-  prior, d = state.aux["prior"].params, state.d.params
+  prior, d = state.aux.prior.params, state.d.params
   rng = jax.random.PRNGKey(7)
   w = np.asarray(method.classify(d, real))
   fake = method.fakes(state.g.params, prior, rng, 3)[1]
@@ -347,7 +347,7 @@ def test_xz_kl_form_is_minus_log_c_k_when_the_gaussians_are_apart():
   c = tiny(consistency="kl", prior_mean_init=50.0, prior_scale_init=0.01)
   ds, method, state = build(c)
   real = jnp.asarray(ds.example_batch(3))
-  prior, d = state.aux["prior"].params, state.d.params
+  prior, d = state.aux.prior.params, state.d.params
   rng = jax.random.PRNGKey(8)
   loss, _ = method.xz_loss((prior, d), state.g.params, real, rng)
   fake = method.fakes(state.g.params, prior, rng, 3)[1]
@@ -364,7 +364,7 @@ def test_xx_weighted_default_is_the_weighted_pair_mi_by_loop():
   assert c.method.xx_form == "weighted" and not c.method.mi_symmetric
   ds, method, state = build(c)
   real = jnp.asarray(ds.example_batch(3))
-  prior, d = state.aux["prior"].params, state.d.params
+  prior, d = state.aux.prior.params, state.d.params
   rng = jax.random.PRNGKey(11)
   loss, _ = method.xx_loss(d, state.g.params, prior, real, rng)
   fake = method.fakes(state.g.params, prior, rng, 3)[1]  # [3, K, ...]
@@ -385,7 +385,7 @@ def test_xx_weighted_default_is_the_weighted_pair_mi_by_loop():
 def test_xx_match_is_kl_of_the_batch_means_by_loop():
   ds, method, state = build(tiny(xx_form="match"))
   real = jnp.asarray(ds.example_batch(3))
-  prior, d = state.aux["prior"].params, state.d.params
+  prior, d = state.aux.prior.params, state.d.params
   rng = jax.random.PRNGKey(9)
   loss, _ = method.xx_loss(d, state.g.params, prior, real, rng)
   fake = method.fakes(state.g.params, prior, rng, 3)[1]
@@ -503,7 +503,7 @@ def test_anchoring_puts_the_best_matching_on_m_diagonal():
   c.method.anchor_every = 50
   c.train.tensorboard = False
   state, rows = _run(c, 120)
-  assert sorted(np.asarray(state.aux["c_perm"]).tolist()) == list(range(10))
+  assert sorted(np.asarray(state.aux.c_perm).tolist()) == list(range(10))
   after = rows[-1]  # 70 steps after the anchoring at step 100
   assert after["m_diagonal"] > 0.9 * after["m_best"]
   assert rows[99]["m_best"] > 0.2  # a matching worth anchoring to
@@ -610,3 +610,30 @@ def test_the_evaluators_give_the_posthoc_clustering(module):
   c.eval.posthoc_steps = 0
   assert "cluster_acc_posthoc" not in evaluated()
   assert module.get_config("mnist,small").eval.posthoc_steps == 600
+
+
+@pytest.mark.parametrize("method", [{}, {"pcm_update": "joint",
+                                         "anchor_every": 5}])
+def test_a_checkpoint_with_the_untyped_aux_restores_into_the_typed_one(
+    tmp_path, method):
+  """Checkpoints written while aux was a dict (its set members) restore
+  into PCMAux with the same values; the unused members stay None."""
+  import dataclasses
+
+  from gan_mixtures import checkpoint
+
+  _, _, state = build(tiny(**method))
+  members = {f.name: getattr(state.aux, f.name)
+             for f in dataclasses.fields(state.aux)}
+  old = state.replace(aux={k: v for k, v in members.items() if v is not None})
+  assert len(old.aux) < len(members)  # some members unused in both configs
+  ckpt = checkpoint.Checkpointer(str(tmp_path), 1, 1)
+  ckpt.save(3, old)
+  template = jax.tree.map(jnp.zeros_like, state)
+  restored = ckpt.restore(template)
+  assert isinstance(restored.aux, pcmgan.PCMAux)
+  chex.assert_trees_all_equal(restored, state)
+  assert restored.aux.c_params is None  # C shares D's encoder here
+  with pytest.raises(checkpoint.CheckpointError, match="does not match"):
+    ckpt.restore(template.replace(  # a member the checkpoint does not hold
+        aux=template.aux.replace(c_params=template.d.params)))

@@ -27,7 +27,7 @@ from flax.training import train_state
 
 from gan_mixtures import losses, nets
 from gan_mixtures.nets import bn
-from gan_mixtures.state import (GANState, ema_decay_at, ema_update,
+from gan_mixtures.state import (GANState, NoAux, ema_decay_at, ema_update,
                                 make_optimizer)
 
 Metrics = dict[str, jax.Array]
@@ -186,10 +186,11 @@ class GANMethod:
   def g_objective(self, fake_out: jax.Array) -> tuple[jax.Array, Metrics]:
     raise NotImplementedError
 
-  def init_aux(self, rng: jax.Array) -> dict[str, Any]:
-    """Per-method state extras (learnable priors, ...); none by default."""
+  def init_aux(self, rng: jax.Array) -> Any:
+    """Per-method state extras (learnable priors, ...), a flax.struct
+    dataclass of the method's; none by default."""
     del rng
-    return {}
+    return NoAux()
 
   def state_metrics(self, state: GANState) -> dict[str, Any]:
     """Learned quantities worth reporting in results.json (LDAGAN's

@@ -5,12 +5,13 @@ z = mu_k + S_k eps with k uniform over K Gaussians (`method.prior_covariance`
 parameter count exceeds the vanilla GAN's by K Dz + K Dz^2; 'diagonal':
 per-dimension scales); the means and scales are trained end to end by the
 generator's adversarial loss through the reparameterisation
-(kernels/gmm.py). They live in their own TrainState `state.aux['prior']`
+(kernels/gmm.py). They live in their own TrainState `state.aux.prior`
 (their own Adam). The PCM GAN (pcmgan.py) builds on this prior.
 """
 
 from typing import Any
 
+import flax
 import jax
 import jax.numpy as jnp
 from flax.training import train_state
@@ -20,6 +21,13 @@ from gan_mixtures.kernels import gmm
 from gan_mixtures.metrics import posthoc
 from gan_mixtures.methods.base import GANMethod, Metrics
 from gan_mixtures.state import GANState, make_optimizer
+
+
+class GMAux(flax.struct.PyTreeNode):
+  """GM-GAN's state extras: the prior's TrainState (params: the means and
+  scales of kernels/gmm.py, its own Adam)."""
+
+  prior: train_state.TrainState
 
 
 class GMGAN(GANMethod):
@@ -47,16 +55,15 @@ class GMGAN(GANMethod):
     oc.lr = self.config.method.prior_lr or oc.lr
     return make_optimizer(oc, self.config.train.num_steps)
 
-  def init_aux(self, rng: jax.Array) -> dict[str, Any]:
-    prior = train_state.TrainState.create(
+  def init_aux(self, rng: jax.Array) -> GMAux:
+    return GMAux(prior=train_state.TrainState.create(
         apply_fn=None, params=self.init_prior(jax.random.fold_in(rng, 1)),
         tx=self.prior_optimizer(),
-    )
-    return {"prior": prior}
+    ))
 
   @staticmethod
   def prior_params(state: GANState) -> dict[str, jax.Array]:
-    return state.aux["prior"].params
+    return state.aux.prior.params
 
   def draw_all(self, prior, rng: jax.Array, n: int) -> jax.Array:
     """One draw from every component for each of n examples; [n, K, Dz]."""
@@ -85,7 +92,7 @@ class GMGAN(GANMethod):
 
   def g_states(self, state: GANState, d_state):
     del d_state
-    return (state.g, state.aux["prior"])  # the prior moves with G
+    return (state.g, state.aux.prior)  # the prior moves with G
 
   def g_step_loss(self, params, state: GANState, d_state, batch, rng):
     del state
@@ -98,7 +105,7 @@ class GMGAN(GANMethod):
                    metrics: Metrics):
     del batch, rng_g
     g_state, prior_state = trained
-    return (g_state, d_state, {**state.aux, "prior": prior_state},
+    return (g_state, d_state, state.aux.replace(prior=prior_state),
             with_prior_metrics(metrics, prior_state.params))
 
   # ---- sampling -------------------------------------------------------------

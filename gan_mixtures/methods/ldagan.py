@@ -35,6 +35,7 @@ generator, each generator's weighted mean given 1/K of the loss.
 
 from typing import Any
 
+import flax
 import jax
 import jax.numpy as jnp
 import optax
@@ -62,6 +63,14 @@ def g_loss_weights(omega: jax.Array, weighting: str) -> jax.Array:
   return omega / (k * jnp.maximum(omega.sum(0, keepdims=True), 1e-30))
 
 
+class LDAAux(flax.struct.PyTreeNode):
+  """LDAGAN's state extras."""
+
+  alpha: jax.Array  # [K] the Dirichlet parameters (the M-step's)
+  alpha_opt: optax.OptState  # alpha's Adam
+  omega: jax.Array | None = None  # [M, K] the last E-step's (warm start)
+
+
 class LDAGAN(MultiGeneratorGAN):
   """K generators with a Dirichlet prior over them, fitted by variational EM."""
 
@@ -81,13 +90,13 @@ class LDAGAN(MultiGeneratorGAN):
                            int(round(mc.estep_delay_epochs * steps_per_epoch)))
 
   # ---- state ----------------------------------------------------------------
-  def init_aux(self, rng: jax.Array) -> dict[str, Any]:
+  def init_aux(self, rng: jax.Array) -> LDAAux:
     mc = self.config.method
     alpha = jnp.full((self.k,), float(mc.alpha_init))
-    aux = {"alpha": alpha, "alpha_opt": self.alpha_tx.init(alpha)}
-    if mc.estep_warm_start:  # the last E-step's omega [M, K]
-      aux["omega"] = jnp.full((mc.fakes_per_generator, self.k), 1.0 / self.k)
-    return aux
+    omega = (jnp.full((mc.fakes_per_generator, self.k), 1.0 / self.k)
+             if mc.estep_warm_start else None)
+    return LDAAux(alpha=alpha, alpha_opt=self.alpha_tx.init(alpha),
+                  omega=omega)
 
   # ---- generation -----------------------------------------------------------
   def ancestral(self, g_params, alpha, rng,
@@ -167,13 +176,13 @@ class LDAGAN(MultiGeneratorGAN):
   # ---- the step -------------------------------------------------------------
   def d_step_loss(self, d_params, state: GANState, real, rng, rng_g):
     del rng_g
-    return self.d_loss_lda(d_params, state.g.params, state.aux["alpha"], real,
+    return self.d_loss_lda(d_params, state.g.params, state.aux.alpha, real,
                            rng)
 
   def g_step_loss(self, params, state: GANState, d_state, batch, rng):
     del batch
-    return self.g_loss_and_estep(params[0], d_state.params, state.aux["alpha"],
-                                 state.step, rng, state.aux.get("omega"))
+    return self.g_loss_and_estep(params[0], d_state.params, state.aux.alpha,
+                                 state.step, rng, state.aux.omega)
 
   def after_g_step(self, state: GANState, d_state, trained, batch, rng_g,
                    metrics):
@@ -181,11 +190,10 @@ class LDAGAN(MultiGeneratorGAN):
     del batch, rng_g
     metrics = dict(metrics)
     gamma, omega = metrics.pop("gamma"), metrics.pop("omega")
-    alpha, alpha_opt = self.alpha_ascent(state.aux["alpha"],
-                                         state.aux["alpha_opt"], gamma)
-    aux = {"alpha": alpha, "alpha_opt": alpha_opt}
-    if "omega" in state.aux:
-      aux["omega"] = omega
+    alpha, alpha_opt = self.alpha_ascent(state.aux.alpha,
+                                         state.aux.alpha_opt, gamma)
+    aux = LDAAux(alpha=alpha, alpha_opt=alpha_opt,
+                 omega=None if state.aux.omega is None else omega)
     return trained[0], d_state, aux, {
         **metrics, "alpha_min": alpha.min(), "alpha_max": alpha.max(),
         "alpha_sum": alpha.sum()}
@@ -205,11 +213,11 @@ class LDAGAN(MultiGeneratorGAN):
     if self.config.method.sample_mode == "per_generator":
       x, k = self.balanced_samples(params, rng, n)
     else:
-      x, k = self.ancestral(params, state.aux["alpha"], rng, n)
+      x, k = self.ancestral(params, state.aux.alpha, rng, n)
     return x, {"component": k}
 
   def state_metrics(self, state: GANState) -> dict[str, Any]:
-    alpha = jax.device_get(state.aux["alpha"])
+    alpha = jax.device_get(state.aux.alpha)
     return {
         "alpha": [float(a) for a in alpha],
         "alpha_normalised": [float(a) for a in alpha / alpha.sum()],

@@ -33,6 +33,13 @@ from gan_mixtures.state import GANState, make_optimizer
 GATE_PARAMS = ("projector", "gate")  # what the load-balancing step moves
 
 
+class MEGANAux(flax.struct.PyTreeNode):
+  """MEGAN's state extras: the load-balancing step's own Adam (on the
+  gate's parameters)."""
+
+  balance_opt: optax.OptState
+
+
 class MEGAN(GANMethod):
   """K generators chosen per sample by a Gumbel-softmax gate."""
 
@@ -74,7 +81,7 @@ class MEGAN(GANMethod):
   def init(self, rng: jax.Array, sample_batch: jax.Array) -> GANState:
     state = super().init(rng, sample_batch)
     return state.replace(
-        aux={"balance_opt": self.balance_tx.init(state.g.params)})
+        aux=MEGANAux(balance_opt=self.balance_tx.init(state.g.params)))
 
   # ---- generation -----------------------------------------------------------
   def generate(self, g_params, rng: jax.Array, n: int):
@@ -119,10 +126,10 @@ class MEGAN(GANMethod):
     balance, grads = jax.value_and_grad(self.balance_loss)(state.g.params,
                                                            rng_g, n)
     updates, balance_opt = self.balance_tx.update(
-        grads, state.aux["balance_opt"], g_state.params)
+        grads, state.aux.balance_opt, g_state.params)
     g_state = g_state.replace(
         params=optax.apply_updates(g_state.params, updates))
-    return (g_state, d_state, {"balance_opt": balance_opt},
+    return (g_state, d_state, MEGANAux(balance_opt=balance_opt),
             {**metrics, "balance_loss": balance})
 
   @classmethod

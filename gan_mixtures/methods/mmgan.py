@@ -27,6 +27,7 @@ starts every set at 1 / K.
 import functools
 from typing import Any
 
+import flax
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -53,6 +54,13 @@ def component_ce(logits: jax.Array) -> jax.Array:
   k = logits.shape[0]
   log_p = jax.nn.log_softmax(logits, -1)  # [K, m, K]
   return -jnp.mean(log_p[jnp.arange(k), :, jnp.arange(k)])
+
+
+class MMAux(flax.struct.PyTreeNode):
+  """MMGAN's state extras."""
+
+  omega: jax.Array  # [n sets, K] the weights' logits, alpha = softmax (Eq. 9)
+  omega_opt: optax.OptState  # omega's optimizer
 
 
 class MMGAN(GANMethod):
@@ -87,7 +95,7 @@ class MMGAN(GANMethod):
   def init_generator(self, rng: jax.Array, z: jax.Array) -> Any:
     return self.g_net.init(rng, z, jnp.zeros(z.shape[0], jnp.int32))
 
-  def init_aux(self, rng: jax.Array) -> dict[str, Any]:
+  def init_aux(self, rng: jax.Array) -> MMAux:
     del rng
     mc = self.config.method
     if mc.fix_weights or mc.omega_init == "priors":
@@ -95,12 +103,12 @@ class MMGAN(GANMethod):
                                   LOG_EPS))
     else:
       omega = jnp.zeros((self.n, self.k))
-    return {"omega": omega, "omega_opt": self.omega_tx.init(omega)}
+    return MMAux(omega=omega, omega_opt=self.omega_tx.init(omega))
 
   @staticmethod
   def alpha(state: GANState) -> jax.Array:
     """alpha^(i) = softmax(omega^(i)) (Eq. 9); [n, K]."""
-    return jax.nn.softmax(state.aux["omega"], axis=-1)
+    return jax.nn.softmax(state.aux.omega, axis=-1)
 
   # ---- generation -----------------------------------------------------------
   def generate(self, g_params, z: jax.Array, c: jax.Array) -> jax.Array:
@@ -207,7 +215,7 @@ class MMGAN(GANMethod):
     del batch, rng_g
     metrics = dict(metrics)
     log_1m_d = metrics.pop("log_1m_d")
-    omega, omega_opt = state.aux["omega"], state.aux["omega_opt"]
+    omega, omega_opt = state.aux.omega, state.aux.omega_opt
     if not self.config.method.fix_weights:
       stepped = self.omega_step(omega, omega_opt, log_1m_d)
       learn = state.step >= self.config.method.omega_start_step
@@ -216,7 +224,7 @@ class MMGAN(GANMethod):
           (omega, omega_opt)
       )
     alpha = jax.nn.softmax(omega, -1)
-    return (trained[0], d_state, {"omega": omega, "omega_opt": omega_opt},
+    return (trained[0], d_state, MMAux(omega=omega, omega_opt=omega_opt),
             {**metrics, "alpha_max": alpha.max(), "alpha_min": alpha.min()})
 
   # ---- sampling -------------------------------------------------------------

@@ -45,7 +45,7 @@ components up to a permutation; M[k, j] = mean_i C(x^_i^k)_j (logged as
 best permutation) shows it. `anchor_every` N > 0 re-indexes C's outputs
 every N steps by the best matching of M (the Hungarian algorithm), so that
 output k is the class C gives component k's samples: a permutation of C's
-outputs (aux 'c_perm'), which leaves the MI unchanged. The 'kl' and 'js'
+outputs (`aux.c_perm`), which leaves the MI unchanged. The 'kl' and 'js'
 forms compare p(k | z_i^k) and C(x^_i^k) pair by pair and anchor by
 themselves. L_{x^,z} (`consistency`): 'mi' maximises the mutual information
 of the batch joint of the pairs (the paper's default), 'kl' is the KL form
@@ -64,6 +64,7 @@ weights 0 lines 14-15 are skipped (the "no PCM" ablation). With a shared
 encoder, C's updates move the encoder and the C head, never D's head.
 """
 
+from typing import Any
 
 import flax
 import jax
@@ -119,6 +120,19 @@ def pair_logits(d_real: jax.Array,
   return d_real, jnp.diagonal(d_fake, axis1=1, axis2=2)
 
 
+class PCMAux(flax.struct.PyTreeNode, kw_only=True):
+  """PCM's state extras (fields in name order, as the dict they replace);
+  the members a config does not use are None."""
+
+  c_opt_adv: optax.OptState  # C's optimizer on line 13 (every line if joint)
+  c_opt_xx: optax.OptState | None = None  # line 14's (sequential)
+  c_opt_xz: optax.OptState | None = None  # line 15's (sequential)
+  c_params: Any = None  # C's own parameters (None: C shares D's encoder)
+  c_perm: jax.Array | None = None  # [K] the anchoring of C's outputs
+  prior: train_state.TrainState  # the GMM prior (GM-GAN's)
+  prior_opt_xz: optax.OptState | None = None  # the prior's on line 15
+
+
 class PCMGAN(GMGAN):
   """GM-GAN prior + classifier C trained for posterior consistency."""
 
@@ -167,12 +181,12 @@ class PCMGAN(GMGAN):
     return q if perm is None else q[..., perm]
 
   def c_params(self, state: GANState):
-    return state.d.params if self.shared else state.aux["c_params"]
+    return state.d.params if self.shared else state.aux.c_params
 
   @staticmethod
   def c_perm(state: GANState) -> jax.Array | None:
     """The anchoring permutation of C's outputs (None without anchoring)."""
-    return state.aux.get("c_perm")
+    return state.aux.c_perm
 
   def generate(self, g_params, z: jax.Array) -> jax.Array:
     """G of z [B, K, Dz]; [B, K, H, W, C]."""
@@ -188,20 +202,18 @@ class PCMGAN(GMGAN):
   # ---- state ----------------------------------------------------------------
   def init(self, rng: jax.Array, sample_batch: jax.Array) -> GANState:
     state = super().init(rng, sample_batch)
-    aux = dict(state.aux)
-    if not self.shared:
-      aux["c_params"] = self.c_net.init(jax.random.fold_in(rng, 2),
-                                        sample_batch)
-    c_params = state.d.params if self.shared else aux["c_params"]
-    lines = ("adv",) if self.joint else ("adv", "xx", "xz")  # 13, 14, 15
-    for line in lines:
-      aux[f"c_opt_{line}"] = self.c_tx.init(c_params)
-    if not self.joint:
-      aux["prior_opt_xz"] = state.aux["prior"].tx.init(
-          state.aux["prior"].params)
-    if self.config.method.anchor_every > 0:
-      aux["c_perm"] = jnp.arange(self.k, dtype=jnp.int32)
-    return state.replace(aux=aux)
+    prior = state.aux.prior
+    own = (None if self.shared else
+           self.c_net.init(jax.random.fold_in(rng, 2), sample_batch))
+    c_opt = lambda: self.c_tx.init(state.d.params if self.shared else own)
+    sequential = lambda make: None if self.joint else make()  # lines 14, 15
+    anchored = self.config.method.anchor_every > 0
+    return state.replace(aux=PCMAux(
+        c_opt_adv=c_opt(), c_opt_xx=sequential(c_opt),
+        c_opt_xz=sequential(c_opt), c_params=own,
+        c_perm=jnp.arange(self.k, dtype=jnp.int32) if anchored else None,
+        prior=prior,
+        prior_opt_xz=sequential(lambda: prior.tx.init(prior.params))))
 
   @property
   def joint(self) -> bool:
@@ -319,15 +331,15 @@ class PCMGAN(GMGAN):
 
   def d_step_loss(self, d_params, state: GANState, real, rng, rng_g):
     del rng  # line 12 judges the step's one draw of fakes
-    c_fixed = None if self.shared else state.aux["c_params"]
+    c_fixed = None if self.shared else state.aux.c_params
     return self.d_loss_pcm(d_params, state.g.params, self.prior_params(state),
                            c_fixed, real, rng_g, self.c_perm(state))
 
   def g_states(self, state: GANState, d_state):
     """G, the prior and C (C's params are D's when shared: after line 12)."""
-    c_params = d_state.params if self.shared else state.aux["c_params"]
-    return (state.g, state.aux["prior"],
-            self.c_train_state(c_params, state.aux["c_opt_adv"], state.step))
+    c_params = d_state.params if self.shared else state.aux.c_params
+    return (state.g, state.aux.prior,
+            self.c_train_state(c_params, state.aux.c_opt_adv, state.step))
 
   def g_step_loss(self, params, state: GANState, d_state, batch, rng):
     side_loss = self.joint_loss if self.joint else self.g_side_loss
@@ -336,49 +348,52 @@ class PCMGAN(GMGAN):
   def after_g_step(self, state: GANState, d_state, trained, batch, rng_g,
                    metrics: Metrics):
     """Lines 14 and 15 (sequential updates), the anchoring of C's labels."""
-    mc, aux, perm = self.config.method, dict(state.aux), self.c_perm(state)
+    mc, perm = self.config.method, self.c_perm(state)
     g_state, prior_ts, c_ts = trained
     real, metrics = batch[-1], dict(metrics)
-    aux["c_opt_adv"] = c_ts.opt_state
+    aux = state.aux.replace(c_opt_adv=c_ts.opt_state)
     if mc.xx_weight > 0 and not self.joint:  # 14.
-      c_ts = c_ts.replace(opt_state=aux["c_opt_xx"])
+      c_ts = c_ts.replace(opt_state=aux.c_opt_xx)
       c_ts, xx_metrics = apply_update(
           c_ts, lambda p: self.xx_loss(p, g_state.params, prior_ts.params, real,
                                        rng_g, perm), "c_xx")
-      aux["c_opt_xx"] = c_ts.opt_state
+      aux = aux.replace(c_opt_xx=c_ts.opt_state)
       metrics.update(xx_metrics)
     if mc.xz_weight > 0 and not self.joint:  # 15.
-      xz_prior = prior_ts.replace(opt_state=aux["prior_opt_xz"])
-      c_ts = c_ts.replace(opt_state=aux["c_opt_xz"])
+      xz_prior = prior_ts.replace(opt_state=aux.prior_opt_xz)
+      c_ts = c_ts.replace(opt_state=aux.c_opt_xz)
       (xz_prior, c_ts), xz_metrics = joint_update(
           (xz_prior, c_ts),
           lambda ps: self.xz_loss(ps, g_state.params, real, rng_g, perm),
           "c_xz")
-      aux["prior_opt_xz"], aux["c_opt_xz"] = xz_prior.opt_state, c_ts.opt_state
+      aux = aux.replace(prior_opt_xz=xz_prior.opt_state,
+                        c_opt_xz=c_ts.opt_state)
       prior_ts = prior_ts.replace(params=xz_prior.params)
       metrics.update(xz_metrics)
     if "m" in metrics:
-      metrics.update(self.anchoring(metrics.pop("m"), state.step, aux))
+      m_metrics, c_perm = self.anchoring(metrics.pop("m"), state.step, perm)
+      metrics.update(m_metrics)
+      aux = aux.replace(c_perm=c_perm)
     if self.shared:
       d_state = d_state.replace(params=c_ts.params)
     else:
-      aux["c_params"] = c_ts.params
-    aux["prior"] = prior_ts
-    return (g_state, d_state, aux,
+      aux = aux.replace(c_params=c_ts.params)
+    return (g_state, d_state, aux.replace(prior=prior_ts),
             with_prior_metrics(metrics, prior_ts.params))
 
-  def anchoring(self, m: jax.Array, step: jax.Array, aux: dict) -> Metrics:
-    """M's diagonal mass and best-permutation mass (/ K); with anchoring,
-    every `anchor_every` steps C's outputs re-indexed by M's best matching
-    (aux['c_perm'] updated in place)."""
+  def anchoring(self, m: jax.Array, step: jax.Array,
+                perm: jax.Array | None) -> tuple[Metrics, jax.Array | None]:
+    """(M's diagonal mass and best-permutation mass (/ K), the anchoring
+    permutation after this step): with anchoring, every `anchor_every`
+    steps C's outputs are re-indexed by M's best matching."""
     sigma = gmm.best_permutation(m)  # component k -> C's output sigma[k]
     out = {"m_diagonal": jnp.trace(m) / self.k,
            "m_best": m[jnp.arange(self.k), sigma].sum() / self.k}
     every = self.config.method.anchor_every
     if every > 0:
       due = (step + 1) % every == 0
-      aux["c_perm"] = jnp.where(due, aux["c_perm"][sigma], aux["c_perm"])
-    return out
+      perm = jnp.where(due, perm[sigma], perm)
+    return out, perm
 
   # ---- after training -------------------------------------------------------
   def responsibilities(self, state: GANState, images: np.ndarray,
