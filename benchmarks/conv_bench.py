@@ -16,7 +16,7 @@ import jax.numpy as jnp
 import reuse
 from absl import app, flags
 
-from gan_mixtures.kernels import conv
+from gan_mixtures.kernels import conv, winograd
 
 _OUT = flags.DEFINE_string("out", None, "Output JSON path.")
 _REPEATS = flags.DEFINE_integer("repeats", 3, "Timed calls of each.")
@@ -50,7 +50,7 @@ def seconds(fn, *args) -> float:
 def path(x, k, padding) -> str:
   if padding is None:
     return "stride2_conv (2x2 cells)"
-  if conv.winograd_applies(x, k, padding):
+  if winograd.applies(x, k, padding):
     return f"winograd F(4, {k.shape[0]})"
   if conv.few_outputs_applies(k):
     return "few outputs"

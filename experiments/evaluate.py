@@ -163,7 +163,7 @@ def score_samples(path: str, dataset: str) -> dict:
 def evaluate_workdir() -> None:
   import jax
 
-  from gan_mixtures import checkpoint, eval_setup, evaluate, train
+  from gan_mixtures import checkpoint, eval_setup, evaluate, experiment, train
 
   try:
     with open(os.path.join(_WORKDIR.value, "config.json")) as f:
@@ -187,7 +187,7 @@ def evaluate_workdir() -> None:
     raise SystemExit(f"error: {e}")
   metrics = evaluate.evaluate(
       exp.method, state, exp.data, config,
-      train.named_rng(exp.base_rng, "eval"), resources=resources,
+      experiment.named_rng(exp.base_rng, "eval"), resources=resources,
   )
   path = os.path.join(_WORKDIR.value, "results.json")
   results = {}

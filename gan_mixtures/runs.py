@@ -85,7 +85,7 @@ def sample_path(workdir: str, step: int, s: int, num_seeds: int) -> str:
 
 @dataclasses.dataclass
 class SeedGroup:
-  """S experiments (train.Experiment) of one config, seed by seed."""
+  """S experiments (experiment.Experiment) of one config, seed by seed."""
 
   exps: list
 

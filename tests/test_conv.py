@@ -6,7 +6,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from gan_mixtures.kernels import conv
+from gan_mixtures.kernels import conv, winograd
 
 SAME3 = ((1, 1), (1, 1))
 
@@ -37,7 +37,7 @@ def _assert_same_function(ours, ref, x, k, rtol):
 
 
 def test_winograd_matrices_are_lavin_grays_f43():
-  at, g, bt = conv.winograd_matrices(4, 3, (0, 1, -1, 2, -2))
+  at, g, bt = winograd.matrices(4, 3, (0, 1, -1, 2, -2))
   np.testing.assert_allclose(bt, [[4, 0, -5, 0, 1, 0], [0, -4, -4, 1, 1, 0],
                                   [0, 4, -4, -1, 1, 0], [0, -2, -1, 2, 1, 0],
                                   [0, 2, -1, -2, 1, 0], [0, 4, 0, -5, 0, 1]])
@@ -49,7 +49,7 @@ def test_winograd_matrices_are_lavin_grays_f43():
 @pytest.mark.parametrize("r", [2, 3])
 def test_winograd_1d_is_the_correlation(r):
   """y_i = sum_k g_k d_{i+k}, by a hand loop, for random d, g."""
-  at, g, bt = conv.WINOGRAD[r]
+  at, g, bt = winograd.WINOGRAD[r]
   rng = np.random.default_rng(r)
   d, w = rng.normal(size=4 + r - 1), rng.normal(size=r)
   want = [sum(w[k] * d[i + k] for k in range(r)) for i in range(4)]
@@ -59,35 +59,35 @@ def test_winograd_1d_is_the_correlation(r):
 @pytest.mark.parametrize("padding", [SAME3, ((0, 2), (2, 0))])
 def test_winograd_3x3_is_the_conv(padding):
   x, k = _inputs((2, 16, 20, 6), (3, 3, 6, 5))
-  ours = lambda x, k: conv.winograd_conv(x, k, padding)
+  ours = lambda x, k: winograd.conv(x, k, padding)
   _assert_same_function(ours, lambda x, k: _lax(x, k, padding), x, k, 1e-4)
 
 
 @pytest.mark.parametrize("padding", [((1, 0), (0, 1)), ((0, 1), (1, 0))])
 def test_winograd_2x2_is_the_conv(padding):
   x, k = _inputs((2, 8, 12, 5), (2, 2, 5, 3))
-  ours = lambda x, k: conv.winograd_conv(x, k, padding)
+  ours = lambda x, k: winograd.conv(x, k, padding)
   _assert_same_function(ours, lambda x, k: _lax(x, k, padding), x, k, 1e-4)
 
 
 def test_winograd_taps_2x2_is_the_conv(monkeypatch):
-  monkeypatch.setattr(conv, "WINOGRAD_MIN_CHANNELS", 4)
-  monkeypatch.setattr(conv, "WINOGRAD_MIN_SIZE", 4)
+  monkeypatch.setattr(winograd, "WINOGRAD_MIN_CHANNELS", 4)
+  monkeypatch.setattr(winograd, "WINOGRAD_MIN_SIZE", 4)
   padding = ((1, 0), (0, 1))
   x, k = _inputs((2, 8, 8, 5), (2, 2, 5, 4))
-  assert conv.winograd_applies(x, k, padding)
+  assert winograd.applies(x, k, padding)
   _assert_same_function(lambda x, k: conv.conv2d(x, k, padding),
                         lambda x, k: _lax(x, k, padding), x, k, 1e-4)
 
 
 def test_winograd_applies_only_where_measured_faster():
   x, k = jnp.zeros((1, 16, 16, 128)), jnp.zeros((3, 3, 128, 128))
-  assert conv.winograd_applies(x, k, SAME3)
-  assert not conv.winograd_applies(x[:, :8, :8], k, SAME3)  # small map
-  assert not conv.winograd_applies(x[..., :64], k[:, :, :64], SAME3)
-  assert not conv.winograd_applies(x.astype(jnp.bfloat16),
-                                   k.astype(jnp.bfloat16), SAME3)
-  assert not conv.winograd_applies(x[:, :14, :14], k, SAME3)  # 14 % 4
+  assert winograd.applies(x, k, SAME3)
+  assert not winograd.applies(x[:, :8, :8], k, SAME3)  # small map
+  assert not winograd.applies(x[..., :64], k[:, :, :64], SAME3)
+  assert not winograd.applies(x.astype(jnp.bfloat16),
+                              k.astype(jnp.bfloat16), SAME3)
+  assert not winograd.applies(x[:, :14, :14], k, SAME3)  # 14 % 4
 
 
 @pytest.mark.parametrize("kernel_shape,padding", [
@@ -162,7 +162,7 @@ def test_flax_conv_with_the_drop_in_is_flax_conv():
   ours = nn.Conv(128, (3, 3), padding="SAME",
                  conv_general_dilated=conv.conv_general_dilated)
   p = ref.init(jax.random.PRNGKey(1), x)
-  assert conv.winograd_applies(x, p["params"]["kernel"], SAME3)
+  assert winograd.applies(x, p["params"]["kernel"], SAME3)
   np.testing.assert_allclose(ours.apply(p, x), ref.apply(p, x),
                              rtol=1e-4, atol=1e-4)
 
@@ -273,12 +273,13 @@ def test_lax_implementation_switch():
   """Inside implementation('lax') every function computes lax's conv; the
   nets' layers built on them give the same outputs either way."""
   import flax.linen as nn
-  from gan_mixtures.nets import dcgan, resnet
+  from gan_mixtures.nets import conv_layers, resnet
 
   x, _ = _inputs((2, 8, 8, 6), (3, 3, 6, 6))
-  layers = [dcgan.SubPixelConvTranspose(5), dcgan.SpaceToDepthConv(5),
-            dcgan.SpaceToDepthConv(5, kernel_size=5), resnet.UpsampleConv(5),
-            resnet.SNConv(5, pool=True)]
+  layers = [conv_layers.SubPixelConvTranspose(5),
+            conv_layers.SpaceToDepthConv(5),
+            conv_layers.SpaceToDepthConv(5, kernel_size=5),
+            resnet.UpsampleConv(5), resnet.SNConv(5, pool=True)]
   for layer in layers:
     p = layer.init(jax.random.PRNGKey(0), x)
     fast = layer.apply(p, x)

@@ -9,11 +9,11 @@ from jax.sharding import NamedSharding, PartitionSpec as P
 
 from configs import vanilla
 from gan_mixtures import data as data_lib
-from gan_mixtures import train, validation
+from gan_mixtures import experiment, train, validation
 from gan_mixtures.data import device_cache, images
 from tests.helpers import data_config, digits_config
 
-REPLICATED = NamedSharding(train.make_mesh(), P())
+REPLICATED = NamedSharding(experiment.make_mesh(), P())
 
 
 def _pair(**overrides):

@@ -8,7 +8,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from gan_mixtures.nets import dcgan, mlp, resnet, shared
+from gan_mixtures.nets import conv_layers, dcgan, mlp, resnet, shared
 
 
 @pytest.mark.parametrize("size,channels", [(28, 1), (32, 3), (64, 3)])
@@ -219,7 +219,7 @@ def test_subpixel_conv_transpose_is_flax_conv_transpose(shape):
   x = jax.random.normal(jax.random.PRNGKey(0), shape)
   ref = nn.ConvTranspose(4, (4, 4), strides=(2, 2), padding="SAME")
   p = _perturbed_init(ref, x)
-  assert_module_is(dcgan.SubPixelConvTranspose(4), ref, p, x, atol=1e-5,
+  assert_module_is(conv_layers.SubPixelConvTranspose(4), ref, p, x, atol=1e-5,
                    grad_atol=1e-4)
 
 
@@ -232,7 +232,7 @@ def test_strided_conv_transpose_is_flax_conv_transpose(kernel, shape):
   x = jax.random.normal(jax.random.PRNGKey(0), shape)
   ref = nn.ConvTranspose(4, (kernel, kernel), strides=(2, 2), padding="SAME")
   p = _perturbed_init(ref, x)
-  assert_module_is(dcgan.StridedConvTranspose(4, kernel), ref, p, x,
+  assert_module_is(conv_layers.StridedConvTranspose(4, kernel), ref, p, x,
                    atol=1e-4, grad_atol=1e-3)
 
 
@@ -280,7 +280,7 @@ def test_gen_res_block_is_the_upsample_then_conv_block(cin):
 @pytest.mark.parametrize("shape", [(2, 8, 8, 3), (3, 14, 14, 2), (2, 7, 7, 2)])
 def test_space_to_depth_5x5_is_torch_padded_strided_conv(shape):
   x = jax.random.normal(jax.random.PRNGKey(0), shape)
-  ours = dcgan.SpaceToDepthConv(4, kernel_size=5)
+  ours = conv_layers.SpaceToDepthConv(4, kernel_size=5)
   p = _perturbed_init(ours, x)
   w, b = p["params"]["kernel"], p["params"]["bias"]
   want = jax.lax.conv_general_dilated(  # torch Conv2d(k=5, s=2, p=2)
@@ -294,7 +294,7 @@ def test_space_to_depth_conv_is_flax_strided_conv(shape):
   x = jax.random.normal(jax.random.PRNGKey(0), shape)
   ref = nn.Conv(5, (4, 4), strides=(2, 2), padding="SAME")
   p = _perturbed_init(ref, x)
-  ours = dcgan.SpaceToDepthConv(5)
+  ours = conv_layers.SpaceToDepthConv(5)
   assert (jax.tree.map(jnp.shape, ours.init(jax.random.PRNGKey(1), x))
           == jax.tree.map(jnp.shape, p))
   np.testing.assert_allclose(ours.apply(p, x), ref.apply(p, x), atol=1e-4)

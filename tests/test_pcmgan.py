@@ -16,7 +16,7 @@ from configs import pcmgan as pcmgan_config
 from configs import variants
 from gan_mixtures import data as data_lib
 from gan_mixtures import methods, validation
-from gan_mixtures.kernels import gmm
+from gan_mixtures.kernels import gmm, pcm
 from gan_mixtures.methods import pcmgan
 from gan_mixtures.metrics import clustering
 from tests.helpers import SMALL_IMAGE, shrink
@@ -57,7 +57,7 @@ def test_weighted_joint_matches_brute_force_and_drops_zero_weights():
 def test_weighted_pairs_layout():
   q_real = jnp.array([[0.9, 0.1], [0.2, 0.8]])
   q_fake = jnp.arange(8.0).reshape(2, 2, 2)
-  p, q, w = pcmgan.weighted_pairs(q_real, q_fake)
+  p, q, w = pcm.weighted_pairs(q_real, q_fake)
   np.testing.assert_allclose(p,
                              [[0.9, 0.1], [0.9, 0.1], [0.2, 0.8], [0.2, 0.8]])
   np.testing.assert_allclose(q, np.arange(8.0).reshape(4, 2))
@@ -117,11 +117,11 @@ def test_pcm_step_finite_and_moves_every_part(variant):
 def test_pair_logits_one_output_or_one_per_component():
   rng = np.random.RandomState(4)
   d_real, d_fake = rng.randn(3, 1), rng.randn(3, 4, 1)
-  r, f = pcmgan.pair_logits(jnp.asarray(d_real), jnp.asarray(d_fake))
+  r, f = pcm.pair_logits(jnp.asarray(d_real), jnp.asarray(d_fake))
   for i, k in itertools.product(range(3), range(4)):
     assert r[i, k] == d_real[i, 0] and f[i, k] == d_fake[i, k, 0]
   d_real, d_fake = rng.randn(3, 4), rng.randn(3, 4, 4)
-  r, f = pcmgan.pair_logits(jnp.asarray(d_real), jnp.asarray(d_fake))
+  r, f = pcm.pair_logits(jnp.asarray(d_real), jnp.asarray(d_fake))
   for i, k in itertools.product(range(3), range(4)):  # pair (i, k): output k
     assert r[i, k] == d_real[i, k] and f[i, k] == d_fake[i, k, k]
 
@@ -260,8 +260,8 @@ def test_every_variant_builds():
 
 def test_scale_gradient_keeps_values_and_scales_gradients():
   x = jnp.array([0.3, -1.2])
-  f = lambda v, s: jnp.sum(pcmgan.scale_gradient(v, s) ** 2)
-  np.testing.assert_allclose(pcmgan.scale_gradient(x, 0.25), x)
+  f = lambda v, s: jnp.sum(pcm.scale_gradient(v, s) ** 2)
+  np.testing.assert_allclose(pcm.scale_gradient(x, 0.25), x)
   np.testing.assert_allclose(jax.grad(f)(x, 0.25), 0.25 * 2 * x, rtol=1e-6)
   np.testing.assert_allclose(jax.grad(f)(x, 0.0), 0.0)
 
@@ -415,7 +415,7 @@ def test_match_gradient_at_a_collapsed_c_and_at_a_balanced_one():
   def weighted(r):
     q_real = jax.nn.softmax(r)[:3]
     q_fake = jax.nn.softmax(fake_logits).reshape(3, k, k)
-    p, q, w = pcmgan.weighted_pairs(q_real, q_fake)
+    p, q, w = pcm.weighted_pairs(q_real, q_fake)
     return gmm.consistency(p, q, "mi", jax.lax.stop_gradient(w),
                            symmetric=False)
 

@@ -42,7 +42,7 @@ import optax
 
 from gan_mixtures import losses
 from gan_mixtures.kernels import dirichlet
-from gan_mixtures.methods.base import MultiGeneratorGAN
+from gan_mixtures.methods.multi_generator import MultiGeneratorGAN
 from gan_mixtures.state import GANState
 
 D_FAKES = ("per_generator", "ancestral")

@@ -14,7 +14,8 @@ the fakes); G: the non-saturating -log D_real(G_k(z)).
 import jax
 
 from gan_mixtures import losses
-from gan_mixtures.methods.base import Metrics, MultiGeneratorGAN
+from gan_mixtures.methods.base import Metrics
+from gan_mixtures.methods.multi_generator import MultiGeneratorGAN
 
 
 class MADGAN(MultiGeneratorGAN):

@@ -16,7 +16,8 @@ code defaults to 0.01). The non-saturating loss, as the thesis.
 import jax
 
 from gan_mixtures import losses, nets
-from gan_mixtures.methods.base import Metrics, MultiGeneratorGAN
+from gan_mixtures.methods.base import Metrics
+from gan_mixtures.methods.multi_generator import MultiGeneratorGAN
 
 
 class MGAN(MultiGeneratorGAN):

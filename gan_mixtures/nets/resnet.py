@@ -28,7 +28,8 @@ import jax.numpy as jnp
 import numpy as np
 
 from gan_mixtures.kernels import conv
-from gan_mixtures.nets.dcgan import BatchStatNorm, phase_convs
+from gan_mixtures.nets.conv_layers import phase_convs
+from gan_mixtures.nets.dcgan import BatchStatNorm
 from gan_mixtures.nets.spectral import (  # noqa: F401 (resnet's API)
     POWER_ITERS, SNDense, spectral_norm_estimate,
 )
@@ -81,7 +82,7 @@ class UpsampleConv(nn.Module):
   """nn.Conv(features, (3, 3), padding='SAME') of the nearest x2 upsampled
   input, the same parameters ('kernel' [3, 3, Cin, F], 'bias') and outputs
   to float rounding, computed at the input's size as four 2x2 convs (one
-  per output phase, dcgan.phase_convs): 16 taps per 2x2 output cell, not
+  per output phase, conv_layers.phase_convs): 16 taps per 2x2 output cell, not
   36, and no upsampled copy of the input.
   [B, H, W, Cin] -> [B, 2H, 2W, F]."""
 
