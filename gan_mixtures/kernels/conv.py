@@ -24,10 +24,9 @@ in float32, against ~1e-7. The custom VJPs support reverse mode to any order
   per output phase (dilated_conv).
 
 `conv2d(x [B, H, W, Cin], kernel [kh, kw, Cin, F], ((top, bottom), (left,
-right)))`, each pad in [0, k - 1]; `conv_general_dilated`
-is a drop-in for lax's (Flax `nn.Conv(conv_general_dilated=...)`) that takes
-these paths for stride-1 and stride-2 and input-dilated NHWC / HWIO
-convolutions and lax's for the rest.
+right)))`, each pad in [0, k - 1]; `conv_general_dilated` is a drop-in for
+lax's (Flax `nn.Conv(conv_general_dilated=...)`) that takes these paths for
+stride-1, stride-2 and input-dilated NHWC / HWIO convs, lax's for the rest.
 
 The paths apply on the CPU backend only (`cpu_paths()`); on other backends,
 and inside `with implementation("lax"):` (a trace-time switch, e.g. to count
