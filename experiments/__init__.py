@@ -2,11 +2,11 @@
 sweeps.
 
 The configs are files of the checkout (`--config=configs/mdgan.py`), not an
-installed package: importing `experiments` puts the checkout's root, the
-folder that holds `configs/` beside `experiments/`, on sys.path, so the
-config files and the tools that read them (`from configs import default`)
-work from any working directory and from scripts such as
-`python benchmarks/bench_images.py`.
+installed package: importing `experiments` from a checkout installed with
+`pip install -e` (README) puts the checkout's root, the folder that holds
+`configs/` beside `experiments/`, on sys.path, so the config files and the
+tools that read them (`from configs import default`) work from any working
+directory and from scripts such as `python benchmarks/bench_images.py`.
 """
 
 import os

@@ -73,7 +73,9 @@ class Checkpointer:
       if untyped is not None:  # written before the aux was typed?
         with contextlib.suppress(Exception):
           restored = self._restore(step, untyped)
-          return restored.replace(aux=type(template.aux)(**restored.aux))
+          return _same_structure(
+              restored.replace(aux=type(template.aux)(**restored.aux)),
+              template)
       msg = str(e).splitlines()[0] if str(e) else type(e).__name__
       raise CheckpointError(
           f"checkpoint {self.directory}/{step} is corrupt or does not match"
@@ -84,8 +86,9 @@ class Checkpointer:
   def _restore(self, step: int, template: Any) -> Any:
     abstract = jax.tree.map(ocp.utils.to_shape_dtype_struct, template)
     with quiet_orbax():
-      return self.manager.restore(step,
-                                  args=ocp.args.StandardRestore(abstract))
+      restored = self.manager.restore(step,
+                                      args=ocp.args.StandardRestore(abstract))
+    return _same_structure(restored, template)
 
   def save(self, step: int, state: Any) -> None:
     with quiet_orbax():
@@ -96,6 +99,16 @@ class Checkpointer:
   def close(self) -> None:
     with quiet_orbax():
       self.manager.close()
+
+
+def _same_structure(restored: Any, template: Any) -> Any:
+  """`restored`, which must have the template's tree structure: orbax fills
+  a member saved as None (unused by the saving run's config) with None
+  where the template holds an array, without an error."""
+  if jax.tree.structure(restored) != jax.tree.structure(template):
+    raise ValueError("the saved state's structure differs from this"
+                     " config's (a member one of them does not use)")
+  return restored
 
 
 def _with_dict_aux(template: Any) -> Any:

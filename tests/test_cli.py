@@ -163,8 +163,10 @@ def test_xla_cpu_defaults_are_added_only_where_they_apply(monkeypatch):
 def test_configs_are_read_from_the_checkout_not_installed(tmp_path):
   """`configs` is no top-level package in site-packages; the tools find the
   checkout's configs/ from any working directory."""
+  env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+
   def python(*args):
-    return subprocess.run([sys.executable, *args], cwd=tmp_path,
+    return subprocess.run([sys.executable, *args], cwd=tmp_path, env=env,
                           capture_output=True, text=True, timeout=300)
 
   alone = python("-c", "import configs")

@@ -637,3 +637,19 @@ def test_a_checkpoint_with_the_untyped_aux_restores_into_the_typed_one(
   with pytest.raises(checkpoint.CheckpointError, match="does not match"):
     ckpt.restore(template.replace(  # a member the checkpoint does not hold
         aux=template.aux.replace(c_params=template.d.params)))
+
+
+def test_a_member_saved_as_none_does_not_restore_into_one_in_use(tmp_path):
+  """A state saved without anchoring (c_perm None) is refused by a template
+  that anchors, instead of restoring c_perm as None."""
+  from gan_mixtures import checkpoint
+
+  _, _, state = build(tiny())
+  assert state.aux.c_perm is None
+  ckpt = checkpoint.Checkpointer(str(tmp_path), 1, 1)
+  ckpt.save(1, state)
+  anchored = state.replace(aux=state.aux.replace(
+      c_perm=jnp.arange(4, dtype=jnp.int32)))
+  with pytest.raises(checkpoint.CheckpointError, match="structure differs"):
+    ckpt.restore(anchored)
+  chex.assert_trees_all_equal(ckpt.restore(state), state)

@@ -82,8 +82,7 @@ def _tile_windows(x: jax.Array, axis: int, n: int, a: int) -> list[jax.Array]:
           for r in range(a)]
 
 
-def conv(x: jax.Array, kernel: jax.Array,
-                  padding: Padding) -> jax.Array:
+def conv(x: jax.Array, kernel: jax.Array, padding: Padding) -> jax.Array:
   """Stride-1 conv by Winograd F(4x4, r x r): x [B, H, W, C], kernel
   [r, r, C, F], output sides multiples of 4 -> [B, Ho, Wo, F]. (a = r + 3)^2
   batched [T, C] @ [C, F] matmuls over the T = B Ho Wo / 16 tiles; the
