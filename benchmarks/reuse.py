@@ -30,10 +30,12 @@ def short_run(c, seed: int, steps: int, log_every: int):
 
 
 def metrics_rows(workdir: str, key: str) -> list[dict]:
-  """The rows of WORKDIR/metrics.jsonl that hold `key`."""
+  """The rows of WORKDIR/metrics.jsonl that hold `key`, one per step in step
+  order: a run resumed from a checkpoint logs again the steps after it, and
+  the later row is kept."""
   with open(os.path.join(workdir, "metrics.jsonl")) as f:
-    rows = [json.loads(line) for line in f]
-  return [r for r in rows if key in r]
+    by_step = {r["step"]: r for r in map(json.loads, f) if key in r}
+  return [by_step[s] for s in sorted(by_step)]
 
 
 def print_and_save(result: dict, path: str | None) -> None:

@@ -178,3 +178,20 @@ def test_pcm_experiment_gmgan_arm_and_posthoc_column(tmp_path):
   assert runs["A0ns"]["trajectory"] and not runs["G0ns"]["trajectory"]
   assert res["kmeans_floor"]["cluster_acc_kmeans_pixels"] > 0.5
   assert "| G0ns | - | - |" in res["table"]
+
+
+def test_metrics_rows_keep_one_row_a_step(tmp_path):
+  """A resumed run's metrics.jsonl repeats the steps after its checkpoint;
+  the benchmarks read one row a step, the later one."""
+  import importlib.util
+
+  spec = importlib.util.spec_from_file_location(
+      "reuse", os.path.join(REPO, "benchmarks", "reuse.py"))
+  reuse = importlib.util.module_from_spec(spec)
+  spec.loader.exec_module(reuse)
+  rows = [{"step": 500, "a": 1}, {"step": 1000, "a": 2}, {"step": 500, "a": 3},
+          {"step": 750, "b": 0}]
+  (tmp_path / "metrics.jsonl").write_text(
+      "".join(json.dumps(r) + "\n" for r in rows))
+  assert reuse.metrics_rows(str(tmp_path), "a") == [{"step": 500, "a": 3},
+                                                    {"step": 1000, "a": 2}]
