@@ -653,3 +653,60 @@ def test_a_member_saved_as_none_does_not_restore_into_one_in_use(tmp_path):
   with pytest.raises(checkpoint.CheckpointError, match="structure differs"):
     ckpt.restore(anchored)
   chex.assert_trees_all_equal(ckpt.restore(state), state)
+
+
+@pytest.mark.slow
+def test_fig7_diagnostics_of_an_anchored_run(tmp_path, monkeypatch):
+  """pcm_imbalanced's Fig. 7 trajectory on a 4-step anchored run of
+  imbalanced MNIST: a point at every kept checkpoint, its numbers in range,
+  M's masses read from the run's log at that step."""
+  import importlib.util
+  import json
+  import os
+
+  from gan_mixtures import eval_setup, train
+  from gan_mixtures.data import sources
+  from gan_mixtures.metrics import classifier
+
+  if not os.path.isdir(sources.mnist_dir("")):
+    pytest.skip("needs MNIST in ../shared/data/mnist (or MNIST_DIR)")
+  c = shrink(pcmgan_config.get_config("mnist_imbalanced,small,ns,anchored"),
+             SMALL_IMAGE, {
+                 "train.num_steps": 4, "train.log_every": 2,
+                 "checkpoint.every_steps": 2, "checkpoint.max_to_keep": 3,
+                 "train.sample_every": 0, "train.tensorboard": False,
+                 "method.anchor_every": 2, "eval.num_samples": 200,
+                 "eval.num_fake": 200, "eval.num_real": 200,
+                 "eval.kid_subset_size": 100, "eval.inception": False,
+                 "eval.cluster_num": 300, "eval.posthoc_steps": 5})
+  # a classifier of 500 MNIST images in this test's own cache (the digits
+  # are only read, not judged)
+  monkeypatch.setenv("GAN_MIXTURES_CACHE", str(tmp_path / "cache"))
+  src = sources.local_mnist(sources.mnist_dir(""), "train")
+  x = src.images(np.arange(500)).astype(np.float32) / 127.5 - 1.0
+  model, params = classifier.train_classifier(
+      x, src.labels(np.arange(500)), num_classes=10, epochs=1,
+      batch_size=100, log=lambda *_: None)
+  classifier.save_classifier(eval_setup.classifier_dir(c), model, params,
+                             {"dataset": "mnist", "image_size": 28,
+                              "channels": 1})
+  workdir = str(tmp_path / "run")
+  train.train_and_evaluate(c, workdir)
+  spec = importlib.util.spec_from_file_location(
+      "pcm_imbalanced", "benchmarks/pcm_imbalanced.py")
+  tool = importlib.util.module_from_spec(spec)
+  monkeypatch.syspath_prepend("benchmarks")
+  spec.loader.exec_module(tool)
+  points = tool.fig7_trajectory(workdir)
+  assert [p["step"] for p in points] == [2, 4]
+  with open(os.path.join(workdir, "metrics.jsonl")) as f:
+    logged = {r["step"]: r for r in map(json.loads, f) if "m_diagonal" in r}
+  k = c.method.num_gaussians
+  for p in points:
+    assert 0 <= p["ones_component"] < k
+    assert 0 <= p["components_mostly_ones"] <= k
+    for key in ("ones_in_component", "eq6_weight_on_ones_component",
+                "c_mass_on_ones_component", "ones_in_samples"):
+      assert 0.0 <= p[key] <= 1.0, key
+    assert p["m_diagonal"] == logged[p["step"]]["m_diagonal"]
+    assert p["m_best"] == logged[p["step"]]["m_best"]
